@@ -1,0 +1,44 @@
+"""Encoding a split of pixel sequences into latent shards with the frozen VQ-VAE."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from modpred.data.sequences import read_sequences, sequence_layout
+from modpred.data.shards import codes_dtype, write_shard
+from modpred.models.spaces import to_unit
+from modpred.models.vqvae import VQVAE
+from modpred.params import positive
+
+
+@dataclass(frozen=True)
+class LatentsConfig:
+    seqs_per_shard: int = positive(default=256)
+    batch: int = positive(default=32)
+
+
+@torch.no_grad()
+def encode_split(vqvae: VQVAE, vqvae_sha256: str, source: Path, folder: Path, cfg: LatentsConfig,
+                 device: torch.device) -> int:
+    """Write `folder/shard-00000.h5`, ... for the sequences in `source`; return the shard count."""
+    frames = read_sequences(source)
+    input_len, seq_len, image = sequence_layout(source)
+    n, t = frames.shape[:2]
+    grid = vqvae.grid(image)
+    codes = np.empty((n, t, grid, grid), dtype=codes_dtype(vqvae.cfg.num_codes))
+    for start in tqdm(range(0, n, cfg.batch), desc=f"encode {folder.name}", mininterval=2.0):
+        x = to_unit(torch.from_numpy(frames[start : start + cfg.batch])).to(device)
+        idx = vqvae.encode(x.flatten(0, 1)).view(len(x), t, grid, grid)
+        codes[start : start + len(x)] = idx.cpu().numpy()
+    folder.mkdir(parents=True)
+    shards = 0
+    for shards, first in enumerate(range(0, n, cfg.seqs_per_shard), start=1):
+        write_shard(folder / f"shard-{shards - 1:05d}.h5", codes[first : first + cfg.seqs_per_shard], vqvae_sha256,
+                    first_sequence=first, num_codes=vqvae.cfg.num_codes, code_dim=vqvae.cfg.code_dim,
+                    grid=grid, input_len=input_len, seq_len=seq_len, image=image)
+    return shards

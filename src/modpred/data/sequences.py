@@ -1,0 +1,58 @@
+"""Pixel sequences on disk: uint8 HDF5, (N, T, C, H, W), chunked one sequence per chunk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from modpred.atomic import atomic_path
+from modpred.errors import UserError
+
+FRAMES = "frames"
+
+
+def write_sequences(path: str | Path, frames: np.ndarray, **attrs: Any) -> None:
+    """Write atomically; h5py writes identical bytes for identical data, so DVC sees no change."""
+    if frames.dtype != np.uint8 or frames.ndim != 5:
+        raise ValueError(f"expected uint8 (N, T, C, H, W), got {frames.dtype} {frames.shape}")
+    with atomic_path(path) as tmp, h5py.File(tmp, "w", track_order=True) as f:
+        f.create_dataset(FRAMES, data=frames, chunks=(1, *frames.shape[1:]), compression="gzip",
+                         compression_opts=4, shuffle=True)
+        for key, value in attrs.items():
+            f.attrs[key] = value
+
+
+def read_sequences(path: str | Path) -> np.ndarray:
+    """Load all sequences into memory as uint8 (N, T, C, H, W)."""
+    with open_h5(path) as f:
+        try:
+            return np.asarray(_dataset(f, path, FRAMES)[()])
+        except OSError as exc:
+            raise UserError(f"corrupt HDF5 file {path}: {str(exc).splitlines()[0]}") from None
+
+
+def open_h5(path: str | Path) -> h5py.File:
+    """Open an HDF5 file for reading, turning a missing or corrupt file into a one-line error."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"missing input file: {path} (run `dvc repro` for the stage that makes it)")
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise UserError(f"corrupt HDF5 file {path}: {str(exc).splitlines()[0]}") from None
+
+
+def _dataset(f: h5py.File, path: str | Path, name: str) -> h5py.Dataset:
+    if name not in f:
+        raise UserError(f"corrupt HDF5 file {path}: no '{name}' dataset")
+    return f[name]
+
+
+def sequence_layout(path: Path) -> tuple[int, int, int]:
+    """(input_len, seq_len, image) recorded by generate in the sequences file."""
+    with open_h5(path) as f:
+        attrs: Any = f.attrs
+        return int(attrs["input_len"]), int(attrs["seq_len"]), int(attrs["image"])

@@ -1,0 +1,81 @@
+"""A trained predictor saved with everything needed to use it: its space and, when modular, its VQ-VAE.
+
+Self-contained so that evaluation (and anyone handed the file) decodes through exactly the frozen
+VQ-VAE the predictor was trained on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from modpred.atomic import atomic_path, sha256_file
+from modpred.errors import UserError
+from modpred.models.registry import build_predictor
+from modpred.models.spaces import LatentSpace, PixelSpace
+from modpred.models.vqvae import VQVAE
+
+Space = PixelSpace | LatentSpace
+
+
+@dataclass
+class Bundle:
+    predictor_name: str
+    model: nn.Module
+    space: Space
+    input_len: int
+    seq_len: int
+    vqvae_sha256: str = ""
+
+
+def save_bundle(path: Path, bundle: Bundle) -> None:
+    state = {
+        "predictor": bundle.predictor_name,
+        "model_config": asdict(bundle.model.cfg),
+        "state_dict": bundle.model.state_dict(),
+        "input_len": bundle.input_len,
+        "seq_len": bundle.seq_len,
+        "mode": bundle.space.mode,
+    }
+    if isinstance(bundle.space, PixelSpace):
+        state["space"] = {"patch": bundle.space.patch, "image": bundle.space.image,
+                          "channels": bundle.space.img_channels}
+    else:
+        state["space"] = {"image": bundle.space.grid * 4, "decode": bundle.space.decode_mode}
+        state["vqvae"] = bundle.space.vqvae.state()
+        state["vqvae_sha256"] = bundle.vqvae_sha256
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def load_bundle(path: Path, device: torch.device, decode: str | None = None) -> Bundle:
+    """Rebuild a bundle; `decode` overrides the modular decoding path ("quantize" or "direct")."""
+    if not Path(path).is_file():
+        raise UserError(f"missing model checkpoint: {path} (run `dvc repro` for its train stage)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a damaged file
+        raise UserError(f"corrupt model checkpoint {path}: {str(exc).splitlines()[0]}") from None
+    if state["mode"] == "base":
+        space: Space = PixelSpace(state["space"]["patch"], state["space"]["image"], state["space"]["channels"])
+    else:
+        vqvae = VQVAE.from_state(state["vqvae"]).to(device)
+        space = LatentSpace(vqvae, state["space"]["image"], decode or state["space"]["decode"])
+    model = build_predictor(state["predictor"], state["model_config"], space.channels, space.grid, "model")
+    model.load_state_dict(state["state_dict"])
+    return Bundle(state["predictor"], model.to(device).eval(), space, state["input_len"], state["seq_len"],
+                  state.get("vqvae_sha256", ""))
+
+
+def load_frozen_vqvae(path: Path, device: torch.device) -> tuple[VQVAE, str]:
+    """The VQ-VAE checkpoint and its SHA-256 (which the latent shards must carry)."""
+    if not path.is_file():
+        raise UserError(f"missing VQ-VAE checkpoint: {path} (run `dvc repro pretrain_vqvae`)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise UserError(f"corrupt VQ-VAE checkpoint {path}: {str(exc).splitlines()[0]}") from None
+    return VQVAE.from_state(state).to(device).eval().requires_grad_(False), sha256_file(path)

@@ -1,0 +1,37 @@
+"""Measured compute figures: device choice, peak memory, wall time per 100 iterations."""
+
+from __future__ import annotations
+
+import resource
+import sys
+
+import torch
+
+
+def pick_device() -> torch.device:
+    """CUDA when available, else CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def reset_peak_memory(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+
+
+def peak_memory(device: torch.device) -> dict:
+    """Peak memory in MiB: the CUDA allocator's peak on a GPU, the process's peak RSS on the CPU.
+
+    The CPU figure covers the whole process (Python, torch, the data held in memory), like the
+    paper's "memory of the training data and the model itself".
+    """
+    if device.type == "cuda":
+        return {"peak_memory_mib": torch.cuda.max_memory_allocated(device) / 2**20,
+                "memory_kind": "cuda_max_allocated"}
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_bytes = rss if sys.platform == "darwin" else rss * 1024
+    return {"peak_memory_mib": rss_bytes / 2**20, "memory_kind": "cpu_process_max_rss"}
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)

@@ -1,0 +1,70 @@
+"""Train one (dataset, predictor, mode) cell: read its inputs, build its space, run the loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from modpred import paths
+from modpred.data.sequences import read_sequences, sequence_layout
+from modpred.data.shards import read_shards
+from modpred.errors import UserError
+from modpred.models.bundle import Bundle, load_frozen_vqvae
+from modpred.models.registry import build_predictor, count_params
+from modpred.models.spaces import LatentSpace, PixelSpace
+from modpred.params import MODES, build_config, check_choice
+from modpred.training.trainer import TrainConfig, TrainResult, train_loop
+
+
+def train_cell(ds: str, predictor: str, mode: str, params: dict, device: torch.device,
+               root: Path = Path(".")) -> tuple[Bundle, TrainResult, dict]:
+    """Train predictor `predictor` in `mode` on dataset `ds`; `params` is the `train.<predictor>` section."""
+    check_choice(mode, MODES, "mode")
+    key = f"train.{predictor}"
+    if not isinstance(params, dict) or "model" not in params:
+        raise UserError(f"missing params key '{key}.model'")
+    cfg = build_config(TrainConfig, {k: v for k, v in params.items() if k != "model"}, key)
+    torch.manual_seed(cfg.seed)
+    frozen = 0
+    if mode == "base":
+        input_len, seq_len, image = sequence_layout(root / paths.sequences_file(ds, "train"))
+        space: PixelSpace | LatentSpace = _pixel_space(cfg.patch, image, key)
+        data = torch.from_numpy(read_sequences(root / paths.sequences_file(ds, "train")))
+        sha = ""
+
+        def sample(gen: torch.Generator) -> torch.Tensor:
+            return space.encode(data[torch.randint(len(data), (cfg.batch,), generator=gen)].to(device))
+    else:
+        folder = root / paths.latents_dir(ds)
+        vqvae, sha = load_frozen_vqvae(folder / "vqvae.pt", device)
+        codes_np, meta = read_shards(folder, "train", sha)
+        input_len, seq_len, image = meta["input_len"], meta["seq_len"], meta["image"]
+        space = LatentSpace(vqvae, image)
+        codes = torch.from_numpy(codes_np.astype(np.int64))
+        frozen = count_params(vqvae, trainable=False)
+
+        def sample(gen: torch.Generator) -> torch.Tensor:
+            return space.embed(codes[torch.randint(len(codes), (cfg.batch,), generator=gen)].to(device))
+
+    model = build_predictor(predictor, params["model"], space.channels, space.grid, f"{key}.model").to(device)
+    result = train_loop(model, sample, input_len, cfg, device, desc=f"train {ds}-{predictor}-{mode}")
+    bundle = Bundle(predictor, model, space, input_len, seq_len, sha)
+    compute = {
+        "trainable_params": count_params(model),
+        "frozen_vqvae_params": frozen,
+        "seconds_per_100_iters": result.seconds_per_100_iters,
+        **result.memory,
+        "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
+        "iters": cfg.iters,
+        "batch": cfg.batch,
+        "final_loss": result.losses[-1][1],
+    }
+    return bundle, result, compute
+
+
+def _pixel_space(patch: int, image: int, key: str) -> PixelSpace:
+    if image % patch:
+        raise UserError(f"params key '{key}.patch' ({patch}) must divide the image size {image}")
+    return PixelSpace(patch, image)

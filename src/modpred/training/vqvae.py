@@ -1,0 +1,81 @@
+"""VQ-VAE pretraining on single frames, and the quality / codebook-usage figures it reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from modpred.errors import UserError
+from modpred.evaluation.frame_metrics import psnr, ssim_uint8
+from modpred.models.spaces import to_unit
+from modpred.models.vqvae import VQVAE, VQVAEConfig
+from modpred.params import positive
+
+
+@dataclass(frozen=True)
+class VQVAETrainConfig:
+    iters: int = positive(default=1500)
+    batch: int = positive(default=64)
+    lr: float = positive(default=2e-3)
+    seed: int = 0
+    eval_frames: int = positive(default=1000)
+
+
+def pretrain_vqvae(frames: np.ndarray, model_cfg: VQVAEConfig, cfg: VQVAETrainConfig,
+                   device: torch.device) -> tuple[VQVAE, list[tuple[int, float]]]:
+    """Train on random single frames of uint8 sequences (N, T, C, H, W); return model and loss curve."""
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    model = VQVAE(model_cfg).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    pool = torch.from_numpy(frames.reshape(-1, *frames.shape[2:]))
+    losses = []
+    bar = tqdm(range(cfg.iters), desc="pretrain_vqvae", mininterval=2.0)
+    for it in bar:
+        x = to_unit(pool[torch.randint(len(pool), (cfg.batch,), generator=gen)]).to(device)
+        recon, vq_loss, _ = model(x)
+        loss = F.mse_loss(recon, x) + vq_loss
+        if not torch.isfinite(loss):
+            raise UserError(f"VQ-VAE training diverged at iteration {it}; lower vqvae.train.lr")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if it % 10 == 0 or it == cfg.iters - 1:
+            losses.append((it, loss.item()))
+            bar.set_postfix(loss=f"{loss.item():.5f}")
+    return model.eval(), losses
+
+
+@torch.no_grad()
+def vqvae_quality(model: VQVAE, frames: np.ndarray, device: torch.device, max_frames: int,
+                  batch: int = 256) -> dict:
+    """Reconstruction MSE / PSNR / SSIM on test frames, codebook perplexity and usage."""
+    flat = frames.reshape(-1, *frames.shape[2:])
+    pick = np.linspace(0, len(flat) - 1, min(max_frames, len(flat))).astype(int)
+    counts = torch.zeros(model.cfg.num_codes, dtype=torch.float64)
+    mse, psnrs, ssims = [], [], []
+    for start in range(0, len(pick), batch):
+        x = to_unit(torch.from_numpy(flat[pick[start : start + batch]])).to(device)
+        recon, _, idx = model(x)
+        recon = recon.clamp(0, 1)
+        counts += torch.bincount(idx.flatten().cpu(), minlength=model.cfg.num_codes).double()
+        err = (recon - x).pow(2).flatten(1).mean(1).cpu().numpy()
+        mse.extend(err)
+        psnrs.extend(psnr(err))
+        ssims.extend(ssim_uint8(recon.cpu().numpy(), x.cpu().numpy()))
+    p = counts / counts.sum()
+    used = int((counts > 0).sum())
+    return {
+        "recon_mse_per_pixel": float(np.mean(mse)),
+        "recon_psnr": float(np.mean(psnrs)),
+        "recon_ssim": float(np.mean(ssims)),
+        "perplexity": float(torch.exp(-(p[p > 0] * p[p > 0].log()).sum())),
+        "codes_used": used,
+        "codes_used_fraction": used / model.cfg.num_codes,
+        "dead_codes": model.cfg.num_codes - used,
+        "eval_frames": len(pick),
+    }

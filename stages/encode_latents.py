@@ -1,0 +1,32 @@
+"""encode_latents@<dataset>: the frozen VQ-VAE turns every frame into codes, written as HDF5 shards."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import typer
+
+from modpred import paths
+from modpred.atomic import atomic_path
+from modpred.data.latents import LatentsConfig, encode_split
+from modpred.models.bundle import load_frozen_vqvae
+from modpred.params import DATASETS, ParamsFile, build_config, check_choice
+from modpred.training.compute import pick_device
+from stages.app import ParamsOption, stage
+
+
+@stage("encode-latents")
+def encode_latents(dataset: str = typer.Argument(..., help="dataset name"),
+                   params: Path = ParamsOption) -> None:
+    """Encode train and test sequences to code-index shards, stamped with the VQ-VAE's hash."""
+    check_choice(dataset, DATASETS, "dataset")
+    cfg = build_config(LatentsConfig, ParamsFile(params).get("latents"), "latents")
+    device = pick_device()
+    checkpoint = paths.vqvae_checkpoint(dataset)
+    vqvae, sha = load_frozen_vqvae(checkpoint, device)
+    with atomic_path(paths.latents_dir(dataset)) as tmp:
+        tmp.mkdir()
+        shutil.copyfile(checkpoint, tmp / "vqvae.pt")  # same bytes: DVC stores it once
+        for split in paths.SPLITS:
+            encode_split(vqvae, sha, paths.sequences_file(dataset, split), tmp / split, cfg, device)

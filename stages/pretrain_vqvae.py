@@ -1,0 +1,38 @@
+"""pretrain_vqvae@<dataset>: train the VQ-VAE on single frames, then report its quality."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import typer
+
+from modpred import paths
+from modpred.atomic import atomic_path, write_json
+from modpred.data.sequences import read_sequences
+from modpred.models.vqvae import VQVAEConfig
+from modpred.params import DATASETS, ParamsFile, build_config, check_choice
+from modpred.reporting.curves import write_curve
+from modpred.training.compute import pick_device
+from modpred.training.vqvae import VQVAETrainConfig, pretrain_vqvae, vqvae_quality
+from stages.app import ParamsOption, stage
+
+
+@stage("pretrain-vqvae")
+def pretrain_vqvae_stage(dataset: str = typer.Argument(..., help="dataset name"),
+                       params: Path = ParamsOption) -> None:
+    """Pretrain the VQ-VAE on single train frames; write its checkpoint and quality metrics."""
+    check_choice(dataset, DATASETS, "dataset")
+    p = ParamsFile(params)
+    model_cfg = build_config(VQVAEConfig, p.get("vqvae.model"), "vqvae.model")
+    train_cfg = build_config(VQVAETrainConfig, p.get("vqvae.train"), "vqvae.train")
+    device = pick_device()
+    train = read_sequences(paths.sequences_file(dataset, "train"))
+    test = read_sequences(paths.sequences_file(dataset, "test"))
+    model, losses = pretrain_vqvae(train, model_cfg, train_cfg, device)
+    quality = vqvae_quality(model, test, device, train_cfg.eval_frames)
+    quality["params"] = sum(p.numel() for p in model.parameters())
+    with atomic_path(paths.vqvae_checkpoint(dataset)) as tmp:
+        torch.save(model.cpu().state(), tmp)
+    write_json(paths.vqvae_metrics(dataset), quality)
+    write_curve(paths.vqvae_metrics(dataset).with_name("vqvae_loss.csv"), losses)

@@ -1,0 +1,33 @@
+"""train@<dataset>-<predictor>-<mode>: train one predictor on pixels (base) or latents (modular)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from modpred import paths
+from modpred.atomic import write_json
+from modpred.models.bundle import save_bundle
+from modpred.params import DATASETS, MODES, PREDICTORS, ParamsFile, check_choice
+from modpred.reporting.curves import write_curve
+from modpred.training.compute import pick_device
+from modpred.training.run import train_cell
+from stages.app import ParamsOption, stage
+
+
+@stage("train")
+def train(dataset: str = typer.Argument(..., help="dataset name"),
+          predictor: str = typer.Argument(..., help="predrnn or tctn"),
+          mode: str = typer.Argument(..., help="base (pixels) or modular (VQ-VAE latents)"),
+          params: Path = ParamsOption) -> None:
+    """Train a predictor; write its checkpoint, loss curve and measured compute figures."""
+    check_choice(dataset, DATASETS, "dataset")
+    check_choice(predictor, PREDICTORS, "predictor")
+    check_choice(mode, MODES, "mode")
+    section = ParamsFile(params).get(f"train.{predictor}")
+    bundle, result, compute = train_cell(dataset, predictor, mode, section, pick_device())
+    out = paths.run_metrics_dir(dataset, predictor, mode)
+    save_bundle(paths.model_dir(dataset, predictor, mode) / "model.pt", bundle)
+    write_curve(out / "loss.csv", result.losses)
+    write_json(out / "train.json", compute)
