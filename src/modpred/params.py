@@ -1,12 +1,14 @@
 """Read params.yaml by dotted key, and turn a section into a validated, typed config dataclass.
 
-Each stage asks only for the keys that dvc.yaml lists for it; `ParamsFile.read_keys` records
-what was asked so a test can hold the two in agreement.
+Each stage asks only for the keys that dvc.yaml lists for it. When MODPRED_PARAMS_AUDIT names a
+file, every key read is appended to it with the command line, so a test can hold the two in agreement.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 import typing
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +40,10 @@ class ParamsFile:
     def get(self, key: str) -> Any:
         """Return the value at `key` ("train.predrnn"); a missing key is a one-line error."""
         self.read_keys.append(key)
+        audit = os.environ.get("MODPRED_PARAMS_AUDIT")
+        if audit:
+            with open(audit, "a") as log:
+                log.write(" ".join(sys.argv[1:]) + f"\t{key}\n")
         node: Any = self._data
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:

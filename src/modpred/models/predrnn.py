@@ -39,9 +39,9 @@ class SpatioTemporalLSTMCell(nn.Module):
     def __init__(self, cin: int, hidden: int, grid: int, k: int, layer_norm: bool) -> None:
         super().__init__()
         self.hidden = hidden
-        self.conv_x = _conv(cin, 7 * hidden, k, grid, layer_norm)  # g i f | g' i' f' | o
-        self.conv_h = _conv(hidden, 4 * hidden, k, grid, layer_norm)  # g i f o
-        self.conv_m = _conv(hidden, 3 * hidden, k, grid, layer_norm)  # g' i' f'
+        self.conv_x = _conv(cin, 7 * hidden, k, grid, layer_norm)  # i f g | i' f' g' | o
+        self.conv_h = _conv(hidden, 4 * hidden, k, grid, layer_norm)  # i f g o
+        self.conv_m = _conv(hidden, 3 * hidden, k, grid, layer_norm)  # i' f' g'
         self.conv_o = _conv(2 * hidden, hidden, k, grid, layer_norm)  # W_co, W_mo on [C, M]
         self.conv_last = nn.Conv2d(2 * hidden, hidden, 1)  # W_1x1 on [C, M]
 

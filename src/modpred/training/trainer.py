@@ -77,7 +77,7 @@ def train_loop(model: nn.Module, sample_batch: Callable[[torch.Generator], torch
         optimizer.step()
         if it % cfg.log_every == 0 or it == cfg.iters - 1:
             result.losses.append((it, value))
-            bar.set_postfix(loss=f"{value:.5f}")
+            bar.set_postfix(loss=f"{value:.5f}", refresh=False)
     synchronize(device)
     if start is not None and cfg.iters > WARMUP_ITERS:
         result.seconds_per_100_iters = (time.perf_counter() - start) / (cfg.iters - WARMUP_ITERS) * 100

@@ -46,7 +46,7 @@ def pretrain_vqvae(frames: np.ndarray, model_cfg: VQVAEConfig, cfg: VQVAETrainCo
         optimizer.step()
         if it % 10 == 0 or it == cfg.iters - 1:
             losses.append((it, loss.item()))
-            bar.set_postfix(loss=f"{loss.item():.5f}")
+            bar.set_postfix(loss=f"{loss.item():.5f}", refresh=False)
     return model.eval(), losses
 
 

@@ -1,0 +1,51 @@
+"""Running the project's commands the way a user does: subprocesses in a project folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PROJECT_FILES = ("dvc.yaml", "params.yaml", "pyproject.toml", ".dvcignore", ".gitignore", "stages", "src", ".dvc/config")
+
+
+def env() -> dict:
+    e = dict(os.environ)
+    e["PATH"] = f"{BIN}{os.pathsep}{e.get('PATH', '')}"
+    e["PYTHONPATH"] = ""
+    e["DVC_NO_ANALYTICS"] = "1"
+    return e
+
+
+def run(args: list[str], cwd: Path, check: bool = True, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run(args, cwd=cwd, env={**env(), **(extra_env or {})}, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy the code (not data, not caches) into `dest`, as a fresh git repo with DVC initialised."""
+    dest.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in PROJECT_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=ignore)
+        else:
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    (dest / ".dvc" / ".gitignore").write_text("/config.local\n/tmp\n/cache\n")
+    run(["git", "init", "-q", "-b", "main"], dest)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A"], dest)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "project"], dest)
+    return dest
+
+
+def stage(args: list[str], cwd: Path, params: Path | None = None) -> subprocess.CompletedProcess:
+    extra = ["--params", str(params)] if params else []
+    return run([sys.executable, "-m", "stages", *args, *extra], cwd, check=False)

@@ -1,0 +1,117 @@
+"""The real `dvc repro` in a temporary git repo, on tiny params: outputs, caching, selective reruns."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import pytest
+import yaml
+
+from tests.conftest import tiny_params
+from tests.helpers import copy_project, run
+
+pytestmark = pytest.mark.slow
+
+ALL_STAGES = {"generate@mmnist", "pretrain_vqvae@mmnist", "encode_latents@mmnist", "baselines@mmnist", "report"} | {
+    f"{kind}@mmnist-{p}-{m}" for kind in ("train", "evaluate") for p in ("predrnn", "tctn") for m in ("base", "modular")}
+PREDRNN_DOWNSTREAM = {f"{kind}@mmnist-predrnn-{m}" for kind in ("train", "evaluate") for m in ("base", "modular")} | {
+    "report"}
+
+
+def _ran(stdout: str) -> set[str]:
+    return set(re.findall(r"Running stage '([^']+)'", stdout))
+
+
+def _finite_numbers(node, where=""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _finite_numbers(value, f"{where}.{key}")
+    elif isinstance(node, (int, float)) and not isinstance(node, bool):
+        assert math.isfinite(node), where
+        yield where
+
+
+def _stage_params(project) -> dict[str, list[str]]:
+    """Each stage's params keys as dvc.yaml resolves them, read through DVC's own API."""
+    from dvc.repo import Repo
+
+    with Repo(str(project)) as repo:
+        out = {}
+        for st in repo.index.stages:
+            keys = []
+            for dep in st.deps:
+                if hasattr(dep, "params"):
+                    keys.extend(dep.params)
+            out[st.addressing] = keys
+        return out
+
+
+def _audit(path) -> dict[str, set[str]]:
+    """Keys each stage command read, by the stage name its command line maps to."""
+    read: dict[str, set[str]] = {}
+    for line in path.read_text().splitlines():
+        cmd, key = line.split("\t")
+        words = cmd.split()
+        name = words[0].replace("-", "_")
+        name = f"{name}@{'-'.join(words[1:])}" if len(words) > 1 else name
+        read.setdefault(name, set()).add(key)
+    return read
+
+
+def test_dvc_repro_end_to_end_and_selective_rerun(tmp_path):
+    project = copy_project(tmp_path / "proj")
+    (project / "params.yaml").write_text(yaml.safe_dump(tiny_params(), sort_keys=False))
+    audit = tmp_path / "audit.tsv"
+
+    # 1. the whole DAG runs and every declared output exists with finite numbers
+    first = run(["dvc", "repro"], project, extra_env={"MODPRED_PARAMS_AUDIT": str(audit)})
+    assert _ran(first.stdout) == ALL_STAGES
+    for ds_file in ("data/mmnist/base/train.h5", "data/mmnist/base/test.h5", "data/mmnist/vqvae/model.pt",
+                    "data/mmnist/modular/vqvae.pt", "data/mmnist/modular/train/shard-00000.h5",
+                    "data/mmnist/modular/test/shard-00000.h5", "metrics/report.md"):
+        assert (project / ds_file).is_file(), ds_file
+    for p in ("predrnn", "tctn"):
+        for m in ("base", "modular"):
+            assert (project / f"data/mmnist/models/{p}-{m}/model.pt").is_file()
+            run_dir = project / f"metrics/runs/mmnist/{p}-{m}"
+            evaluation = json.loads((run_dir / "eval.json").read_text())
+            assert len(list(_finite_numbers(evaluation["mean"]))) == 5  # all but LPIPS, which is null here
+            assert evaluation["mean"]["lpips"] is None or math.isfinite(evaluation["mean"]["lpips"])
+            assert evaluation["lpips_status"]
+            compute = json.loads((run_dir / "train.json").read_text())
+            assert list(_finite_numbers(compute))
+            assert compute["trainable_params"] > 0 and compute["seconds_per_100_iters"] > 0
+            assert (compute["frozen_vqvae_params"] > 0) == (m == "modular")
+            assert len((run_dir / "per_frame.csv").read_text().splitlines()) == 11
+    assert list(_finite_numbers(json.loads((project / "metrics/runs/mmnist/vqvae.json").read_text())))
+    report = (project / "metrics/report.md").read_text()
+    assert "predrnn-modular" in report and "baseline: blank" in report and "Table III" in report
+
+    # 2. each stage read only the params keys dvc.yaml lists for it
+    listed = _stage_params(project)
+    for name, keys in _audit(audit).items():
+        for key in keys:
+            assert any(key == k or key.startswith(k + ".") for k in listed[name]), (name, key, listed[name])
+
+    # 3. a second repro does nothing
+    assert _ran(run(["dvc", "repro"], project).stdout) == set()
+    run(["git", "add", "-A"], project)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first run"], project)
+
+    # 4. a PredRNN param change reruns only PredRNN's train and evaluate stages, and the report
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["train"]["predrnn"]["lr"] = 0.003
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    status = json.loads(run(["dvc", "status", "--json"], project).stdout)
+    assert set(status) and set(status) <= PREDRNN_DOWNSTREAM, status
+    assert {"train@mmnist-predrnn-base", "train@mmnist-predrnn-modular"} <= set(status)
+    assert _ran(run(["dvc", "repro"], project).stdout) == PREDRNN_DOWNSTREAM
+
+    # 5. dvc metrics diff shows the PredRNN metrics changed, and nothing of TCTN's
+    diff = json.loads(run(["dvc", "metrics", "diff", "--json"], project).stdout)
+    changed = {path for path, values in diff.items() if values}
+    assert "metrics/runs/mmnist/predrnn-base/eval.json" in changed
+    assert "metrics/runs/mmnist/predrnn-modular/eval.json" in changed
+    assert not any("tctn" in path or "vqvae" in path for path in changed), changed

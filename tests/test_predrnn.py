@@ -1,0 +1,66 @@
+import torch
+import torch.nn.functional as F
+
+from modpred.models.predrnn import PredRNN, PredRNNConfig, SpatioTemporalLSTMCell
+
+
+def eq7_direct(cell: SpatioTemporalLSTMCell, x, h, c, m):
+    """Paper eq. 7 written gate by gate, each W_* a slice of the cell's fused convolutions."""
+    n = cell.hidden
+    pad = cell.conv_x.padding
+
+    def conv(layer, inp, k):  # the k-th block of `n` output channels of a fused conv
+        return F.conv2d(inp, layer.weight[k * n : (k + 1) * n], layer.bias[k * n : (k + 1) * n], padding=pad)
+
+    wx, wh, wm = cell.conv_x, cell.conv_h, cell.conv_m  # x: i f g i' f' g' o; h: i f g o; m: i' f' g'
+    g = torch.tanh(conv(wx, x, 2) + conv(wh, h, 2))
+    i = torch.sigmoid(conv(wx, x, 0) + conv(wh, h, 0))
+    f = torch.sigmoid(conv(wx, x, 1) + conv(wh, h, 1) + 1.0)
+    c_new = f * c + i * g
+    g_p = torch.tanh(conv(wx, x, 5) + conv(wm, m, 2))
+    i_p = torch.sigmoid(conv(wx, x, 3) + conv(wm, m, 0))
+    f_p = torch.sigmoid(conv(wx, x, 4) + conv(wm, m, 1) + 1.0)
+    m_new = f_p * m + i_p * g_p
+    w_co, w_mo = cell.conv_o.weight[:, :n], cell.conv_o.weight[:, n:]
+    o = torch.sigmoid(conv(wx, x, 6) + conv(wh, h, 3) + F.conv2d(c_new, w_co, cell.conv_o.bias, padding=pad)
+                      + F.conv2d(m_new, w_mo, padding=pad))
+    h_new = o * torch.tanh(cell.conv_last(torch.cat([c_new, m_new], 1)))
+    return h_new, c_new, m_new
+
+
+def test_cell_matches_paper_eq7_on_random_weights():
+    torch.manual_seed(0)
+    cell = SpatioTemporalLSTMCell(cin=3, hidden=5, grid=8, k=3, layer_norm=False)
+    for p in cell.parameters():
+        torch.nn.init.normal_(p, std=0.3)
+    x, h, c, m = (torch.randn(2, ch, 8, 8) for ch in (3, 5, 5, 5))
+    for got, want in zip(cell(x, h, c, m), eq7_direct(cell, x, h, c, m), strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_predrnn_shapes_and_causality():
+    torch.manual_seed(0)
+    model = PredRNN(channels=4, grid=8, cfg=PredRNNConfig(layers=2, hidden=6, filter=3))
+    frames = torch.randn(2, 6, 4, 8, 8)
+    out = model(frames, input_len=3)
+    assert out.shape == (2, 5, 4, 8, 8)
+    changed = frames.clone()
+    changed[:, 4:] += 1.0  # frames after the input window are never seen without a teacher
+    torch.testing.assert_close(model(changed, input_len=3), out)
+    changed[:, 2] += 1.0  # an input frame changes predictions from that step on, not before
+    new = model(changed, input_len=3)
+    torch.testing.assert_close(new[:, :2], out[:, :2])
+    assert not torch.allclose(new[:, 2:], out[:, 2:])
+    assert model.predict(frames[:, :3], 3).shape == (2, 3, 4, 8, 8)
+    torch.testing.assert_close(model.predict(frames[:, :3], 3), out[:, 2:])
+
+
+def test_scheduled_sampling_uses_true_frames_where_teacher_is_one():
+    torch.manual_seed(0)
+    model = PredRNN(channels=2, grid=4, cfg=PredRNNConfig(layers=1, hidden=3, filter=3, layer_norm=True))
+    frames = torch.randn(1, 5, 2, 4, 4)
+    teacher = torch.ones(1, 2)
+    changed = frames.clone()
+    changed[:, 3] += 1.0
+    assert not torch.allclose(model(changed, 2, teacher), model(frames, 2, teacher))
+    torch.testing.assert_close(model(changed, 2, torch.zeros(1, 2)), model(frames, 2, torch.zeros(1, 2)))

@@ -1,0 +1,46 @@
+import h5py
+import numpy as np
+import pytest
+
+from modpred.data.shards import read_shards, write_shard
+from modpred.errors import UserError
+
+SHA_A = "a" * 64
+SHA_B = "b" * 64
+
+
+def _write(folder, codes, sha=SHA_A, per_shard=4):
+    (folder / "train").mkdir(parents=True)
+    for k, first in enumerate(range(0, len(codes), per_shard)):
+        write_shard(folder / "train" / f"shard-{k:05d}.h5", codes[first : first + per_shard], sha,
+                    input_len=2, seq_len=5, image=16)
+
+
+def test_shards_round_trip_in_order(tmp_path):
+    codes = np.random.default_rng(0).integers(0, 64, (10, 5, 4, 4)).astype(np.int16)
+    _write(tmp_path, codes)
+    assert len(list((tmp_path / "train").glob("*.h5"))) == 3
+    got, meta = read_shards(tmp_path, "train", SHA_A)
+    np.testing.assert_array_equal(got, codes)
+    assert meta["seq_len"] == 5 and meta["image"] == 16
+    with h5py.File(tmp_path / "train" / "shard-00000.h5") as f:
+        assert f["codes"].chunks == (1, 5, 4, 4) and f["codes"].dtype == np.int16
+
+
+def test_stale_shard_names_both_hashes(tmp_path):
+    _write(tmp_path, np.zeros((4, 5, 4, 4), dtype=np.int16), sha=SHA_A)
+    with pytest.raises(UserError, match=r"stale latent shard .*aaaaaaaaaaaa.*bbbbbbbbbbbb"):
+        read_shards(tmp_path, "train", SHA_B)
+
+
+def test_tampered_shard_fails_its_checksum(tmp_path):
+    _write(tmp_path, np.zeros((4, 5, 4, 4), dtype=np.int16))
+    with h5py.File(tmp_path / "train" / "shard-00000.h5", "r+") as f:
+        f["codes"][0, 0, 0, 0] = 7
+    with pytest.raises(UserError, match="checksum mismatch"):
+        read_shards(tmp_path, "train", SHA_A)
+
+
+def test_missing_shards(tmp_path):
+    with pytest.raises(UserError, match="no latent shards"):
+        read_shards(tmp_path, "train", SHA_A)
