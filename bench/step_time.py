@@ -21,10 +21,14 @@ from modpred.training.compute import peak_memory, pick_device, reset_peak_memory
 
 # (predictor model params, batch) per size; the paper's are its Section IV-C settings.
 SIZES = {
-    "default": {"predrnn": ({"layers": 2, "hidden": 32, "filter": 3}, 8),
-                "tctn": ({"layers": 2, "hidden": 32, "heads": 4, "ffn_mult": 2}, 8)},
-    "paper": {"predrnn": ({"layers": 4, "hidden": 64, "filter": 5}, 8),
-              "tctn": ({"layers": 6, "hidden": 64, "heads": 4, "ffn_mult": 3}, 8)},
+    "default": {
+        "predrnn": ({"layers": 2, "hidden": 32, "filter": 3}, 8),
+        "tctn": ({"layers": 2, "hidden": 32, "heads": 4, "ffn_mult": 2}, 8),
+    },
+    "paper": {
+        "predrnn": ({"layers": 4, "hidden": 64, "filter": 5}, 8),
+        "tctn": ({"layers": 6, "hidden": 64, "heads": 4, "ffn_mult": 3}, 8),
+    },
 }
 # Both modes present a 16x16 grid: base = 64x64 pixels in 4x4 patches (16 channels),
 # modular = VQ-VAE codes on a 16x16 grid (code_dim channels: 16 default, 64 paper).
@@ -63,8 +67,10 @@ def main() -> None:
         for predictor, (model_params, batch) in SIZES[size].items():
             for mode in ("base", "modular"):
                 r = time_steps(predictor, model_params, CHANNELS[size, mode], batch, args.steps, device)
-                print(f"{size:8} {predictor:9} {mode:8} {r['params']:>10,} {r['s_per_step']:>8.3f} "
-                      f"{100 * r['s_per_step']:>9.1f} {r['peak_memory_mib']:>9.0f}  {r['memory_kind']}")
+                print(
+                    f"{size:8} {predictor:9} {mode:8} {r['params']:>10,} {r['s_per_step']:>8.3f} "
+                    f"{100 * r['s_per_step']:>9.1f} {r['peak_memory_mib']:>9.0f}  {r['memory_kind']}"
+                )
 
 
 if __name__ == "__main__":

@@ -11,8 +11,12 @@ import typer
 
 from modpred.errors import UserError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Stages of the modular spatiotemporal prediction pipeline (see dvc.yaml).")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Stages of the modular spatiotemporal prediction pipeline (see dvc.yaml).",
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -18,9 +18,10 @@ BATCH = 64
 
 
 @stage("baselines")
-def baselines(dataset: str = typer.Argument(..., help="dataset name"),
-              params: Path = typer.Option(Path("params.yaml"), "--params", help="unused: baselines have no params")
-              ) -> None:
+def baselines(
+    dataset: str = typer.Argument(..., help="dataset name"),
+    params: Path = typer.Option(Path("params.yaml"), "--params", help="unused: baselines have no params"),
+) -> None:
     """Score 'copy the last input frame' and 'predict blank frames' on the test set."""
     check_choice(dataset, DATASETS, "dataset")
     test_file = paths.sequences_file(dataset, "test")

@@ -17,8 +17,7 @@ from stages.app import ParamsOption, stage
 
 
 @stage("encode-latents")
-def encode_latents(dataset: str = typer.Argument(..., help="dataset name"),
-                   params: Path = ParamsOption) -> None:
+def encode_latents(dataset: str = typer.Argument(..., help="dataset name"), params: Path = ParamsOption) -> None:
     """Encode train and test sequences to code-index shards, stamped with the VQ-VAE's hash."""
     check_choice(dataset, DATASETS, "dataset")
     cfg = build_config(LatentsConfig, ParamsFile(params).get("latents"), "latents")

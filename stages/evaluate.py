@@ -24,10 +24,12 @@ class EvaluateConfig:
 
 
 @stage("evaluate")
-def evaluate(dataset: str = typer.Argument(..., help="dataset name"),
-             predictor: str = typer.Argument(..., help="predrnn or tctn"),
-             mode: str = typer.Argument(..., help="base or modular"),
-             params: Path = ParamsOption) -> None:
+def evaluate(
+    dataset: str = typer.Argument(..., help="dataset name"),
+    predictor: str = typer.Argument(..., help="predrnn or tctn"),
+    mode: str = typer.Argument(..., help="base or modular"),
+    params: Path = ParamsOption,
+) -> None:
     """Score a trained model per frame (MSE, MAE, PSNR, SSIM, LPIPS); write JSON and per-frame CSV."""
     check_choice(dataset, DATASETS, "dataset")
     check_choice(predictor, PREDICTORS, "predictor")
@@ -39,10 +41,12 @@ def evaluate(dataset: str = typer.Argument(..., help="dataset name"),
     input_len, seq_len, _ = sequence_layout(test_file)
     frames = read_sequences(test_file)
     predict = model_predictor(bundle, seq_len - input_len, device)
-    table, summary = score_predictor(predict, frames, input_len, cfg.batch, device,
-                                     desc=f"evaluate {dataset}-{predictor}-{mode}")
+    table, summary = score_predictor(
+        predict, frames, input_len, cfg.batch, device, desc=f"evaluate {dataset}-{predictor}-{mode}"
+    )
     out = paths.run_metrics_dir(dataset, predictor, mode)
-    summary.update(dataset=dataset, predictor=predictor, mode=mode,
-                   decode=cfg.modular_decode if mode == "modular" else "pixels")
+    summary.update(
+        dataset=dataset, predictor=predictor, mode=mode, decode=cfg.modular_decode if mode == "modular" else "pixels"
+    )
     write_json(out / "eval.json", summary)
     write_text(out / "per_frame.csv", table.to_csv(index=False, float_format="%.6g"))

@@ -18,8 +18,7 @@ from stages.app import ParamsOption, stage
 
 
 @stage("generate")
-def generate(dataset: str = typer.Argument(..., help="dataset name, e.g. mmnist"),
-             params: Path = ParamsOption) -> None:
+def generate(dataset: str = typer.Argument(..., help="dataset name, e.g. mmnist"), params: Path = ParamsOption) -> None:
     """Generate a dataset's train and test sequences (uint8 HDF5, (N, T, 1, H, W))."""
     check_choice(dataset, DATASETS, "dataset")
     if dataset != "mmnist":

@@ -19,8 +19,7 @@ from stages.app import ParamsOption, stage
 
 
 @stage("pretrain-vqvae")
-def pretrain_vqvae_stage(dataset: str = typer.Argument(..., help="dataset name"),
-                       params: Path = ParamsOption) -> None:
+def pretrain_vqvae_stage(dataset: str = typer.Argument(..., help="dataset name"), params: Path = ParamsOption) -> None:
     """Pretrain the VQ-VAE on single train frames; write its checkpoint and quality metrics."""
     check_choice(dataset, DATASETS, "dataset")
     p = ParamsFile(params)

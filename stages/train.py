@@ -17,10 +17,12 @@ from stages.app import ParamsOption, stage
 
 
 @stage("train")
-def train(dataset: str = typer.Argument(..., help="dataset name"),
-          predictor: str = typer.Argument(..., help="predrnn or tctn"),
-          mode: str = typer.Argument(..., help="base (pixels) or modular (VQ-VAE latents)"),
-          params: Path = ParamsOption) -> None:
+def train(
+    dataset: str = typer.Argument(..., help="dataset name"),
+    predictor: str = typer.Argument(..., help="predrnn or tctn"),
+    mode: str = typer.Argument(..., help="base (pixels) or modular (VQ-VAE latents)"),
+    params: Path = ParamsOption,
+) -> None:
     """Train a predictor; write its checkpoint, loss curve and measured compute figures."""
     check_choice(dataset, DATASETS, "dataset")
     check_choice(predictor, PREDICTORS, "predictor")

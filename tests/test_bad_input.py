@@ -41,12 +41,22 @@ CASES = [
     (["generate", "ucf101"], None, ("unknown dataset 'ucf101'",)),
     (["generate", "mmnist"], lambda p: p["data"]["mmnist"].update(num_train=0), ("data.mmnist.num_train", "positive")),
     (["generate", "mmnist"], lambda p: p["data"]["mmnist"].update(image=-64), ("data.mmnist.image",)),
-    (["generate", "mmnist"], lambda p: p["data"]["mmnist"].update(digits="/nonexistent/mnist"),
-     ("digit source missing", "/nonexistent/mnist")),
-    (["generate", "mmnist"], lambda p: p["data"]["mmnist"].update(num_tests=3), ("unknown params key 'data.mmnist.num_tests'",)),
+    (
+        ["generate", "mmnist"],
+        lambda p: p["data"]["mmnist"].update(digits="/nonexistent/mnist"),
+        ("digit source missing", "/nonexistent/mnist"),
+    ),
+    (
+        ["generate", "mmnist"],
+        lambda p: p["data"]["mmnist"].update(num_tests=3),
+        ("unknown params key 'data.mmnist.num_tests'",),
+    ),
     (["pretrain-vqvae", "mmnist"], lambda p: p["vqvae"]["model"].update(hidden="wide"), ("vqvae.model.hidden", "int")),
-    (["train", "mmnist", "tctn", "base"], lambda p: p["train"]["tctn"]["model"].update(heads=3),
-     ("train.tctn.model", "divisible")),
+    (
+        ["train", "mmnist", "tctn", "base"],
+        lambda p: p["train"]["tctn"]["model"].update(heads=3),
+        ("train.tctn.model", "divisible"),
+    ),
     (["train", "mmnist", "predrnn", "base"], None, ("missing input file", "data/mmnist/base/train.h5")),
 ]
 
@@ -56,7 +66,9 @@ def test_bad_input_is_one_line_and_leaves_nothing(project, params_file, args, ed
     params = _params(project, params_file, edit or (lambda p: None))
     if args[:2] == ["train", "mmnist"] and "missing input file" not in needles:
         assert stage(["generate", "mmnist"], project, params).returncode == 0
-    before = sorted(p.relative_to(project) for p in (project / "data").rglob("*")) if (project / "data").exists() else []
+    before = (
+        sorted(p.relative_to(project) for p in (project / "data").rglob("*")) if (project / "data").exists() else []
+    )
     proc = stage(args, project, params)
     _one_line_error(proc, *needles)
     after = sorted(p.relative_to(project) for p in (project / "data").rglob("*")) if (project / "data").exists() else []

@@ -25,8 +25,12 @@ def test_ssim_follows_the_uint8_255_window7_convention():
     gt = rng.random((3, 1, 16, 16))
     pred = np.clip(gt + rng.normal(0, 0.1, gt.shape), 0, 1)
     scores = ssim_uint8(pred, gt)
-    want = [structural_similarity(np.round(g[0] * 255).astype(np.uint8), np.round(p[0] * 255).astype(np.uint8),
-                                  data_range=255, win_size=7) for p, g in zip(pred, gt, strict=True)]
+    want = [
+        structural_similarity(
+            np.round(g[0] * 255).astype(np.uint8), np.round(p[0] * 255).astype(np.uint8), data_range=255, win_size=7
+        )
+        for p, g in zip(pred, gt, strict=True)
+    ]
     np.testing.assert_allclose(scores, want)
     np.testing.assert_allclose(ssim_uint8(gt, gt), 1.0)
 

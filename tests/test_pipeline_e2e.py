@@ -15,9 +15,11 @@ from tests.helpers import copy_project, run
 pytestmark = pytest.mark.slow
 
 ALL_STAGES = {"generate@mmnist", "pretrain_vqvae@mmnist", "encode_latents@mmnist", "baselines@mmnist", "report"} | {
-    f"{kind}@mmnist-{p}-{m}" for kind in ("train", "evaluate") for p in ("predrnn", "tctn") for m in ("base", "modular")}
+    f"{kind}@mmnist-{p}-{m}" for kind in ("train", "evaluate") for p in ("predrnn", "tctn") for m in ("base", "modular")
+}
 PREDRNN_DOWNSTREAM = {f"{kind}@mmnist-predrnn-{m}" for kind in ("train", "evaluate") for m in ("base", "modular")} | {
-    "report"}
+    "report"
+}
 
 
 def _ran(stdout: str) -> set[str]:
@@ -44,7 +46,7 @@ def _stage_params(project) -> dict[str, list[str]]:
             for dep in st.deps:
                 if hasattr(dep, "params"):
                     keys.extend(dep.params)
-            out[st.addressing] = keys
+            out[st.name] = keys
         return out
 
 
@@ -68,9 +70,15 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tmp_path):
     # 1. the whole DAG runs and every declared output exists with finite numbers
     first = run(["dvc", "repro"], project, extra_env={"MODPRED_PARAMS_AUDIT": str(audit)})
     assert _ran(first.stdout) == ALL_STAGES
-    for ds_file in ("data/mmnist/base/train.h5", "data/mmnist/base/test.h5", "data/mmnist/vqvae/model.pt",
-                    "data/mmnist/modular/vqvae.pt", "data/mmnist/modular/train/shard-00000.h5",
-                    "data/mmnist/modular/test/shard-00000.h5", "metrics/report.md"):
+    for ds_file in (
+        "data/mmnist/base/train.h5",
+        "data/mmnist/base/test.h5",
+        "data/mmnist/vqvae/model.pt",
+        "data/mmnist/modular/vqvae.pt",
+        "data/mmnist/modular/train/shard-00000.h5",
+        "data/mmnist/modular/test/shard-00000.h5",
+        "metrics/report.md",
+    ):
         assert (project / ds_file).is_file(), ds_file
     for p in ("predrnn", "tctn"):
         for m in ("base", "modular"):

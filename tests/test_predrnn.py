@@ -22,8 +22,12 @@ def eq7_direct(cell: SpatioTemporalLSTMCell, x, h, c, m):
     f_p = torch.sigmoid(conv(wx, x, 4) + conv(wm, m, 1) + 1.0)
     m_new = f_p * m + i_p * g_p
     w_co, w_mo = cell.conv_o.weight[:, :n], cell.conv_o.weight[:, n:]
-    o = torch.sigmoid(conv(wx, x, 6) + conv(wh, h, 3) + F.conv2d(c_new, w_co, cell.conv_o.bias, padding=pad)
-                      + F.conv2d(m_new, w_mo, padding=pad))
+    o = torch.sigmoid(
+        conv(wx, x, 6)
+        + conv(wh, h, 3)
+        + F.conv2d(c_new, w_co, cell.conv_o.bias, padding=pad)
+        + F.conv2d(m_new, w_mo, padding=pad)
+    )
     h_new = o * torch.tanh(cell.conv_last(torch.cat([c_new, m_new], 1)))
     return h_new, c_new, m_new
 

@@ -12,8 +12,14 @@ SHA_B = "b" * 64
 def _write(folder, codes, sha=SHA_A, per_shard=4):
     (folder / "train").mkdir(parents=True)
     for k, first in enumerate(range(0, len(codes), per_shard)):
-        write_shard(folder / "train" / f"shard-{k:05d}.h5", codes[first : first + per_shard], sha,
-                    input_len=2, seq_len=5, image=16)
+        write_shard(
+            folder / "train" / f"shard-{k:05d}.h5",
+            codes[first : first + per_shard],
+            sha,
+            input_len=2,
+            seq_len=5,
+            image=16,
+        )
 
 
 def test_shards_round_trip_in_order(tmp_path):

@@ -17,10 +17,13 @@ def test_teacher_probability_schedule():
     assert teacher_probability(0, 0) == 0.0
 
 
-@pytest.mark.parametrize("model_fn", [
-    lambda: PredRNN(2, 4, PredRNNConfig(layers=1, hidden=8)),
-    lambda: TCTN(2, 4, TCTNConfig(layers=1, hidden=8, heads=2)),
-])
+@pytest.mark.parametrize(
+    "model_fn",
+    [
+        lambda: PredRNN(2, 4, PredRNNConfig(layers=1, hidden=8)),
+        lambda: TCTN(2, 4, TCTNConfig(layers=1, hidden=8, heads=2)),
+    ],
+)
 def test_real_training_steps_reduce_the_loss(model_fn):
     torch.manual_seed(0)
     model = model_fn()
@@ -44,5 +47,6 @@ def test_training_is_deterministic_on_cpu():
 def test_non_finite_loss_stops_with_a_clear_error():
     model = PredRNN(2, 4, PredRNNConfig(layers=1, hidden=4))
     with pytest.raises(UserError, match="diverged at iteration 0"):
-        train_loop(model, lambda g: torch.full((2, 6, 2, 4, 4), float("nan")), 3, TrainConfig(iters=3),
-                   torch.device("cpu"))
+        train_loop(
+            model, lambda g: torch.full((2, 6, 2, 4, 4), float("nan")), 3, TrainConfig(iters=3), torch.device("cpu")
+        )

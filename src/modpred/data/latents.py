@@ -23,8 +23,9 @@ class LatentsConfig:
 
 
 @torch.no_grad()
-def encode_split(vqvae: VQVAE, vqvae_sha256: str, source: Path, folder: Path, cfg: LatentsConfig,
-                 device: torch.device) -> int:
+def encode_split(
+    vqvae: VQVAE, vqvae_sha256: str, source: Path, folder: Path, cfg: LatentsConfig, device: torch.device
+) -> int:
     """Write `folder/shard-00000.h5`, ... for the sequences in `source`; return the shard count."""
     frames = read_sequences(source)
     input_len, seq_len, image = sequence_layout(source)
@@ -38,7 +39,16 @@ def encode_split(vqvae: VQVAE, vqvae_sha256: str, source: Path, folder: Path, cf
     folder.mkdir(parents=True)
     shards = 0
     for shards, first in enumerate(range(0, n, cfg.seqs_per_shard), start=1):
-        write_shard(folder / f"shard-{shards - 1:05d}.h5", codes[first : first + cfg.seqs_per_shard], vqvae_sha256,
-                    first_sequence=first, num_codes=vqvae.cfg.num_codes, code_dim=vqvae.cfg.code_dim,
-                    grid=grid, input_len=input_len, seq_len=seq_len, image=image)
+        write_shard(
+            folder / f"shard-{shards - 1:05d}.h5",
+            codes[first : first + cfg.seqs_per_shard],
+            vqvae_sha256,
+            first_sequence=first,
+            num_codes=vqvae.cfg.num_codes,
+            code_dim=vqvae.cfg.code_dim,
+            grid=grid,
+            input_len=input_len,
+            seq_len=seq_len,
+            image=image,
+        )
     return shards

@@ -27,8 +27,9 @@ class MovingMnistConfig:
     digits: str = ""
 
 
-def moving_mnist(digits: np.ndarray, count: int, cfg: MovingMnistConfig, rng: np.random.Generator,
-                 desc: str = "sequences") -> np.ndarray:
+def moving_mnist(
+    digits: np.ndarray, count: int, cfg: MovingMnistConfig, rng: np.random.Generator, desc: str = "sequences"
+) -> np.ndarray:
     """Render `count` sequences, uint8 (count, seq_len, 1, image, image), from the digit pool."""
     size = digits.shape[-1]
     span = cfg.image - size

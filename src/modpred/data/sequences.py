@@ -19,8 +19,9 @@ def write_sequences(path: str | Path, frames: np.ndarray, **attrs: Any) -> None:
     if frames.dtype != np.uint8 or frames.ndim != 5:
         raise ValueError(f"expected uint8 (N, T, C, H, W), got {frames.dtype} {frames.shape}")
     with atomic_path(path) as tmp, h5py.File(tmp, "w", track_order=True) as f:
-        f.create_dataset(FRAMES, data=frames, chunks=(1, *frames.shape[1:]), compression="gzip",
-                         compression_opts=4, shuffle=True)
+        f.create_dataset(
+            FRAMES, data=frames, chunks=(1, *frames.shape[1:]), compression="gzip", compression_opts=4, shuffle=True
+        )
         for key, value in attrs.items():
             f.attrs[key] = value
 

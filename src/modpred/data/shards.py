@@ -27,8 +27,9 @@ def codes_dtype(num_codes: int) -> np.dtype:
 def write_shard(path: Path, codes: np.ndarray, vqvae_sha256: str, **attrs: Any) -> None:
     """One shard: codes (n, T, h, w), chunked one sequence per chunk, with its provenance."""
     with h5py.File(path, "w", track_order=True) as f:
-        f.create_dataset(CODES, data=codes, chunks=(1, *codes.shape[1:]), compression="gzip",
-                         compression_opts=4, shuffle=True)
+        f.create_dataset(
+            CODES, data=codes, chunks=(1, *codes.shape[1:]), compression="gzip", compression_opts=4, shuffle=True
+        )
         f.attrs["vqvae_sha256"] = vqvae_sha256
         f.attrs["codes_sha256"] = hashlib.sha256(np.ascontiguousarray(codes).tobytes()).hexdigest()
         for key, value in attrs.items():
@@ -49,8 +50,10 @@ def read_shards(folder: Path, split: str, vqvae_sha256: str) -> tuple[np.ndarray
         with open_h5(path) as f:
             made_by = str(f.attrs.get("vqvae_sha256", ""))
             if made_by != vqvae_sha256:
-                raise UserError(f"stale latent shard {path}: made by VQ-VAE {made_by[:12]} but the current "
-                                f"VQ-VAE is {vqvae_sha256[:12]}; rerun encode_latents")
+                raise UserError(
+                    f"stale latent shard {path}: made by VQ-VAE {made_by[:12]} but the current "
+                    f"VQ-VAE is {vqvae_sha256[:12]}; rerun encode_latents"
+                )
             if CODES not in f:
                 raise UserError(f"corrupt latent shard {path}: no '{CODES}' dataset")
             try:

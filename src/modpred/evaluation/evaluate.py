@@ -42,8 +42,9 @@ def _batches(n: int, size: int) -> Iterator[slice]:
         yield slice(start, min(start + size, n))
 
 
-def score_predictor(predict: Predictor, frames: np.ndarray, input_len: int, batch: int, device: torch.device,
-                    desc: str = "evaluate") -> tuple[pd.DataFrame, dict]:
+def score_predictor(
+    predict: Predictor, frames: np.ndarray, input_len: int, batch: int, device: torch.device, desc: str = "evaluate"
+) -> tuple[pd.DataFrame, dict]:
     """Per-frame table (frame index, metric means) and a summary with the means over all frames.
 
     LPIPS is computed only when its backbone weights are present; otherwise its column is empty

@@ -32,8 +32,9 @@ def ssim_uint8(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     g8 = g8.reshape(-1, *g8.shape[-3:])
     scores = np.empty(len(p8))
     for i, (p, g) in enumerate(zip(p8, g8, strict=True)):
-        scores[i] = structural_similarity(g.transpose(1, 2, 0), p.transpose(1, 2, 0), data_range=255,
-                                          win_size=7, channel_axis=2)
+        scores[i] = structural_similarity(
+            g.transpose(1, 2, 0), p.transpose(1, 2, 0), data_range=255, win_size=7, channel_axis=2
+        )
     return scores.reshape(lead)
 
 

@@ -28,8 +28,10 @@ def lpips_unavailable_reason() -> str | None:
     """None when LPIPS can run offline; else a sentence saying why not."""
     path = alexnet_checkpoint()
     if not path.is_file():
-        return (f"LPIPS unavailable: AlexNet backbone weights not found at {path} "
-                "(torchvision downloads them; this run had no copy)")
+        return (
+            f"LPIPS unavailable: AlexNet backbone weights not found at {path} "
+            "(torchvision downloads them; this run had no copy)"
+        )
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if not digest.startswith(ALEXNET_SHA256_PREFIX):
         return f"LPIPS unavailable: {path} has SHA-256 {digest[:16]}..., expected {ALEXNET_SHA256_PREFIX}..."

@@ -41,8 +41,11 @@ def save_bundle(path: Path, bundle: Bundle) -> None:
         "mode": bundle.space.mode,
     }
     if isinstance(bundle.space, PixelSpace):
-        state["space"] = {"patch": bundle.space.patch, "image": bundle.space.image,
-                          "channels": bundle.space.img_channels}
+        state["space"] = {
+            "patch": bundle.space.patch,
+            "image": bundle.space.image,
+            "channels": bundle.space.img_channels,
+        }
     else:
         state["space"] = {"image": bundle.space.grid * 4, "decode": bundle.space.decode_mode}
         state["vqvae"] = bundle.space.vqvae.state()
@@ -66,8 +69,14 @@ def load_bundle(path: Path, device: torch.device, decode: str | None = None) -> 
         space = LatentSpace(vqvae, state["space"]["image"], decode or state["space"]["decode"])
     model = build_predictor(state["predictor"], state["model_config"], space.channels, space.grid, "model")
     model.load_state_dict(state["state_dict"])
-    return Bundle(state["predictor"], model.to(device).eval(), space, state["input_len"], state["seq_len"],
-                  state.get("vqvae_sha256", ""))
+    return Bundle(
+        state["predictor"],
+        model.to(device).eval(),
+        space,
+        state["input_len"],
+        state["seq_len"],
+        state.get("vqvae_sha256", ""),
+    )
 
 
 def load_frozen_vqvae(path: Path, device: torch.device) -> tuple[VQVAE, str]:

@@ -45,8 +45,9 @@ class SpatioTemporalLSTMCell(nn.Module):
         self.conv_o = _conv(2 * hidden, hidden, k, grid, layer_norm)  # W_co, W_mo on [C, M]
         self.conv_last = nn.Conv2d(2 * hidden, hidden, 1)  # W_1x1 on [C, M]
 
-    def forward(self, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, m: torch.Tensor
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, m: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         i_x, f_x, g_x, i_xp, f_xp, g_xp, o_x = self.conv_x(x).split(self.hidden, dim=1)
         i_h, f_h, g_h, o_h = self.conv_h(h).split(self.hidden, dim=1)
         i_m, f_m, g_m = self.conv_m(m).split(self.hidden, dim=1)
@@ -75,14 +76,12 @@ class PredRNN(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.cells = nn.ModuleList(
-            SpatioTemporalLSTMCell(channels if i == 0 else cfg.hidden, cfg.hidden, grid, cfg.filter,
-                                   cfg.layer_norm)
+            SpatioTemporalLSTMCell(channels if i == 0 else cfg.hidden, cfg.hidden, grid, cfg.filter, cfg.layer_norm)
             for i in range(cfg.layers)
         )
         self.conv_last = nn.Conv2d(cfg.hidden, channels, 1, bias=False)
 
-    def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None = None
-                ) -> torch.Tensor:
+    def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None = None) -> torch.Tensor:
         """frames (B, T, C, H, W) -> predictions of frames 1..T-1, (B, T-1, C, H, W).
 
         Past `input_len`, each step's input is the true frame where `teacher` (B, T-1-input_len)

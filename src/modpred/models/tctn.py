@@ -78,8 +78,11 @@ class DecoderLayer(nn.Module):
         q, k, v = self.qkv(e).chunk(3, dim=1)
 
         def heads(z: torch.Tensor) -> torch.Tensor:  # (B, C, T, H, W) -> (B*H*W, heads, T, C/heads)
-            return z.view(b, self.heads, c // self.heads, t, h, w).permute(0, 4, 5, 1, 3, 2).reshape(
-                b * h * w, self.heads, t, c // self.heads)
+            return (
+                z.view(b, self.heads, c // self.heads, t, h, w)
+                .permute(0, 4, 5, 1, 3, 2)
+                .reshape(b * h * w, self.heads, t, c // self.heads)
+            )
 
         a = F.scaled_dot_product_attention(heads(q), heads(k), heads(v), is_causal=True)
         return a.view(b, h, w, self.heads, t, c // self.heads).permute(0, 3, 5, 4, 1, 2).reshape(b, c, t, h, w)
@@ -100,8 +103,10 @@ class TCTN(nn.Module):
             raise ValueError(f"tctn hidden ({cfg.hidden}) must be even and divisible by heads ({cfg.heads})")
         self.cfg = cfg
         self.embed = nn.Sequential(
-            nn.Conv3d(channels, cfg.hidden, (1, 7, 7), padding=(0, 3, 3)), nn.LeakyReLU(0.2),
-            nn.Conv3d(cfg.hidden, cfg.hidden, (1, 5, 5), padding=(0, 2, 2)), nn.LeakyReLU(0.2),
+            nn.Conv3d(channels, cfg.hidden, (1, 7, 7), padding=(0, 3, 3)),
+            nn.LeakyReLU(0.2),
+            nn.Conv3d(cfg.hidden, cfg.hidden, (1, 5, 5), padding=(0, 2, 2)),
+            nn.LeakyReLU(0.2),
         )
         self.layers = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.layers))
         self.norm_out = _norm(cfg.hidden)
@@ -117,8 +122,7 @@ class TCTN(nn.Module):
             e = layer(e)
         return self.conv_last(_per_frame(self.norm_out, e)).transpose(1, 2)
 
-    def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None = None
-                ) -> torch.Tensor:
+    def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None = None) -> torch.Tensor:
         """Teacher-forced training: frames (B, T, ...) -> predictions of frames 1..T-1."""
         return self.step(frames[:, :-1])
 

@@ -33,8 +33,9 @@ class ResidualStack(nn.Module):
     def __init__(self, channels: int, res_hidden: int, layers: int) -> None:
         super().__init__()
         self.blocks = nn.ModuleList(
-            nn.Sequential(nn.ReLU(), nn.Conv2d(channels, res_hidden, 3, padding=1), nn.ReLU(),
-                          nn.Conv2d(res_hidden, channels, 1))
+            nn.Sequential(
+                nn.ReLU(), nn.Conv2d(channels, res_hidden, 3, padding=1), nn.ReLU(), nn.Conv2d(res_hidden, channels, 1)
+            )
             for _ in range(layers)
         )
 
@@ -49,8 +50,10 @@ class Encoder(nn.Module):
         super().__init__()
         h = cfg.hidden
         self.net = nn.Sequential(
-            nn.Conv2d(cfg.in_channels, h // 2, 4, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(h // 2, h, 4, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(cfg.in_channels, h // 2, 4, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(h // 2, h, 4, stride=2, padding=1),
+            nn.ReLU(),
             nn.Conv2d(h, h, 3, padding=1),
             ResidualStack(h, cfg.res_hidden, cfg.res_layers),
             nn.Conv2d(h, cfg.code_dim, 1),
@@ -67,7 +70,8 @@ class Decoder(nn.Module):
         self.net = nn.Sequential(
             nn.Conv2d(cfg.code_dim, h, 3, padding=1),
             ResidualStack(h, cfg.res_hidden, cfg.res_layers),
-            nn.ConvTranspose2d(h, h // 2, 4, stride=2, padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(h, h // 2, 4, stride=2, padding=1),
+            nn.ReLU(),
             nn.ConvTranspose2d(h // 2, cfg.in_channels, 4, stride=2, padding=1),
         )
 

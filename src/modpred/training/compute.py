@@ -25,8 +25,7 @@ def peak_memory(device: torch.device) -> dict:
     paper's "memory of the training data and the model itself".
     """
     if device.type == "cuda":
-        return {"peak_memory_mib": torch.cuda.max_memory_allocated(device) / 2**20,
-                "memory_kind": "cuda_max_allocated"}
+        return {"peak_memory_mib": torch.cuda.max_memory_allocated(device) / 2**20, "memory_kind": "cuda_max_allocated"}
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rss_bytes = rss if sys.platform == "darwin" else rss * 1024
     return {"peak_memory_mib": rss_bytes / 2**20, "memory_kind": "cpu_process_max_rss"}

@@ -18,8 +18,9 @@ from modpred.params import MODES, build_config, check_choice
 from modpred.training.trainer import TrainConfig, TrainResult, train_loop
 
 
-def train_cell(ds: str, predictor: str, mode: str, params: dict, device: torch.device,
-               root: Path = Path(".")) -> tuple[Bundle, TrainResult, dict]:
+def train_cell(
+    ds: str, predictor: str, mode: str, params: dict, device: torch.device, root: Path = Path(".")
+) -> tuple[Bundle, TrainResult, dict]:
     """Train predictor `predictor` in `mode` on dataset `ds`; `params` is the `train.<predictor>` section."""
     check_choice(mode, MODES, "mode")
     key = f"train.{predictor}"

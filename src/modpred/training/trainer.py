@@ -49,8 +49,14 @@ def teacher_probability(iteration: int, stop_iter: int) -> float:
     return max(0.0, 1.0 - iteration / stop_iter)
 
 
-def train_loop(model: nn.Module, sample_batch: Callable[[torch.Generator], torch.Tensor], input_len: int,
-               cfg: TrainConfig, device: torch.device, desc: str = "train") -> TrainResult:
+def train_loop(
+    model: nn.Module,
+    sample_batch: Callable[[torch.Generator], torch.Tensor],
+    input_len: int,
+    cfg: TrainConfig,
+    device: torch.device,
+    desc: str = "train",
+) -> TrainResult:
     """Train `model` in place on batches (B, T, C, H, W) drawn by `sample_batch`."""
     gen = torch.Generator().manual_seed(cfg.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)

@@ -25,8 +25,9 @@ class VQVAETrainConfig:
     eval_frames: int = positive(default=1000)
 
 
-def pretrain_vqvae(frames: np.ndarray, model_cfg: VQVAEConfig, cfg: VQVAETrainConfig,
-                   device: torch.device) -> tuple[VQVAE, list[tuple[int, float]]]:
+def pretrain_vqvae(
+    frames: np.ndarray, model_cfg: VQVAEConfig, cfg: VQVAETrainConfig, device: torch.device
+) -> tuple[VQVAE, list[tuple[int, float]]]:
     """Train on random single frames of uint8 sequences (N, T, C, H, W); return model and loss curve."""
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -51,8 +52,7 @@ def pretrain_vqvae(frames: np.ndarray, model_cfg: VQVAEConfig, cfg: VQVAETrainCo
 
 
 @torch.no_grad()
-def vqvae_quality(model: VQVAE, frames: np.ndarray, device: torch.device, max_frames: int,
-                  batch: int = 256) -> dict:
+def vqvae_quality(model: VQVAE, frames: np.ndarray, device: torch.device, max_frames: int, batch: int = 256) -> dict:
     """Reconstruction MSE / PSNR / SSIM on test frames, codebook perplexity and usage."""
     flat = frames.reshape(-1, *frames.shape[2:])
     pick = np.linspace(0, len(flat) - 1, min(max_frames, len(flat))).astype(int)
