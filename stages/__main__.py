@@ -1,6 +1,16 @@
 """`python -m stages <command>`: the entry point dvc.yaml calls."""
 
-from stages import baselines, encode_latents, evaluate, generate, pretrain_vqvae, report, train  # noqa: F401
+from stages import (  # noqa: F401
+    baselines,
+    encode_latents,
+    evaluate,
+    figures,
+    generate,
+    predict,
+    pretrain_vqvae,
+    report,
+    train,
+)
 from stages.app import app
 
 if __name__ == "__main__":

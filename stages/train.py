@@ -10,7 +10,7 @@ from modpred import paths
 from modpred.atomic import write_json
 from modpred.models.bundle import save_bundle
 from modpred.params import DATASETS, MODES, PREDICTORS, ParamsFile, check_choice
-from modpred.reporting.curves import write_curve
+from modpred.reporting.curves import LiveCurve, write_curve
 from modpred.training.compute import pick_device
 from modpred.training.run import train_cell
 from stages.app import ParamsOption, stage
@@ -28,8 +28,10 @@ def train(
     check_choice(predictor, PREDICTORS, "predictor")
     check_choice(mode, MODES, "mode")
     section = ParamsFile(params).get(f"train.{predictor}")
-    bundle, result, compute = train_cell(dataset, predictor, mode, section, pick_device())
     out = paths.run_metrics_dir(dataset, predictor, mode)
+    bundle, result, compute = train_cell(
+        dataset, predictor, mode, section, pick_device(), on_log=LiveCurve(out / "loss.csv")
+    )
     save_bundle(paths.model_dir(dataset, predictor, mode) / "model.pt", bundle)
     write_curve(out / "loss.csv", result.losses)
     write_json(out / "train.json", compute)

@@ -14,11 +14,19 @@ from tests.helpers import copy_project, run
 
 pytestmark = pytest.mark.slow
 
-ALL_STAGES = {"generate@mmnist", "pretrain_vqvae@mmnist", "encode_latents@mmnist", "baselines@mmnist", "report"} | {
+ALL_STAGES = {
+    "generate@mmnist",
+    "pretrain_vqvae@mmnist",
+    "encode_latents@mmnist",
+    "baselines@mmnist",
+    "figures@mmnist",
+    "report",
+} | {
     f"{kind}@mmnist-{p}-{m}" for kind in ("train", "evaluate") for p in ("predrnn", "tctn") for m in ("base", "modular")
 }
 PREDRNN_DOWNSTREAM = {f"{kind}@mmnist-predrnn-{m}" for kind in ("train", "evaluate") for m in ("base", "modular")} | {
-    "report"
+    "figures@mmnist",
+    "report",
 }
 
 
@@ -96,6 +104,17 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tmp_path):
     assert list(_finite_numbers(json.loads((project / "metrics/runs/mmnist/vqvae.json").read_text())))
     report = (project / "metrics/report.md").read_text()
     assert "predrnn-modular" in report and "baseline: blank" in report and "Table III" in report
+    for figure in ("predictions.png", "per_frame.png", "vqvae_reconstructions.png", "training_loss.png"):
+        assert (project / "metrics/figures/mmnist" / figure).stat().st_size > 1000, figure
+        assert f"(figures/mmnist/{figure})" in report
+    loss_rows = (project / "metrics/runs/mmnist/tctn-base/loss.csv").read_text().splitlines()
+    assert loss_rows[0] == "iteration,loss" and len(loss_rows) == 4  # iterations 0, 2, 3
+
+    # dvc plots renders every declared plot to HTML
+    run(["dvc", "plots", "show", "-o", str(tmp_path / "plots")], project)
+    html = (tmp_path / "plots" / "index.html").read_text()
+    for title in ("per-frame MSE (mmnist)", "per-frame SSIM (mmnist)", "training loss (mmnist)"):
+        assert title in html, title
 
     # 2. each stage read only the params keys dvc.yaml lists for it
     listed = _stage_params(project)
@@ -123,3 +142,41 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tmp_path):
     assert "metrics/runs/mmnist/predrnn-base/eval.json" in changed
     assert "metrics/runs/mmnist/predrnn-modular/eval.json" in changed
     assert not any("tctn" in path or "vqvae" in path for path in changed), changed
+
+
+def _experiments(project) -> list[dict]:
+    """`dvc exp show --json` flattened to the experiments' params and metrics."""
+    rows = json.loads(run(["dvc", "exp", "show", "--json"], project).stdout)
+    found = []
+    for row in rows:
+        for exp in row.get("experiments") or []:
+            for revision in exp.get("revs", []):
+                data = revision.get("data", {})
+                found.append(
+                    {"name": revision.get("name"), "params": data.get("params", {}), "metrics": data.get("metrics", {})}
+                )
+    return found
+
+
+def test_dvc_exp_run_set_param_then_exp_show(tmp_path):
+    project = copy_project(tmp_path / "proj")
+    (project / "params.yaml").write_text(yaml.safe_dump(tiny_params(), sort_keys=False))
+    run(["dvc", "repro"], project)
+    run(["git", "add", "-A"], project)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "baseline"], project)
+
+    predictor = run(["dvc", "exp", "run", "-n", "tctn-lr", "-S", "train.tctn.lr=0.002"], project)
+    assert _ran(predictor.stdout) == {
+        f"{k}@mmnist-tctn-{m}" for k in ("train", "evaluate") for m in ("base", "modular")
+    } | {"figures@mmnist", "report"}
+    vqvae = run(["dvc", "exp", "run", "-n", "vq-codes", "-S", "vqvae.model.num_codes=8"], project)
+    assert "pretrain_vqvae@mmnist" in _ran(vqvae.stdout)
+    assert not {"generate@mmnist", "train@mmnist-predrnn-base", "train@mmnist-tctn-base"} & _ran(vqvae.stdout)
+
+    exps = {e["name"]: e for e in _experiments(project)}
+    assert {"tctn-lr", "vq-codes"} <= set(exps)
+    lr = exps["tctn-lr"]["params"]["params.yaml"]["data"]["train"]["tctn"]["lr"]
+    assert lr == 0.002
+    metrics = exps["vq-codes"]["metrics"]["metrics/runs/mmnist/vqvae.json"]["data"]
+    assert metrics["codes_used"] <= 8
+    assert "metrics/runs/mmnist/predrnn-modular/eval.json" in exps["vq-codes"]["metrics"]

@@ -57,3 +57,7 @@ def vqvae_metrics(ds: str) -> Path:
 
 def baselines_dir(ds: str) -> Path:
     return RUNS / ds / "baselines"
+
+
+def figures_dir(ds: str) -> Path:
+    return METRICS / "figures" / ds

@@ -47,7 +47,7 @@ def save_bundle(path: Path, bundle: Bundle) -> None:
             "channels": bundle.space.img_channels,
         }
     else:
-        state["space"] = {"image": bundle.space.grid * 4, "decode": bundle.space.decode_mode}
+        state["space"] = {"image": bundle.space.image, "decode": bundle.space.decode_mode}
         state["vqvae"] = bundle.space.vqvae.state()
         state["vqvae_sha256"] = bundle.vqvae_sha256
     with atomic_path(path) as tmp:

@@ -60,6 +60,7 @@ class LatentSpace:
 
     def __init__(self, vqvae: VQVAE, image: int, decode: str = "quantize") -> None:
         self.vqvae = vqvae.eval().requires_grad_(False)
+        self.image = image
         self.channels = vqvae.cfg.code_dim
         self.grid = vqvae.grid(image)
         self.decode_mode = decode

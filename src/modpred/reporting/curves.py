@@ -10,3 +10,21 @@ from modpred.atomic import write_text
 def write_curve(path: Path, points: list[tuple[int, float]]) -> None:
     rows = ["iteration,loss"] + [f"{it},{loss:.6g}" for it, loss in points]
     write_text(path, "\n".join(rows) + "\n")
+
+
+class LiveCurve:
+    """Appends new (iteration, loss) rows as training goes, so `dvc plots` can show a run in progress.
+
+    The stage rewrites the file atomically with `write_curve` when training ends.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.written = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("iteration,loss\n")
+
+    def __call__(self, points: list[tuple[int, float]]) -> None:
+        with open(self.path, "a") as handle:
+            handle.writelines(f"{it},{loss:.6g}\n" for it, loss in points[self.written :])
+        self.written = len(points)

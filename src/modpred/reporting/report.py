@@ -17,6 +17,14 @@ QUALITY_COLUMNS = {
 }
 
 
+FIGURES = (
+    ("predictions.png", "Predictions for one test sequence (cf. paper Fig. 4)"),
+    ("per_frame.png", "Per-frame metrics, one line per model (cf. paper Fig. 5)"),
+    ("vqvae_reconstructions.png", "VQ-VAE reconstructions (bottom) of the same sequence (top)"),
+    ("training_loss.png", "Training loss"),
+)
+
+
 def _read(path: Path) -> dict:
     return json.loads(path.read_text())
 
@@ -101,6 +109,12 @@ def build_report(runs: Path) -> str:
             ]
             statuses = {_read(p)["lpips_status"] for p in (runs / ds).glob("*/eval.json")}
             lines += [f"LPIPS: {s}" for s in sorted(statuses)] + [""]
+        figures = runs.parent / "figures" / ds
+        shown = [(f, t) for f, t in FIGURES if (figures / f).is_file()]
+        if shown:
+            lines += ["### Figures", ""]
+            for name, title in shown:
+                lines += [f"**{title}**", "", f"![{title}](figures/{ds}/{name})", ""]
         compute = compute_table(runs, ds)
         if not compute.empty:
             lines += [

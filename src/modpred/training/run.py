@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,13 @@ from modpred.training.trainer import TrainConfig, TrainResult, train_loop
 
 
 def train_cell(
-    ds: str, predictor: str, mode: str, params: dict, device: torch.device, root: Path = Path(".")
+    ds: str,
+    predictor: str,
+    mode: str,
+    params: dict,
+    device: torch.device,
+    root: Path = Path("."),
+    on_log: Callable[[list[tuple[int, float]]], None] | None = None,
 ) -> tuple[Bundle, TrainResult, dict]:
     """Train predictor `predictor` in `mode` on dataset `ds`; `params` is the `train.<predictor>` section."""
     check_choice(mode, MODES, "mode")
@@ -50,7 +57,7 @@ def train_cell(
             return space.embed(codes[torch.randint(len(codes), (cfg.batch,), generator=gen)].to(device))
 
     model = build_predictor(predictor, params["model"], space.channels, space.grid, f"{key}.model").to(device)
-    result = train_loop(model, sample, input_len, cfg, device, desc=f"train {ds}-{predictor}-{mode}")
+    result = train_loop(model, sample, input_len, cfg, device, desc=f"train {ds}-{predictor}-{mode}", on_log=on_log)
     bundle = Bundle(predictor, model, space, input_len, seq_len, sha)
     compute = {
         "trainable_params": count_params(model),

@@ -56,8 +56,12 @@ def train_loop(
     cfg: TrainConfig,
     device: torch.device,
     desc: str = "train",
+    on_log: Callable[[list[tuple[int, float]]], None] | None = None,
 ) -> TrainResult:
-    """Train `model` in place on batches (B, T, C, H, W) drawn by `sample_batch`."""
+    """Train `model` in place on batches (B, T, C, H, W) drawn by `sample_batch`.
+
+    `on_log` receives the loss curve so far at every logged iteration (to write it as training goes).
+    """
     gen = torch.Generator().manual_seed(cfg.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     result = TrainResult()
@@ -84,6 +88,8 @@ def train_loop(
         if it % cfg.log_every == 0 or it == cfg.iters - 1:
             result.losses.append((it, value))
             bar.set_postfix(loss=f"{value:.5f}", refresh=False)
+            if on_log is not None:
+                on_log(result.losses)
     synchronize(device)
     if start is not None and cfg.iters > WARMUP_ITERS:
         result.seconds_per_100_iters = (time.perf_counter() - start) / (cfg.iters - WARMUP_ITERS) * 100

