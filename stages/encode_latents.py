@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -12,20 +13,29 @@ from modpred.atomic import atomic_path
 from modpred.data.latents import LatentsConfig, encode_split
 from modpred.models.bundle import load_frozen_vqvae
 from modpred.params import DATASETS, ParamsFile, build_config, check_choice
-from modpred.training.compute import pick_device
+from modpred.training.distributed import init_distributed
 from stages.app import ParamsOption, stage
 
 
 @stage("encode-latents")
 def encode_latents(dataset: str = typer.Argument(..., help="dataset name"), params: Path = ParamsOption) -> None:
-    """Encode train and test sequences to code-index shards, stamped with the VQ-VAE's hash."""
+    """Encode train and test sequences to code-index shards, stamped with the VQ-VAE's hash.
+
+    Under `torchrun --nproc_per_node N` the shards are split across the N processes.
+    """
     check_choice(dataset, DATASETS, "dataset")
     cfg = build_config(LatentsConfig, ParamsFile(params).get("latents"), "latents")
-    device = pick_device()
+    dist = init_distributed()
+    device = dist.device()
     checkpoint = paths.vqvae_checkpoint(dataset)
     vqvae, sha = load_frozen_vqvae(checkpoint, device)
-    with atomic_path(paths.latents_dir(dataset)) as tmp:
-        tmp.mkdir()
-        shutil.copyfile(checkpoint, tmp / "vqvae.pt")  # same bytes: DVC stores it once
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(atomic_path(paths.latents_dir(dataset))) if dist.main else None
+        tmp = Path(str(dist.broadcast(str(tmp) if tmp else None)))  # every rank writes into rank 0's folder
         for split in paths.SPLITS:
-            encode_split(vqvae, sha, paths.sequences_file(dataset, split), tmp / split, cfg, device)
+            encode_split(
+                vqvae, sha, paths.sequences_file(dataset, split), tmp / split, cfg, device, dist.rank, dist.world
+            )
+        dist.barrier()  # all shards written before rank 0 renames the folder into place
+        if dist.main:
+            shutil.copyfile(checkpoint, tmp / "vqvae.pt")  # same bytes: DVC stores it once

@@ -11,7 +11,7 @@ from modpred.atomic import write_json
 from modpred.models.bundle import save_bundle
 from modpred.params import DATASETS, MODES, PREDICTORS, ParamsFile, check_choice
 from modpred.reporting.curves import LiveCurve, write_curve
-from modpred.training.compute import pick_device
+from modpred.training.distributed import init_distributed
 from modpred.training.run import train_cell
 from stages.app import ParamsOption, stage
 
@@ -28,10 +28,21 @@ def train(
     check_choice(predictor, PREDICTORS, "predictor")
     check_choice(mode, MODES, "mode")
     section = ParamsFile(params).get(f"train.{predictor}")
+    dist = init_distributed()
     out = paths.run_metrics_dir(dataset, predictor, mode)
-    bundle, result, compute = train_cell(
-        dataset, predictor, mode, section, pick_device(), on_log=LiveCurve(out / "loss.csv")
-    )
-    save_bundle(paths.model_dir(dataset, predictor, mode) / "model.pt", bundle)
-    write_curve(out / "loss.csv", result.losses)
-    write_json(out / "train.json", compute)
+    live = LiveCurve(out / "loss.csv") if dist.main else None
+    try:
+        bundle, result, compute, resume = train_cell(
+            dataset, predictor, mode, section, dist.device(), on_log=live, dist=dist
+        )
+    except BaseException:
+        if live is not None:  # a failed run leaves no partial curve; its resume state keeps the progress
+            live.discard()
+        raise
+    if dist.main:  # rank 0 writes; the others trained the same weights
+        save_bundle(paths.model_dir(dataset, predictor, mode) / "model.pt", bundle)
+        write_curve(out / "loss.csv", result.losses)
+        write_json(out / "train.json", compute)
+        if resume is not None:
+            resume.clear()
+    dist.barrier()

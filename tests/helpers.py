@@ -57,6 +57,17 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+def clone_run(src: Path, dest: Path) -> Path:
+    """A full copy of a project that has already run (git history, DVC cache and outputs)."""
+    shutil.copytree(src, dest, symlinks=True, ignore=shutil.ignore_patterns("tmp"))
+    return dest
+
+
+def commit(project: Path, message: str) -> None:
+    run(["git", "add", "-A"], project)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message], project)
+
+
 def stage(args: list[str], cwd: Path, params: Path | None = None) -> subprocess.CompletedProcess:
     extra = ["--params", str(params)] if params else []
     return run([sys.executable, "-m", "stages", *args, *extra], cwd, check=False)

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import tiny_params
-from tests.helpers import copy_project, run
+from tests.helpers import clone_run, commit, copy_project, run
 
 pytestmark = pytest.mark.slow
 
@@ -70,14 +70,12 @@ def _audit(path) -> dict[str, set[str]]:
     return read
 
 
-def test_dvc_repro_end_to_end_and_selective_rerun(tmp_path):
-    project = copy_project(tmp_path / "proj")
-    (project / "params.yaml").write_text(yaml.safe_dump(tiny_params(), sort_keys=False))
-    audit = tmp_path / "audit.tsv"
+def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
+    source, first_stdout, audit = tiny_run
 
     # 1. the whole DAG runs and every declared output exists with finite numbers
-    first = run(["dvc", "repro"], project, extra_env={"MODPRED_PARAMS_AUDIT": str(audit)})
-    assert _ran(first.stdout) == ALL_STAGES
+    assert _ran(first_stdout) == ALL_STAGES
+    project = clone_run(source, tmp_path / "proj")
     for ds_file in (
         "data/mmnist/base/train.h5",
         "data/mmnist/base/test.h5",
@@ -124,8 +122,6 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tmp_path):
 
     # 3. a second repro does nothing
     assert _ran(run(["dvc", "repro"], project).stdout) == set()
-    run(["git", "add", "-A"], project)
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first run"], project)
 
     # 4. a PredRNN param change reruns only PredRNN's train and evaluate stages, and the report
     params = yaml.safe_load((project / "params.yaml").read_text())
@@ -158,12 +154,8 @@ def _experiments(project) -> list[dict]:
     return found
 
 
-def test_dvc_exp_run_set_param_then_exp_show(tmp_path):
-    project = copy_project(tmp_path / "proj")
-    (project / "params.yaml").write_text(yaml.safe_dump(tiny_params(), sort_keys=False))
-    run(["dvc", "repro"], project)
-    run(["git", "add", "-A"], project)
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "baseline"], project)
+def test_dvc_exp_run_set_param_then_exp_show(tiny_run, tmp_path):
+    project = clone_run(tiny_run[0], tmp_path / "proj")
 
     predictor = run(["dvc", "exp", "run", "-n", "tctn-lr", "-S", "train.tctn.lr=0.002"], project)
     assert _ran(predictor.stdout) == {
@@ -180,3 +172,50 @@ def test_dvc_exp_run_set_param_then_exp_show(tmp_path):
     metrics = exps["vq-codes"]["metrics"]["metrics/runs/mmnist/vqvae.json"]["data"]
     assert metrics["codes_used"] <= 8
     assert "metrics/runs/mmnist/predrnn-modular/eval.json" in exps["vq-codes"]["metrics"]
+
+
+def _quality(project) -> dict:
+    """Every quality metric the pipeline wrote (timings excluded: they are measurements of the machine)."""
+    runs = project / "metrics" / "runs" / "mmnist"
+    found = {
+        str(p.relative_to(runs)): json.loads(p.read_text())["mean"]
+        for p in runs.glob("**/*.json")
+        if p.name != "train.json" and p.name != "vqvae.json"
+    }
+    found["vqvae"] = json.loads((runs / "vqvae.json").read_text())
+    found["final losses"] = {p.parent.name: json.loads(p.read_text())["final_loss"] for p in runs.glob("*/train.json")}
+    return found
+
+
+def test_two_runs_with_the_same_params_give_identical_metrics(tiny_run, tmp_path):
+    project = copy_project(tmp_path / "again")
+    (project / "params.yaml").write_text(yaml.safe_dump(tiny_params(), sort_keys=False))
+    run(["dvc", "repro"], project)
+    first, second = _quality(tiny_run[0]), _quality(project)
+    assert len(first) == 4 + 2 + 2 and first == second
+
+
+def test_latents_shared_through_a_remote_are_not_recomputed(tiny_run, tmp_path):
+    """One member pushes; a teammate's fresh clone pulls the shards and trains without re-encoding."""
+    origin = clone_run(tiny_run[0], tmp_path / "origin")
+    remote = tmp_path / "remote"
+    run(["dvc", "remote", "add", "-d", "team", str(remote)], origin)
+    commit(origin, "add the team remote")
+    run(["dvc", "push"], origin)
+    assert any(remote.rglob("*"))
+
+    mate = tmp_path / "mate"
+    run(["git", "clone", "-q", str(origin), str(mate)], tmp_path)
+    assert not (mate / "data").exists() or not any((mate / "data").rglob("*.h5"))
+    run(["dvc", "pull", "--with-deps", "encode_latents@mmnist"], mate)
+    for split in ("train", "test"):
+        shards = sorted((mate / "data/mmnist/modular" / split).glob("shard-*.h5"))
+        assert shards and all(
+            s.read_bytes() == (origin / "data/mmnist/modular" / split / s.name).read_bytes() for s in shards
+        )
+    ran = _ran(run(["dvc", "repro"], mate).stdout)
+    assert not ran & {"generate@mmnist", "pretrain_vqvae@mmnist", "encode_latents@mmnist"}, ran
+    assert {"train@mmnist-predrnn-modular", "train@mmnist-tctn-modular", "report"} <= ran
+
+    unreachable = run(["dvc", "pull", "-r", "nowhere"], mate, check=False)
+    assert unreachable.returncode != 0 and "nowhere" in unreachable.stderr + unreachable.stdout

@@ -24,24 +24,34 @@ class LatentsConfig:
 
 @torch.no_grad()
 def encode_split(
-    vqvae: VQVAE, vqvae_sha256: str, source: Path, folder: Path, cfg: LatentsConfig, device: torch.device
+    vqvae: VQVAE,
+    vqvae_sha256: str,
+    source: Path,
+    folder: Path,
+    cfg: LatentsConfig,
+    device: torch.device,
+    rank: int = 0,
+    world: int = 1,
 ) -> int:
-    """Write `folder/shard-00000.h5`, ... for the sequences in `source`; return the shard count."""
+    """Write `folder/shard-00000.h5`, ... for the sequences in `source`; return how many this rank wrote.
+
+    Under torchrun, rank r encodes and writes shards r, r + world, ...; together they write all.
+    """
     frames = read_sequences(source)
     input_len, seq_len, image = sequence_layout(source)
     n, t = frames.shape[:2]
     grid = vqvae.grid(image)
-    codes = np.empty((n, t, grid, grid), dtype=codes_dtype(vqvae.cfg.num_codes))
-    for start in tqdm(range(0, n, cfg.batch), desc=f"encode {folder.name}", mininterval=2.0):
-        x = to_unit(torch.from_numpy(frames[start : start + cfg.batch])).to(device)
-        idx = vqvae.encode(x.flatten(0, 1)).view(len(x), t, grid, grid)
-        codes[start : start + len(x)] = idx.cpu().numpy()
-    folder.mkdir(parents=True)
-    shards = 0
-    for shards, first in enumerate(range(0, n, cfg.seqs_per_shard), start=1):
+    folder.mkdir(parents=True, exist_ok=True)
+    mine = list(range(0, n, cfg.seqs_per_shard))[rank::world]
+    for first in tqdm(mine, desc=f"encode {folder.name}", mininterval=2.0, disable=rank != 0):
+        block = frames[first : first + cfg.seqs_per_shard]
+        codes = np.empty((len(block), t, grid, grid), dtype=codes_dtype(vqvae.cfg.num_codes))
+        for start in range(0, len(block), cfg.batch):
+            x = to_unit(torch.from_numpy(block[start : start + cfg.batch])).to(device)
+            codes[start : start + len(x)] = vqvae.encode(x.flatten(0, 1)).view(len(x), t, grid, grid).cpu().numpy()
         write_shard(
-            folder / f"shard-{shards - 1:05d}.h5",
-            codes[first : first + cfg.seqs_per_shard],
+            folder / f"shard-{first // cfg.seqs_per_shard:05d}.h5",
+            codes,
             vqvae_sha256,
             first_sequence=first,
             num_codes=vqvae.cfg.num_codes,
@@ -51,4 +61,4 @@ def encode_split(
             seq_len=seq_len,
             image=image,
         )
-    return shards
+    return len(mine)

@@ -15,16 +15,22 @@ def write_curve(path: Path, points: list[tuple[int, float]]) -> None:
 class LiveCurve:
     """Appends new (iteration, loss) rows as training goes, so `dvc plots` can show a run in progress.
 
-    The stage rewrites the file atomically with `write_curve` when training ends.
+    Nothing is written before the first logged iteration; the stage rewrites the file atomically
+    with `write_curve` when training ends, or removes it with `discard` when training fails.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.written = 0
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("iteration,loss\n")
 
     def __call__(self, points: list[tuple[int, float]]) -> None:
+        if self.written == 0:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text("iteration,loss\n")
         with open(self.path, "a") as handle:
             handle.writelines(f"{it},{loss:.6g}\n" for it, loss in points[self.written :])
         self.written = len(points)
+
+    def discard(self) -> None:
+        if self.written:
+            self.path.unlink(missing_ok=True)

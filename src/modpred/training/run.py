@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import torch
 
 from modpred import paths
+from modpred.atomic import sha256_file
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.data.shards import read_shards
 from modpred.errors import UserError
@@ -16,6 +18,8 @@ from modpred.models.bundle import Bundle, load_frozen_vqvae
 from modpred.models.registry import build_predictor, count_params
 from modpred.models.spaces import LatentSpace, PixelSpace
 from modpred.params import MODES, build_config, check_choice
+from modpred.training.distributed import Dist
+from modpred.training.resume import RESUME_DIR, ResumeState, fingerprint
 from modpred.training.trainer import TrainConfig, TrainResult, train_loop
 
 
@@ -27,8 +31,13 @@ def train_cell(
     device: torch.device,
     root: Path = Path("."),
     on_log: Callable[[list[tuple[int, float]]], None] | None = None,
-) -> tuple[Bundle, TrainResult, dict]:
-    """Train predictor `predictor` in `mode` on dataset `ds`; `params` is the `train.<predictor>` section."""
+    dist: Dist | None = None,
+    resume_dir: Path | None = RESUME_DIR,
+) -> tuple[Bundle, TrainResult, dict, ResumeState | None]:
+    """Train predictor `predictor` in `mode` on dataset `ds`; `params` is the `train.<predictor>` section.
+
+    With `resume_dir`, a state saved there by a killed run with the same params and data is resumed.
+    """
     check_choice(mode, MODES, "mode")
     key = f"train.{predictor}"
     if not isinstance(params, dict) or "model" not in params:
@@ -41,6 +50,7 @@ def train_cell(
         space: PixelSpace | LatentSpace = _pixel_space(cfg.patch, image, key)
         data = torch.from_numpy(read_sequences(root / paths.sequences_file(ds, "train")))
         sha = ""
+        inputs = [sha256_file(root / paths.sequences_file(ds, "train"))]
 
         def sample(gen: torch.Generator) -> torch.Tensor:
             return space.encode(data[torch.randint(len(data), (cfg.batch,), generator=gen)].to(device))
@@ -49,6 +59,7 @@ def train_cell(
         vqvae, sha = load_frozen_vqvae(folder / "vqvae.pt", device)
         codes_np, meta = read_shards(folder, "train", sha)
         input_len, seq_len, image = meta["input_len"], meta["seq_len"], meta["image"]
+        inputs = [sha, hashlib.sha256(codes_np.tobytes()).hexdigest()]
         space = LatentSpace(vqvae, image)
         codes = torch.from_numpy(codes_np.astype(np.int64))
         frozen = count_params(vqvae, trainable=False)
@@ -57,7 +68,10 @@ def train_cell(
             return space.embed(codes[torch.randint(len(codes), (cfg.batch,), generator=gen)].to(device))
 
     model = build_predictor(predictor, params["model"], space.channels, space.grid, f"{key}.model").to(device)
-    result = train_loop(model, sample, input_len, cfg, device, desc=f"train {ds}-{predictor}-{mode}", on_log=on_log)
+    resume = None
+    if resume_dir is not None:
+        resume = ResumeState(root / resume_dir / ds / f"{predictor}-{mode}.pt", fingerprint(params, inputs))
+    result = train_loop(model, sample, input_len, cfg, device, f"train {ds}-{predictor}-{mode}", on_log, resume, dist)
     bundle = Bundle(predictor, model, space, input_len, seq_len, sha)
     compute = {
         "trainable_params": count_params(model),
@@ -68,8 +82,10 @@ def train_cell(
         "iters": cfg.iters,
         "batch": cfg.batch,
         "final_loss": result.losses[-1][1],
+        "processes": (dist or Dist()).world,
+        "resumed_from_iteration": result.resumed_from,
     }
-    return bundle, result, compute
+    return bundle, result, compute, resume
 
 
 def _pixel_space(patch: int, image: int, key: str) -> PixelSpace:

@@ -3,11 +3,15 @@
 The predictor sees frames 0..T-2 and predicts frames 1..T-1 (PredRNN and TCTN both train this
 way). PredRNN's scheduled sampling replaces true inputs past the input window by its own
 predictions with a probability that rises from 0 to 1 over `sampling_stop_iter` iterations.
+The loop checkpoints a resumable state every `checkpoint_every` iterations and runs under
+`torchrun` as DDP (see `distributed.py`).
 """
 
 from __future__ import annotations
 
 import math
+import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,13 +19,17 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from modpred.errors import UserError
 from modpred.params import positive
 from modpred.training.compute import peak_memory, reset_peak_memory, synchronize
+from modpred.training.distributed import Dist
+from modpred.training.resume import ResumeState
 
 WARMUP_ITERS = 2  # excluded from the seconds-per-100-iterations figure
+FAULT_KILL_AT = "MODPRED_FAULT_KILL_AT"  # fault injection for tests: SIGKILL self at this iteration
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,7 @@ class TrainConfig:
     sampling_stop_iter: int = 0
     seed: int = 0
     log_every: int = positive(default=10)
+    checkpoint_every: int = positive(default=50)
 
 
 @dataclass
@@ -40,6 +49,7 @@ class TrainResult:
     losses: list[tuple[int, float]] = field(default_factory=list)
     seconds_per_100_iters: float = float("nan")
     memory: dict = field(default_factory=dict)
+    resumed_from: int = 0
 
 
 def teacher_probability(iteration: int, stop_iter: int) -> float:
@@ -57,42 +67,63 @@ def train_loop(
     device: torch.device,
     desc: str = "train",
     on_log: Callable[[list[tuple[int, float]]], None] | None = None,
+    resume: ResumeState | None = None,
+    dist: Dist | None = None,
 ) -> TrainResult:
     """Train `model` in place on batches (B, T, C, H, W) drawn by `sample_batch`.
 
-    `on_log` receives the loss curve so far at every logged iteration (to write it as training goes).
+    `on_log` receives the loss curve so far at every logged iteration (to write it as training
+    goes); `resume`, when given, is restored if it matches and saved every `checkpoint_every`
+    iterations; `dist` slices each global batch across DDP ranks.
     """
+    dist = dist or Dist()
+    if cfg.batch % dist.world:
+        raise UserError(f"batch {cfg.batch} does not split over {dist.world} processes; make it a multiple")
     gen = torch.Generator().manual_seed(cfg.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     result = TrainResult()
+    first = 0
+    if resume is not None and resume.restore(model, optimizer, gen):
+        first, result.losses, result.resumed_from = resume.iteration, list(resume.losses), resume.iteration
+    net = DistributedDataParallel(model) if dist.enabled else model
+    kill_at = int(os.environ.get(FAULT_KILL_AT, "-1"))
     model.train()
     reset_peak_memory(device)
-    start = None
-    bar = tqdm(range(cfg.iters), desc=desc, mininterval=2.0)
+    start, timed_from = None, min(first + WARMUP_ITERS, cfg.iters - 1)
+    bar = tqdm(range(first, cfg.iters), desc=desc, mininterval=2.0, disable=not dist.main)
     for it in bar:
-        if it == WARMUP_ITERS:
+        if it == timed_from:
             synchronize(device)
             start = time.perf_counter()
-        frames = sample_batch(gen).to(device)
+        frames = sample_batch(gen)  # the same global batch on every rank ...
         b, t = frames.shape[:2]
         eta = teacher_probability(it, cfg.sampling_stop_iter)
-        teacher = (torch.rand(b, max(t - 1 - input_len, 0), generator=gen) < eta).float().to(device)
-        pred = model(frames, input_len, teacher)
+        teacher = (torch.rand(b, max(t - 1 - input_len, 0), generator=gen) < eta).float()
+        frames, teacher = frames[dist.rank :: dist.world].to(device), teacher[dist.rank :: dist.world].to(device)
+        pred = net(frames, input_len, teacher)  # ... of which each rank trains on its slice
         loss = F.mse_loss(pred, frames[:, 1:])
-        value = loss.item()
+        value = dist.mean(loss).item()
         if not math.isfinite(value):
-            raise UserError(f"training diverged at iteration {it} (loss {value}); lower the learning rate")
+            kept = (
+                f"; the last good checkpoint (iteration {resume.iteration}) is kept in {resume.path}" if resume else ""
+            )
+            raise UserError(f"training diverged at iteration {it} (loss {value}); lower the learning rate{kept}")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         if it % cfg.log_every == 0 or it == cfg.iters - 1:
             result.losses.append((it, value))
             bar.set_postfix(loss=f"{value:.5f}", refresh=False)
-            if on_log is not None:
+            if on_log is not None and dist.main:
                 on_log(result.losses)
+        if resume is not None and dist.main and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iters:
+            resume.iteration, resume.losses = it + 1, result.losses
+            resume.save(model, optimizer, gen)
+        if it == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
     synchronize(device)
-    if start is not None and cfg.iters > WARMUP_ITERS:
-        result.seconds_per_100_iters = (time.perf_counter() - start) / (cfg.iters - WARMUP_ITERS) * 100
+    if start is not None and cfg.iters > timed_from:
+        result.seconds_per_100_iters = (time.perf_counter() - start) / (cfg.iters - timed_from) * 100
     result.memory = peak_memory(device)
     model.eval()
     return result

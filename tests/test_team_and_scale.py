@@ -1,0 +1,92 @@
+"""Resume after a kill, and DDP under torchrun (gloo on the CPU), with the real commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import h5py
+import numpy as np
+import torch
+import yaml
+
+from modpred.training.trainer import FAULT_KILL_AT
+from tests.conftest import tiny_params
+from tests.helpers import copy_project, run, stage
+
+
+def _project(tmp_path, name, edit=None):
+    project = copy_project(tmp_path / name)
+    params = tiny_params()
+    if edit:
+        edit(params)
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    return project
+
+
+def _longer_predrnn(params):
+    params["train"]["predrnn"].update(iters=8, checkpoint_every=2)
+
+
+def test_killed_training_resumes_on_the_next_repro_and_matches_an_unbroken_run(tmp_path):
+    broken = _project(tmp_path, "broken", _longer_predrnn)
+    unbroken = _project(tmp_path, "unbroken", _longer_predrnn)
+    target = "evaluate@mmnist-predrnn-base"
+
+    killed = run(["dvc", "repro", target], broken, check=False, extra_env={FAULT_KILL_AT: "4"})
+    assert killed.returncode != 0
+    state = broken / ".resume" / "mmnist" / "predrnn-base.pt"
+    assert torch.load(state, weights_only=True)["iteration"] == 4  # saved after iterations 0-3
+    assert not (broken / "data/mmnist/models/predrnn-base/model.pt").exists()  # no partial output
+
+    run(["dvc", "repro", target], broken)
+    run(["dvc", "repro", target], unbroken)
+    assert not state.exists()  # cleared once the real outputs are written
+    runs = "metrics/runs/mmnist/predrnn-base"
+    resumed_train = json.loads((broken / runs / "train.json").read_text())
+    assert resumed_train["resumed_from_iteration"] == 4
+    assert json.loads((unbroken / runs / "train.json").read_text())["resumed_from_iteration"] == 0
+    assert resumed_train["final_loss"] == json.loads((unbroken / runs / "train.json").read_text())["final_loss"]
+    assert (broken / runs / "eval.json").read_text() == (unbroken / runs / "eval.json").read_text()
+    assert (broken / runs / "loss.csv").read_text() == (unbroken / runs / "loss.csv").read_text()
+
+
+def _torchrun(args):
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "stages",
+        *args,
+    ]
+
+
+def test_torchrun_with_two_processes_matches_one_process(tmp_path):
+    project = _project(tmp_path, "ddp")
+    for args in (["generate", "mmnist"], ["pretrain-vqvae", "mmnist"]):
+        assert stage(args, project).returncode == 0
+    model = project / "data/mmnist/models/predrnn-base/model.pt"
+
+    # training: 2 ranks x half of each batch take the same steps as 1 process with the whole batch
+    assert stage(["train", "mmnist", "predrnn", "base"], project).returncode == 0
+    single = torch.load(model, weights_only=True)["state_dict"]
+    run(_torchrun(["train", "mmnist", "predrnn", "base"]), project)
+    double = torch.load(model, weights_only=True)["state_dict"]
+    assert json.loads((project / "metrics/runs/mmnist/predrnn-base/train.json").read_text())["processes"] == 2
+    for key in single:  # tolerance: float summation order in the gradient all-reduce
+        torch.testing.assert_close(double[key], single[key], rtol=1e-4, atol=1e-6)
+    assert not all(torch.equal(double[k], torch.zeros_like(double[k])) for k in double)
+
+    # encoding: the shards split across 2 ranks are the shards one process writes
+    shards = project / "data/mmnist/modular"
+    assert stage(["encode-latents", "mmnist"], project).returncode == 0
+    one = {p.relative_to(shards): h5py.File(p)["codes"][()] for p in shards.rglob("shard-*.h5")}
+    run(_torchrun(["encode-latents", "mmnist"]), project)
+    two = {p.relative_to(shards): h5py.File(p)["codes"][()] for p in shards.rglob("shard-*.h5")}
+    assert one.keys() == two.keys() and len(one) == 4  # 24 train sequences in 3 shards of <= 10, 6 test in 1
+    for key in one:
+        np.testing.assert_array_equal(one[key], two[key])
