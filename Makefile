@@ -4,13 +4,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: repro test lint bench
+.PHONY: venv repro test lint bench
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
 	touch $@
+
+venv: $(VENV)/.installed
 
 repro: $(VENV)/.installed
 	dvc repro

@@ -45,7 +45,7 @@ def time_steps(name: str, model_params: dict, channels: int, batch: int, steps: 
         if step == 1:
             synchronize(device)
             start = time.perf_counter()
-        loss = F.mse_loss(model(frames, 10, torch.zeros(batch, 9, device=device)), frames[:, 1:])
+        loss = F.mse_loss(model(frames, 10), frames[:, 1:])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

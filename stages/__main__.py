@@ -8,6 +8,7 @@ from stages import (  # noqa: F401
     generate,
     predict,
     pretrain_vqvae,
+    profile,
     report,
     train,
 )

@@ -29,7 +29,7 @@ def eq7_direct(cell: SpatioTemporalLSTMCell, x, h, c, m):
         + F.conv2d(m_new, w_mo, padding=pad)
     )
     h_new = o * torch.tanh(cell.conv_last(torch.cat([c_new, m_new], 1)))
-    return h_new, c_new, m_new
+    return h_new, c_new, m_new, i * g, i_p * g_p
 
 
 def test_cell_matches_paper_eq7_on_random_weights():
@@ -59,12 +59,31 @@ def test_predrnn_shapes_and_causality():
     torch.testing.assert_close(model.predict(frames[:, :3], 3), out[:, 2:])
 
 
-def test_scheduled_sampling_uses_true_frames_where_teacher_is_one():
+def test_teacher_mask_chooses_true_frames_or_predictions_step_by_step():
     torch.manual_seed(0)
     model = PredRNN(channels=2, grid=4, cfg=PredRNNConfig(layers=1, hidden=3, filter=3, layer_norm=True))
-    frames = torch.randn(1, 5, 2, 4, 4)
-    teacher = torch.ones(1, 2)
+    frames = torch.randn(1, 5, 2, 4, 4)  # steps 1..3 are masked by teacher[:, 0..2]
     changed = frames.clone()
     changed[:, 3] += 1.0
-    assert not torch.allclose(model(changed, 2, teacher), model(frames, 2, teacher))
-    torch.testing.assert_close(model(changed, 2, torch.zeros(1, 2)), model(frames, 2, torch.zeros(1, 2)))
+    ones, zeros = torch.ones(1, 3), torch.zeros(1, 3)
+    assert not torch.allclose(model(changed, 2, ones), model(frames, 2, ones))
+    torch.testing.assert_close(model(changed, 2, zeros), model(frames, 2, zeros))
+    changed = frames.clone()
+    changed[:, 1] += 1.0  # inside the input window: reverse scheduled sampling may hide it
+    out = model(frames, 2, zeros)
+    torch.testing.assert_close(model(changed, 2, zeros)[:, 1:], out[:, 1:])
+    assert not torch.allclose(model(changed, 2, torch.tensor([[1.0, 0, 0]]))[:, 1:], out[:, 1:])
+
+
+def test_decoupling_loss_of_predrnn_v2():
+    torch.manual_seed(0)
+    plain = PredRNN(2, 4, PredRNNConfig(layers=2, hidden=4))
+    v2 = PredRNN(2, 4, PredRNNConfig(layers=2, hidden=4, decouple_beta=0.1))
+    assert sum(p.numel() for p in v2.parameters()) == sum(p.numel() for p in plain.parameters()) + 4 * 4
+    frames = torch.randn(2, 5, 2, 4, 4)
+    plain(frames, 2)
+    assert plain.aux_loss == 0.0
+    v2(frames, 2)
+    assert 0 < v2.aux_loss.item() <= 0.1  # beta times a mean |cosine|
+    v2.aux_loss.backward()
+    assert v2.adapter.weight.grad.abs().sum() > 0

@@ -1,10 +1,12 @@
+import math
+
 import pytest
 import torch
 
 from modpred.errors import UserError
 from modpred.models.predrnn import PredRNN, PredRNNConfig
 from modpred.models.tctn import TCTN, TCTNConfig
-from modpred.training.trainer import TrainConfig, teacher_probability, train_loop
+from modpred.training.trainer import TrainConfig, sampling_probabilities, teacher_mask, teacher_probability, train_loop
 
 
 def _fixed_batch(gen: torch.Generator) -> torch.Tensor:
@@ -15,6 +17,18 @@ def _fixed_batch(gen: torch.Generator) -> torch.Tensor:
 def test_teacher_probability_schedule():
     assert [teacher_probability(i, 4) for i in (0, 1, 4, 9)] == [1.0, 0.75, 0.0, 0.0]
     assert teacher_probability(0, 0) == 0.0
+
+
+def test_reverse_scheduled_sampling_follows_the_official_schedule():
+    cfg = TrainConfig(sampling="reverse", r_sampling_step_1=25000, r_sampling_step_2=50000, r_exp_alpha=2500)
+    assert sampling_probabilities(0, cfg) == (0.5, 0.5)
+    r_eta, eta = sampling_probabilities(37500, cfg)
+    assert r_eta == pytest.approx(1 - 0.5 * math.exp(-5)) and eta == pytest.approx(0.25)
+    assert sampling_probabilities(50000, cfg) == (1.0, 0.0)
+    mask = teacher_mask(1000, 20, 10, cfg, 0, torch.Generator().manual_seed(0))
+    assert mask.shape == (1000, 18) and 0.45 < mask.mean() < 0.55
+    scheduled = teacher_mask(50, 20, 10, TrainConfig(sampling_stop_iter=10), 10, torch.Generator())
+    assert scheduled[:, :9].eq(1).all() and scheduled[:, 9:].eq(0).all()  # true inputs, then predictions
 
 
 @pytest.mark.parametrize(

@@ -35,3 +35,60 @@ def test_patchify_is_lossless_and_matches_official_layout():
     space = PixelSpace(patch=4, image=8)
     frames = torch.randint(0, 256, (2, 3, 1, 8, 8), dtype=torch.uint8)
     torch.testing.assert_close(space.decode(space.encode(frames)), frames.float() / 255)
+
+
+def _encoder_rows(model, x):
+    return model.encoder(x).permute(0, 2, 3, 1).reshape(-1, model.cfg.code_dim).detach()
+
+
+def test_codebook_options_keep_the_parameter_count():
+    import dataclasses
+
+    for options in ({"ema": True}, {"init_from_data": True}, {"restart_dead_after": 5}):
+        assert count_params(VQVAE(dataclasses.replace(PAPER, **options)), trainable=False) == 2_169_025
+
+
+def test_init_from_data_puts_every_code_on_an_encoder_output():
+    torch.manual_seed(0)
+    model = VQVAE(VQVAEConfig(hidden=16, res_hidden=8, num_codes=10, code_dim=4, init_from_data=True)).train()
+    x = torch.rand(2, 1, 64, 64)
+    rows = _encoder_rows(model, x)
+    model(x)
+    assert torch.cdist(model.codebook.embedding.weight.detach(), rows).min(1).values.max() < 1e-3
+
+
+def test_ema_moves_used_codes_towards_their_encoder_outputs_without_gradients():
+    torch.manual_seed(0)
+    model = VQVAE(VQVAEConfig(hidden=16, res_hidden=8, num_codes=10, code_dim=4, ema=True, decay=0.5)).train()
+    assert not model.codebook.embedding.weight.requires_grad
+    x = torch.rand(2, 1, 64, 64)
+    rows = _encoder_rows(model, x)
+    before = model.codebook.embedding.weight.detach().clone()
+    _, _, idx = model(x)
+    used = idx.flatten().unique()
+    after = model.codebook.embedding.weight.detach()
+    for k in used:
+        mean = rows[idx.flatten() == k].mean(0)
+        assert (after[k] - mean).norm() < (before[k] - mean).norm()
+
+
+def test_dead_codes_restart_on_encoder_outputs():
+    torch.manual_seed(0)
+    cfg = VQVAEConfig(hidden=16, res_hidden=8, num_codes=10, code_dim=4, restart_dead_after=1)
+    model = VQVAE(cfg).train()
+    with torch.no_grad():
+        model.codebook.embedding.weight[1:] = 1e3  # codes 1..9 are far from everything: dead
+    x = torch.rand(2, 1, 64, 64)
+    rows = _encoder_rows(model, x)
+    model(x)
+    restarted = model.codebook.embedding.weight.detach()[1:]
+    assert torch.cdist(restarted, rows).min(1).values.max() < 1e-3
+
+
+def test_bad_decay_is_a_user_error():
+    import pytest
+
+    from modpred.errors import UserError
+
+    with pytest.raises(UserError, match=r"vqvae\.model\.decay"):
+        VQVAEConfig(decay=1.5)

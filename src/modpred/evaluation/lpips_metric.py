@@ -39,7 +39,12 @@ def lpips_unavailable_reason() -> str | None:
 
 
 class LpipsScorer:
-    """Scores gray frames in [0, 1]: repeated to 3 channels and mapped to [-1, 1] as lpips expects."""
+    """Scores gray frames in [0, 1], repeated to 3 channels.
+
+    The correct input is [-1, 1], as lpips expects (`published=False`). The official PredRNN code
+    feeds [0, 1] without lpips' `normalize` flag, so published PredRNN LPIPS numbers (and probably
+    the paper's) come from that path: `published=True` reproduces it, to compare with them.
+    """
 
     def __init__(self, device: torch.device) -> None:
         import lpips  # imported late: it prints a banner and loads torchvision
@@ -49,13 +54,14 @@ class LpipsScorer:
         self.device = device
 
     @torch.no_grad()
-    def __call__(self, pred: np.ndarray, gt: np.ndarray, batch: int = 256) -> np.ndarray:
+    def __call__(self, pred: np.ndarray, gt: np.ndarray, published: bool = False, batch: int = 256) -> np.ndarray:
         lead = pred.shape[:-3]
         p = torch.from_numpy(pred.reshape(-1, *pred.shape[-3:])).float()
         g = torch.from_numpy(gt.reshape(-1, *gt.shape[-3:])).float()
         out = []
         for i in range(0, len(p), batch):
-            a = (p[i : i + batch].to(self.device) * 2 - 1).expand(-1, 3, -1, -1)
-            b = (g[i : i + batch].to(self.device) * 2 - 1).expand(-1, 3, -1, -1)
+            scale, shift = (1.0, 0.0) if published else (2.0, -1.0)
+            a = (p[i : i + batch].to(self.device) * scale + shift).expand(-1, 3, -1, -1)
+            b = (g[i : i + batch].to(self.device) * scale + shift).expand(-1, 3, -1, -1)
             out.append(self.net(a, b).flatten().cpu())
         return torch.cat(out).numpy().reshape(lead)

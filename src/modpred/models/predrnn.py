@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from modpred.params import positive
@@ -24,6 +25,7 @@ class PredRNNConfig:
     hidden: int = positive(default=16)
     filter: int = positive(default=3)
     layer_norm: bool = False
+    decouple_beta: float = 0.0  # PredRNN-V2 memory decoupling loss weight (0: off; the V2 scripts use 0.1)
 
 
 def _conv(cin: int, cout: int, k: int, grid: int, norm: bool) -> nn.Module:
@@ -56,17 +58,19 @@ class SpatioTemporalLSTMCell(nn.Module):
         i = torch.sigmoid(i_x + i_h)
         f = torch.sigmoid(f_x + f_h + self.forget_bias)
         g = torch.tanh(g_x + g_h)
-        c_new = f * c + i * g
+        delta_c = i * g
+        c_new = f * c + delta_c
         # 2. spatiotemporal memory M, updated from x and the M of the layer below
         i_p = torch.sigmoid(i_xp + i_m)
         f_p = torch.sigmoid(f_xp + f_m + self.forget_bias)
         g_p = torch.tanh(g_xp + g_m)
-        m_new = f_p * m + i_p * g_p
+        delta_m = i_p * g_p
+        m_new = f_p * m + delta_m
         # 3. output gate sees x, h and both memories; H fuses C and M through a 1x1 conv
         mem = torch.cat([c_new, m_new], dim=1)
         o = torch.sigmoid(o_x + o_h + self.conv_o(mem))
         h_new = o * torch.tanh(self.conv_last(mem))
-        return h_new, c_new, m_new
+        return h_new, c_new, m_new, delta_c, delta_m
 
 
 class PredRNN(nn.Module):
@@ -80,32 +84,52 @@ class PredRNN(nn.Module):
             for i in range(cfg.layers)
         )
         self.conv_last = nn.Conv2d(cfg.hidden, channels, 1, bias=False)
+        # PredRNN-V2: a shared 1x1 adapter before comparing the increments of C and M
+        self.adapter = nn.Conv2d(cfg.hidden, cfg.hidden, 1, bias=False) if cfg.decouple_beta > 0 else None
+        self.aux_loss: torch.Tensor | float = 0.0
+
+    def _decoupling(self, delta_c: torch.Tensor, delta_m: torch.Tensor) -> torch.Tensor:
+        """Mean |cosine| between the adapted, L2-normalised increments of C and M, per channel."""
+        b, ch = delta_c.shape[:2]
+        dc = F.normalize(self.adapter(delta_c).view(b, ch, -1), dim=2)
+        dm = F.normalize(self.adapter(delta_m).view(b, ch, -1), dim=2)
+        return torch.cosine_similarity(dc, dm, dim=2).abs().mean()
 
     def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None = None) -> torch.Tensor:
         """frames (B, T, C, H, W) -> predictions of frames 1..T-1, (B, T-1, C, H, W).
 
-        Past `input_len`, each step's input is the true frame where `teacher` (B, T-1-input_len)
-        is 1 and the model's own previous prediction where it is 0 (scheduled sampling);
-        `teacher=None` means always the model's own prediction, as at test time.
+        `teacher` (B, T-2) says, for each step t = 1..T-2, whether its input is the true frame (1)
+        or the model's previous prediction (0): scheduled sampling masks only steps >= input_len,
+        reverse scheduled sampling the input steps too. `teacher=None` is test time: true frames
+        inside the input window, the model's own predictions after it. With `decouple_beta > 0`,
+        the V2 decoupling loss of this pass (times beta) is left in `self.aux_loss`.
         """
         b, t_total, _, height, width = frames.shape
         zeros = frames.new_zeros(b, self.cfg.hidden, height, width)
         h = [zeros] * self.cfg.layers
         c = [zeros] * self.cfg.layers
         m = zeros
-        outputs = []
+        outputs, decouple = [], []
         x_gen = None
         for t in range(t_total - 1):
-            if t < input_len:
-                x = frames[:, t]
+            # 1. this step's input: a true frame, or the previous prediction
+            if teacher is None:
+                x = frames[:, t] if t < input_len else x_gen
+            elif t == 0:
+                x = frames[:, 0]
             else:
-                keep = teacher[:, t - input_len].view(b, 1, 1, 1) if teacher is not None else 0.0
+                keep = teacher[:, t - 1].view(b, 1, 1, 1)
                 x = keep * frames[:, t] + (1 - keep) * x_gen
-            h[0], c[0], m = self.cells[0](x, h[0], c[0], m)
-            for layer in range(1, self.cfg.layers):
-                h[layer], c[layer], m = self.cells[layer](h[layer - 1], h[layer], c[layer], m)
+            # 2. up the stack; M zigzags from the top layer at t-1 to the bottom layer at t
+            for layer in range(self.cfg.layers):
+                below = x if layer == 0 else h[layer - 1]
+                h[layer], c[layer], m, delta_c, delta_m = self.cells[layer](below, h[layer], c[layer], m)
+                if self.adapter is not None:
+                    decouple.append(self._decoupling(delta_c, delta_m))
+            # 3. the next frame
             x_gen = self.conv_last(h[-1])
             outputs.append(x_gen)
+        self.aux_loss = self.cfg.decouple_beta * torch.stack(decouple).mean() if decouple else 0.0
         return torch.stack(outputs, dim=1)
 
     def predict(self, inputs: torch.Tensor, future: int) -> torch.Tensor:

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from modpred.errors import UserError
 from modpred.params import positive
 
 
@@ -25,6 +26,16 @@ class VQVAEConfig:
     num_codes: int = positive(default=64)
     code_dim: int = positive(default=16)
     beta: float = positive(default=0.25)
+    ema: bool = False  # codebook follows an exponential moving average of its assigned encoder outputs
+    decay: float = 0.99  # EMA decay
+    init_from_data: bool = False  # codes start as encoder outputs of the first training batch
+    restart_dead_after: int = 0  # a code unused for this many training batches restarts on an encoder output
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.decay < 1.0:
+            raise UserError(f"params key 'vqvae.model.decay' must be in (0, 1), got {self.decay}")
+        if self.restart_dead_after < 0:
+            raise UserError("params key 'vqvae.model.restart_dead_after' must be >= 0")
 
 
 class ResidualStack(nn.Module):
@@ -80,13 +91,24 @@ class Decoder(nn.Module):
 
 
 class Codebook(nn.Module):
-    """Nearest-neighbour quantiser with the straight-through estimator and commitment loss."""
+    """Nearest-neighbour quantiser with the straight-through estimator and commitment loss.
 
-    def __init__(self, num_codes: int, dim: int, beta: float) -> None:
+    Options (all off by default): EMA codebook updates in place of the codebook loss (as in the
+    Sonnet example, decay 0.99); initialisation from encoder outputs; restart of dead codes.
+    They change buffers, never the parameter count.
+    """
+
+    def __init__(self, cfg: VQVAEConfig) -> None:
         super().__init__()
-        self.beta = beta
-        self.embedding = nn.Embedding(num_codes, dim)
-        nn.init.uniform_(self.embedding.weight, -1.0 / num_codes, 1.0 / num_codes)
+        self.cfg = cfg
+        self.embedding = nn.Embedding(cfg.num_codes, cfg.code_dim)
+        nn.init.uniform_(self.embedding.weight, -1.0 / cfg.num_codes, 1.0 / cfg.num_codes)
+        self.register_buffer("initialized", torch.tensor(not cfg.init_from_data))
+        self.register_buffer("idle", torch.zeros(cfg.num_codes, dtype=torch.long))  # batches since last use
+        if cfg.ema:
+            self.embedding.weight.requires_grad_(False)
+            self.register_buffer("cluster_size", torch.ones(cfg.num_codes))
+            self.register_buffer("embed_sum", self.embedding.weight.detach().clone())
 
     def indices(self, z: torch.Tensor) -> torch.Tensor:
         """(B, D, h, w) encoder outputs -> (B, h, w) index of the nearest code (eq. 4-5)."""
@@ -99,11 +121,46 @@ class Codebook(nn.Module):
         """(..., h, w) code indices -> (..., D, h, w) code vectors."""
         return self.embedding(idx).movedim(-1, -3)
 
+    @torch.no_grad()
+    def _set_codes(self, which: torch.Tensor, vectors: torch.Tensor) -> None:
+        self.embedding.weight[which] = vectors
+        if self.cfg.ema:
+            self.embed_sum[which] = vectors
+            self.cluster_size[which] = 1.0
+
+    @torch.no_grad()
+    def _train_updates(self, flat: torch.Tensor, idx: torch.Tensor) -> None:
+        k = self.cfg.num_codes
+        counts = torch.bincount(idx, minlength=k).to(flat.dtype)
+        if self.cfg.ema:
+            sums = torch.zeros_like(self.embed_sum).index_add_(0, idx, flat)
+            self.cluster_size.mul_(self.cfg.decay).add_(counts, alpha=1 - self.cfg.decay)
+            self.embed_sum.mul_(self.cfg.decay).add_(sums, alpha=1 - self.cfg.decay)
+            n = self.cluster_size.sum()
+            smoothed = (self.cluster_size + 1e-5) / (n + k * 1e-5) * n  # Laplace smoothing
+            self.embedding.weight.copy_(self.embed_sum / smoothed[:, None])
+        if self.cfg.restart_dead_after:
+            self.idle.add_(1).masked_fill_(counts > 0, 0)
+            dead = (self.idle >= self.cfg.restart_dead_after).nonzero().flatten()
+            if len(dead):
+                self._set_codes(dead, flat[torch.randint(len(flat), (len(dead),), device=flat.device)])
+                self.idle[dead] = 0
+
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Return (straight-through quantised z, codebook + commitment loss, indices)."""
+        flat = z.detach().permute(0, 2, 3, 1).reshape(-1, z.shape[1])
+        if self.training and not bool(self.initialized):
+            pick = torch.randperm(len(flat), device=flat.device)[: self.cfg.num_codes]
+            pick = pick.repeat(-(-self.cfg.num_codes // len(pick)))[: self.cfg.num_codes]
+            self._set_codes(torch.arange(self.cfg.num_codes, device=flat.device), flat[pick])
+            self.initialized.fill_(True)
         idx = self.indices(z)
+        if self.training:
+            self._train_updates(flat, idx.flatten())
         zq = self.lookup(idx)
-        loss = F.mse_loss(zq, z.detach()) + self.beta * F.mse_loss(z, zq.detach())
+        loss = self.cfg.beta * F.mse_loss(z, zq.detach())
+        if not self.cfg.ema:
+            loss = loss + F.mse_loss(zq, z.detach())
         return z + (zq - z).detach(), loss, idx
 
 
@@ -114,7 +171,7 @@ class VQVAE(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.encoder = Encoder(cfg)
-        self.codebook = Codebook(cfg.num_codes, cfg.code_dim, cfg.beta)
+        self.codebook = Codebook(cfg)
         self.decoder = Decoder(cfg)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -14,6 +14,7 @@ QUALITY_COLUMNS = {
     "psnr": "PSNR dB (↑)",
     "ssim": "SSIM (↑)",
     "lpips": "LPIPS (↓)",
+    "lpips_published": "LPIPS as published (↓)",
 }
 
 

@@ -67,7 +67,10 @@ def train_cell(
         def sample(gen: torch.Generator) -> torch.Tensor:
             return space.embed(codes[torch.randint(len(codes), (cfg.batch,), generator=gen)].to(device))
 
-    model = build_predictor(predictor, params["model"], space.channels, space.grid, f"{key}.model").to(device)
+    model_params = dict(params["model"])
+    if mode == "base" and cfg.base_hidden:
+        model_params["hidden"] = cfg.base_hidden
+    model = build_predictor(predictor, model_params, space.channels, space.grid, f"{key}.model").to(device)
     resume = None
     if resume_dir is not None:
         resume = ResumeState(root / resume_dir / ds / f"{predictor}-{mode}.pt", fingerprint(params, inputs))

@@ -2,7 +2,8 @@
 
 The predictor sees frames 0..T-2 and predicts frames 1..T-1 (PredRNN and TCTN both train this
 way). PredRNN's scheduled sampling replaces true inputs past the input window by its own
-predictions with a probability that rises from 0 to 1 over `sampling_stop_iter` iterations.
+predictions with a probability that rises from 0 to 1 over `sampling_stop_iter` iterations;
+reverse scheduled sampling (PredRNN-V2) also masks inputs inside the window.
 The loop checkpoints a resumable state every `checkpoint_every` iterations and runs under
 `torchrun` as DDP (see `distributed.py`).
 """
@@ -23,7 +24,7 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from modpred.errors import UserError
-from modpred.params import positive
+from modpred.params import choice, positive
 from modpred.training.compute import peak_memory, reset_peak_memory, synchronize
 from modpred.training.distributed import Dist
 from modpred.training.resume import ResumeState
@@ -38,7 +39,12 @@ class TrainConfig:
     batch: int = positive(default=8)
     lr: float = positive(default=1e-3)
     patch: int = positive(default=4)
-    sampling_stop_iter: int = 0
+    base_hidden: int = 0  # hidden units of the base (pixel) model when not 0: Table III's "large" base
+    sampling: str = choice(("scheduled", "reverse"), default="scheduled")
+    sampling_stop_iter: int = 0  # scheduled: P(true frame) after the input window falls 1 -> 0 over this
+    r_sampling_step_1: int = 25000  # reverse (PredRNN-V2): the official schedule's three constants
+    r_sampling_step_2: int = 50000
+    r_exp_alpha: float = positive(default=2500.0)
     seed: int = 0
     log_every: int = positive(default=10)
     checkpoint_every: int = positive(default=50)
@@ -57,6 +63,33 @@ def teacher_probability(iteration: int, stop_iter: int) -> float:
     if stop_iter <= 0:
         return 0.0
     return max(0.0, 1.0 - iteration / stop_iter)
+
+
+def sampling_probabilities(iteration: int, cfg: TrainConfig) -> tuple[float, float]:
+    """(P(true frame) inside the input window, P(true frame) after it) at this iteration.
+
+    Reverse scheduled sampling (PredRNN-V2, official schedule): inside the window the probability
+    rises from 0.5 to 1 (exponentially, time constant r_exp_alpha) between steps 1 and 2; after it,
+    it falls linearly from 0.5 to 0 over the same span.
+    """
+    if cfg.sampling == "scheduled":
+        return 1.0, teacher_probability(iteration, cfg.sampling_stop_iter)
+    s1, s2 = cfg.r_sampling_step_1, cfg.r_sampling_step_2
+    if iteration < s1:
+        return 0.5, 0.5
+    if iteration < s2:
+        return 1.0 - 0.5 * math.exp(-(iteration - s1) / cfg.r_exp_alpha), 0.5 - 0.5 * (iteration - s1) / (s2 - s1)
+    return 1.0, 0.0
+
+
+def teacher_mask(
+    batch: int, length: int, input_len: int, cfg: TrainConfig, iteration: int, gen: torch.Generator
+) -> torch.Tensor:
+    """(batch, length - 2) mask for steps 1..length-2: 1 feeds the true frame, 0 the model's prediction."""
+    r_eta, eta = sampling_probabilities(iteration, cfg)
+    draw = torch.rand(batch, max(length - 2, 0), generator=gen)
+    steps = torch.arange(1, length - 1)
+    return (draw < torch.where(steps < input_len, r_eta, eta)).float()
 
 
 def train_loop(
@@ -97,11 +130,10 @@ def train_loop(
             start = time.perf_counter()
         frames = sample_batch(gen)  # the same global batch on every rank ...
         b, t = frames.shape[:2]
-        eta = teacher_probability(it, cfg.sampling_stop_iter)
-        teacher = (torch.rand(b, max(t - 1 - input_len, 0), generator=gen) < eta).float()
+        teacher = teacher_mask(b, t, input_len, cfg, it, gen)
         frames, teacher = frames[dist.rank :: dist.world].to(device), teacher[dist.rank :: dist.world].to(device)
         pred = net(frames, input_len, teacher)  # ... of which each rank trains on its slice
-        loss = F.mse_loss(pred, frames[:, 1:])
+        loss = F.mse_loss(pred, frames[:, 1:]) + getattr(model, "aux_loss", 0.0)
         value = dist.mean(loss).item()
         if not math.isfinite(value):
             kept = (
