@@ -78,3 +78,17 @@ def test_corrupt_or_missing_hdf5_is_a_one_line_error(tmp_path):
         read_sequences(path)
     with pytest.raises(UserError, match="missing input file"):
         read_sequences(tmp_path / "absent.h5")
+
+
+def test_standard_movingmnist_test_file_becomes_the_test_split(tmp_path):
+    from modpred.data.generate import generate_dataset
+
+    standard = np.random.default_rng(0).integers(0, 256, (20, 7, 64, 64), dtype=np.uint8)
+    np.save(tmp_path / "mnist_test_seq.npy", standard)
+    section = {"num_train": 3, "num_test": 5, "test_file": str(tmp_path / "mnist_test_seq.npy"), "seed": 0}
+    sizes = generate_dataset("mmnist", section, tmp_path)
+    assert sizes == {"train": 3, "test": 5}
+    np.testing.assert_array_equal(read_sequences(tmp_path / "test.h5")[:, :, 0], standard[:, :5].transpose(1, 0, 2, 3))
+    np.save(tmp_path / "bad.npy", standard[:, :, :32])
+    with pytest.raises(UserError, match=r"has shape \(20, 7, 32, 64\)"):
+        generate_dataset("mmnist", {**section, "test_file": str(tmp_path / "bad.npy")}, tmp_path)

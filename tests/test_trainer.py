@@ -64,3 +64,31 @@ def test_non_finite_loss_stops_with_a_clear_error():
         train_loop(
             model, lambda g: torch.full((2, 6, 2, 4, 4), float("nan")), 3, TrainConfig(iters=3), torch.device("cpu")
         )
+
+
+@pytest.mark.parametrize("cls", ["predrnn", "tctn"])
+def test_channels_last_changes_layout_not_results(cls):
+    from modpred.training.trainer import to_channels_last
+
+    torch.manual_seed(0)
+    make = {
+        "predrnn": lambda: PredRNN(2, 4, PredRNNConfig(layers=1, hidden=8)),
+        "tctn": lambda: TCTN(2, 4, TCTNConfig(layers=1, hidden=8, heads=2)),
+    }[cls]
+    model = make().eval()
+    frames = torch.randn(2, 6, 2, 4, 4)
+    before = model(frames, 3)
+    to_channels_last(model)
+    conv = next(m for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Conv3d)))
+    fmt = torch.channels_last if conv.weight.ndim == 4 else torch.channels_last_3d
+    assert conv.weight.is_contiguous(memory_format=fmt)
+    torch.testing.assert_close(model(frames, 3), before, rtol=1e-5, atol=1e-5)
+
+
+def test_bf16_autocast_trains():
+    torch.manual_seed(0)
+    model = PredRNN(2, 4, PredRNNConfig(layers=1, hidden=8))
+    cfg = TrainConfig(iters=30, batch=2, lr=0.01, log_every=1, amp="bf16", channels_last=True)
+    result = train_loop(model, _fixed_batch, 3, cfg, torch.device("cpu"))
+    assert all(math.isfinite(v) for _, v in result.losses)
+    assert result.losses[-1][1] < 0.5 * result.losses[0][1]

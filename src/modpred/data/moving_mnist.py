@@ -25,6 +25,7 @@ class MovingMnistConfig:
     speed: float = positive(default=3.6)
     seed: int = 0
     digits: str = ""
+    test_file: str = ""  # the standard mnist_test_seq.npy: its first num_test sequences become the test split
 
 
 def moving_mnist(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,31 @@ def write_sequences(path: str | Path, frames: np.ndarray, **attrs: Any) -> None:
         )
         for key, value in attrs.items():
             f.attrs[key] = value
+
+
+def write_sequence_stream(
+    path: str | Path, sequences: Iterable[np.ndarray], shape: tuple[int, ...], **attrs: Any
+) -> int:
+    """Append uint8 sequences of `shape` (T, C, H, W) one by one, so a dataset never has to fit in memory."""
+    count = 0
+    with atomic_path(path) as tmp, h5py.File(tmp, "w", track_order=True) as f:
+        data = f.create_dataset(
+            FRAMES,
+            shape=(0, *shape),
+            maxshape=(None, *shape),
+            dtype=np.uint8,
+            chunks=(1, *shape),
+            compression="gzip",
+            compression_opts=4,
+            shuffle=True,
+        )
+        for seq in sequences:
+            data.resize(count + 1, axis=0)
+            data[count] = seq
+            count += 1
+        for key, value in attrs.items():
+            f.attrs[key] = value
+    return count
 
 
 def read_sequences(path: str | Path) -> np.ndarray:

@@ -34,3 +34,18 @@ def peak_memory(device: torch.device) -> dict:
 def synchronize(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
+
+
+def place_dataset(data: torch.Tensor, device: torch.device, fraction: float = 0.25) -> torch.Tensor:
+    """Keep a training set (uint8 frames or integer codes) where batches are drawn fastest.
+
+    On a GPU, the whole set moves to GPU memory once when it takes under `fraction` of the free
+    memory, so each step indexes on the device with no host-to-device copy; otherwise it stays in
+    pinned host memory and batches copy asynchronously. On the CPU it stays where it is.
+    """
+    if device.type != "cuda":
+        return data
+    free, _ = torch.cuda.mem_get_info(device)
+    if data.numel() * data.element_size() < fraction * free:
+        return data.to(device)
+    return data.pin_memory()

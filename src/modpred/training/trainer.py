@@ -48,6 +48,8 @@ class TrainConfig:
     seed: int = 0
     log_every: int = positive(default=10)
     checkpoint_every: int = positive(default=50)
+    amp: str = choice(("off", "bf16"), default="off")  # bf16 autocast of forward and loss (GPU speed option)
+    channels_last: bool = False  # channels-last memory format for the convolutions (GPU speed option)
 
 
 @dataclass
@@ -56,6 +58,16 @@ class TrainResult:
     seconds_per_100_iters: float = float("nan")
     memory: dict = field(default_factory=dict)
     resumed_from: int = 0
+
+
+def to_channels_last(model: nn.Module) -> nn.Module:
+    """Channels-last weights for every 2D and 3D convolution (tensor cores prefer NHWC / NDHWC)."""
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            module.to(memory_format=torch.channels_last)
+        elif isinstance(module, nn.Conv3d):
+            module.to(memory_format=torch.channels_last_3d)
+    return model
 
 
 def teacher_probability(iteration: int, stop_iter: int) -> float:
@@ -118,6 +130,8 @@ def train_loop(
     first = 0
     if resume is not None and resume.restore(model, optimizer, gen):
         first, result.losses, result.resumed_from = resume.iteration, list(resume.losses), resume.iteration
+    if cfg.channels_last:
+        to_channels_last(model)
     net = DistributedDataParallel(model) if dist.enabled else model
     kill_at = int(os.environ.get(FAULT_KILL_AT, "-1"))
     model.train()
@@ -132,8 +146,9 @@ def train_loop(
         b, t = frames.shape[:2]
         teacher = teacher_mask(b, t, input_len, cfg, it, gen)
         frames, teacher = frames[dist.rank :: dist.world].to(device), teacher[dist.rank :: dist.world].to(device)
-        pred = net(frames, input_len, teacher)  # ... of which each rank trains on its slice
-        loss = F.mse_loss(pred, frames[:, 1:]) + getattr(model, "aux_loss", 0.0)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp == "bf16"):
+            pred = net(frames, input_len, teacher)  # ... of which each rank trains on its slice
+            loss = F.mse_loss(pred.float(), frames[:, 1:]) + getattr(model, "aux_loss", 0.0)
         value = dist.mean(loss).item()
         if not math.isfinite(value):
             kept = (
