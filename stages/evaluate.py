@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -10,17 +9,11 @@ import typer
 from modpred import paths
 from modpred.atomic import write_json, write_text
 from modpred.data.sequences import read_sequences, sequence_layout
-from modpred.evaluation.evaluate import model_predictor, score_predictor
+from modpred.evaluation.evaluate import EvaluateConfig, model_predictor, score_predictor
 from modpred.models.bundle import load_bundle
-from modpred.params import DATASETS, MODES, PREDICTORS, ParamsFile, build_config, check_choice, choice, positive
+from modpred.params import DATASETS, MODES, PREDICTORS, ParamsFile, build_config, check_choice
 from modpred.training.compute import pick_device
 from stages.app import ParamsOption, stage
-
-
-@dataclass(frozen=True)
-class EvaluateConfig:
-    batch: int = positive(default=32)
-    modular_decode: str = choice(("quantize", "direct"), default="quantize")
 
 
 @stage("evaluate")

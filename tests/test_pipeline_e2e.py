@@ -133,7 +133,11 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
     assert {"train@mmnist-predrnn-base", "train@mmnist-predrnn-modular"} <= set(status)
     assert _ran(run(["dvc", "repro"], project).stdout) == PREDRNN_DOWNSTREAM
 
-    # 5. dvc metrics diff shows the PredRNN metrics changed, and nothing of TCTN's
+    # 5. dvc plots diff compares the per-frame curves with the last commit
+    run(["dvc", "plots", "diff", "HEAD", "-o", str(tmp_path / "plots_diff")], project)
+    assert "per-frame SSIM (mmnist)" in (tmp_path / "plots_diff" / "index.html").read_text()
+
+    # 6. dvc metrics diff shows the PredRNN metrics changed, and nothing of TCTN's
     diff = json.loads(run(["dvc", "metrics", "diff", "--json"], project).stdout)
     changed = {path for path, values in diff.items() if values}
     assert "metrics/runs/mmnist/predrnn-base/eval.json" in changed

@@ -7,6 +7,7 @@ every trained model must beat.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,14 @@ from tqdm import tqdm
 from modpred.evaluation.frame_metrics import frame_metrics
 from modpred.evaluation.lpips_metric import LpipsScorer, lpips_unavailable_reason
 from modpred.models.bundle import Bundle
+from modpred.params import choice, positive
+
+
+@dataclass(frozen=True)
+class EvaluateConfig:
+    batch: int = positive(default=32)
+    modular_decode: str = choice(("quantize", "direct"), default="quantize")
+
 
 Predictor = Callable[[np.ndarray], np.ndarray]  # uint8 inputs (B, T_in, C, H, W) -> float [0, 1] (B, T_out, ...)
 

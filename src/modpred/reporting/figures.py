@@ -24,8 +24,8 @@ def _save(fig: plt.Figure, path: Path) -> None:
     plt.close(fig)
 
 
-def frame_strip(rows: list[tuple[str, np.ndarray]], path: Path, first_frame: int = 1) -> None:
-    """Labelled rows of frames, uint8 (T, H, W) each; columns numbered from `first_frame`."""
+def frame_strip(rows: list[tuple[str, np.ndarray]], path: Path, column_titles: list[str] | None = None) -> None:
+    """Labelled rows of frames, uint8 (T, H, W) each; columns titled t=1, 2, ... unless given."""
     cols = max(len(frames) for _, frames in rows)
     fig, axes = plt.subplots(len(rows), cols, figsize=(cols * 0.9, len(rows) * 0.95), squeeze=False)
     for r, (label, frames) in enumerate(rows):
@@ -38,7 +38,7 @@ def frame_strip(rows: list[tuple[str, np.ndarray]], path: Path, first_frame: int
             else:
                 ax.axis("off")
             if r == 0:
-                ax.set_title(f"t={first_frame + c}", fontsize=7)
+                ax.set_title(column_titles[c] if column_titles else f"t={c + 1}", fontsize=7)
         axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
     fig.subplots_adjust(wspace=0.03, hspace=0.05)
     _save(fig, path)
