@@ -92,3 +92,20 @@ def test_bf16_autocast_trains():
     result = train_loop(model, _fixed_batch, 3, cfg, torch.device("cpu"))
     assert all(math.isfinite(v) for _, v in result.losses)
     assert result.losses[-1][1] < 0.5 * result.losses[0][1]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_gpu_training_with_bf16_channels_last_and_resident_data():
+    from modpred.training.compute import place_dataset
+
+    device = torch.device("cuda")
+    data = place_dataset(torch.randint(0, 256, (16, 6, 2, 4, 4), dtype=torch.uint8), device)
+    assert data.device.type == "cuda"  # small enough to live on the GPU
+    model = PredRNN(2, 4, PredRNNConfig(layers=1, hidden=8)).to(device)
+    cfg = TrainConfig(iters=20, batch=4, lr=0.01, amp="bf16", channels_last=True)
+    result = train_loop(
+        model, lambda g: data[torch.randint(16, (4,), generator=g).to(device)].float() / 255, 3, cfg, device
+    )
+    assert all(math.isfinite(v) for _, v in result.losses)
+    assert result.memory["memory_kind"] == "cuda_max_allocated"
