@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import typer
 
 from modpred.errors import UserError
+from modpred.params import DATASETS, MODES, PREDICTORS, check_choice
 
 app = typer.Typer(
     add_completion=False,
@@ -21,6 +22,16 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 ParamsOption = typer.Option(Path("params.yaml"), "--params", help="params file to read")
+DatasetArg = typer.Argument(..., help="dataset: mmnist or kth")
+PredictorArg = typer.Argument(..., help="predictor: predrnn or tctn")
+ModeArg = typer.Argument(..., help="mode: base (pixels) or modular (VQ-VAE latents)")
+
+
+def check_cell(dataset: str, predictor: str, mode: str) -> None:
+    """One-line errors for an unknown dataset, predictor or mode, before any work starts."""
+    check_choice(dataset, DATASETS, "dataset")
+    check_choice(predictor, PREDICTORS, "predictor")
+    check_choice(mode, MODES, "mode")
 
 
 def stage(name: str) -> Callable[[F], F]:

@@ -10,6 +10,7 @@ import typer
 from modpred import paths
 from modpred.atomic import atomic_path, write_json
 from modpred.data.sequences import read_sequences
+from modpred.models.registry import count_params
 from modpred.models.vqvae import VQVAEConfig
 from modpred.params import DATASETS, ParamsFile, build_config, check_choice
 from modpred.reporting.curves import write_curve
@@ -30,7 +31,7 @@ def pretrain_vqvae_stage(dataset: str = typer.Argument(..., help="dataset name")
     test = read_sequences(paths.sequences_file(dataset, "test"))
     model, losses = pretrain_vqvae(train, model_cfg, train_cfg, device)
     quality = vqvae_quality(model, test, device, train_cfg.eval_frames)
-    quality["params"] = sum(p.numel() for p in model.parameters())
+    quality["params"] = count_params(model, trainable=False)
     with atomic_path(paths.vqvae_checkpoint(dataset)) as tmp:
         torch.save(model.cpu().state(), tmp)
     write_json(paths.vqvae_metrics(dataset), quality)

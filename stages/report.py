@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import typer
-
 from modpred import paths
 from modpred.atomic import write_text
 from modpred.errors import UserError
@@ -12,7 +10,7 @@ from stages.app import stage
 
 
 @stage("report")
-def report(params: str = typer.Option("params.yaml", "--params", help="unused: the report has no params")) -> None:
+def report() -> None:
     """Gather every run's metrics into the quality and compute tables of metrics/report.md."""
     if not paths.RUNS.is_dir():
         raise UserError(f"no metrics in {paths.RUNS}: run the evaluate stages first")

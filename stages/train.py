@@ -4,29 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from modpred import paths
 from modpred.atomic import write_json
 from modpred.models.bundle import save_bundle
-from modpred.params import DATASETS, MODES, PREDICTORS, ParamsFile, check_choice
+from modpred.params import ParamsFile
 from modpred.reporting.curves import LiveCurve, write_curve
 from modpred.training.distributed import init_distributed
 from modpred.training.run import train_cell
-from stages.app import ParamsOption, stage
+from stages.app import DatasetArg, ModeArg, ParamsOption, PredictorArg, check_cell, stage
 
 
 @stage("train")
 def train(
-    dataset: str = typer.Argument(..., help="dataset name"),
-    predictor: str = typer.Argument(..., help="predrnn or tctn"),
-    mode: str = typer.Argument(..., help="base (pixels) or modular (VQ-VAE latents)"),
-    params: Path = ParamsOption,
+    dataset: str = DatasetArg, predictor: str = PredictorArg, mode: str = ModeArg, params: Path = ParamsOption
 ) -> None:
     """Train a predictor; write its checkpoint, loss curve and measured compute figures."""
-    check_choice(dataset, DATASETS, "dataset")
-    check_choice(predictor, PREDICTORS, "predictor")
-    check_choice(mode, MODES, "mode")
+    check_cell(dataset, predictor, mode)
     section = ParamsFile(params).get(f"train.{predictor}")
     dist = init_distributed()
     out = paths.run_metrics_dir(dataset, predictor, mode)

@@ -16,21 +16,19 @@ FRAMES = "frames"
 
 
 def write_sequences(path: str | Path, frames: np.ndarray, **attrs: Any) -> None:
-    """Write atomically; h5py writes identical bytes for identical data, so DVC sees no change."""
+    """Write a whole uint8 (N, T, C, H, W) array (see `write_sequence_stream`)."""
     if frames.dtype != np.uint8 or frames.ndim != 5:
         raise ValueError(f"expected uint8 (N, T, C, H, W), got {frames.dtype} {frames.shape}")
-    with atomic_path(path) as tmp, h5py.File(tmp, "w", track_order=True) as f:
-        f.create_dataset(
-            FRAMES, data=frames, chunks=(1, *frames.shape[1:]), compression="gzip", compression_opts=4, shuffle=True
-        )
-        for key, value in attrs.items():
-            f.attrs[key] = value
+    write_sequence_stream(path, frames, frames.shape[1:], **attrs)
 
 
 def write_sequence_stream(
     path: str | Path, sequences: Iterable[np.ndarray], shape: tuple[int, ...], **attrs: Any
 ) -> int:
-    """Append uint8 sequences of `shape` (T, C, H, W) one by one, so a dataset never has to fit in memory."""
+    """Append uint8 sequences of `shape` (T, C, H, W) one by one, so a dataset never has to fit in memory.
+
+    Written atomically; h5py writes identical bytes for identical data, so DVC sees no change.
+    """
     count = 0
     with atomic_path(path) as tmp, h5py.File(tmp, "w", track_order=True) as f:
         data = f.create_dataset(

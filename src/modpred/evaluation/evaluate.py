@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 from tqdm import tqdm
 
+from modpred import paths
+from modpred.atomic import write_json, write_text
+from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.evaluation.frame_metrics import frame_metrics
 from modpred.evaluation.lpips_metric import LpipsScorer, lpips_unavailable_reason
 from modpred.models.bundle import Bundle
@@ -83,3 +87,19 @@ def score_predictor(
         mean.setdefault(key, None)
     summary = {"mean": mean, "test_sequences": len(frames), "lpips_status": reason or "ok: lpips 0.1.4, alex, v0.1"}
     return table, summary
+
+
+def score_test_split(
+    dataset: str, make_predictor: Callable[[int], Predictor], batch: int, device: torch.device, desc: str = "evaluate"
+) -> tuple[pd.DataFrame, dict]:
+    """Score `make_predictor(future)` on the dataset's test split (its layout read from the file)."""
+    test_file = paths.sequences_file(dataset, "test")
+    input_len, seq_len, _ = sequence_layout(test_file)
+    return score_predictor(
+        make_predictor(seq_len - input_len), read_sequences(test_file), input_len, batch, device, desc
+    )
+
+
+def save_scores(json_path: Path, csv_path: Path, table: pd.DataFrame, summary: dict) -> None:
+    write_json(json_path, summary)
+    write_text(csv_path, table.to_csv(index=False, float_format="%.6g"))

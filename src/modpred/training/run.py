@@ -9,7 +9,6 @@ from pathlib import Path
 import torch
 
 from modpred import paths
-from modpred.atomic import sha256_file
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.data.shards import read_shards
 from modpred.errors import UserError
@@ -48,9 +47,10 @@ def train_cell(
     if mode == "base":
         input_len, seq_len, image = sequence_layout(root / paths.sequences_file(ds, "train"))
         space: PixelSpace | LatentSpace = _pixel_space(cfg.patch, image, key)
-        data = place_dataset(torch.from_numpy(read_sequences(root / paths.sequences_file(ds, "train"))), device)
+        frames = read_sequences(root / paths.sequences_file(ds, "train"))
         sha = ""
-        inputs = [sha256_file(root / paths.sequences_file(ds, "train"))]
+        inputs = [hashlib.sha256(frames.tobytes()).hexdigest()]
+        data = place_dataset(torch.from_numpy(frames), device)
 
         def sample(gen: torch.Generator) -> torch.Tensor:
             pick = torch.randint(len(data), (cfg.batch,), generator=gen).to(data.device)
