@@ -3,13 +3,17 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
+PLOTS_TEMPLATE := .dvc/plots/offline.html
 
 .PHONY: venv repro test lint bench
 
-$(VENV)/.installed: requirements.txt constraints.txt
+$(VENV)/.installed: requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	$(PY) -m pip install -q --no-deps --require-hashes -r requirements-nodeps.txt
+	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m stages plots-template $(PLOTS_TEMPLATE)
 	touch $@
 
 venv: $(VENV)/.installed

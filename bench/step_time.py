@@ -9,11 +9,7 @@ Usage: python bench/step_time.py [--steps N] [--sizes default,paper] [--amp bf16
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 import torch
 import torch.nn.functional as F

@@ -1,8 +1,9 @@
-"""The Typer app every stage registers on, and the wrapper that turns user mistakes into one line."""
+"""The Typer app every stage registers on, logging set up once, and the one-line error wrapper."""
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,10 +22,22 @@ app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
 ParamsOption = typer.Option(Path("params.yaml"), "--params", help="params file to read")
-DatasetArg = typer.Argument(..., help="dataset: mmnist or kth")
-PredictorArg = typer.Argument(..., help="predictor: predrnn or tctn")
+DatasetArg = typer.Argument(..., help=f"dataset: {' or '.join(DATASETS)}")
+PredictorArg = typer.Argument(..., help=f"predictor: {' or '.join(PREDICTORS)}")
 ModeArg = typer.Argument(..., help="mode: base (pixels) or modular (VQ-VAE latents)")
+
+
+@app.callback()
+def configure(
+    log_level: str = typer.Option("info", "--log-level", help=f"one of {', '.join(LOG_LEVELS)}"),
+) -> None:
+    """Log what a run chose (device, data and weights sources, resume) to stderr, once for all commands."""
+    if log_level not in LOG_LEVELS:
+        typer.echo(f"error: unknown --log-level '{log_level}': expected one of {', '.join(LOG_LEVELS)}", err=True)
+        raise typer.Exit(2)
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
 
 
 def check_cell(dataset: str, predictor: str, mode: str) -> None:

@@ -15,8 +15,9 @@ BATCH = 64
 def baselines(dataset: str = DatasetArg) -> None:
     """Score 'copy the last input frame' and 'predict blank frames' on the test set."""
     check_choice(dataset, DATASETS, "dataset")
-    out = paths.baselines_dir(dataset)
-    for name, make in (("copy_last", copy_last_frame), ("blank", blank_frames)):
+    makers = {"copy_last": copy_last_frame, "blank": blank_frames}
+    for name in paths.BASELINES:
+        make = makers[name]
         table, summary = score_test_split(dataset, make, BATCH, pick_device(), desc=f"baseline {name}")
         summary.update(dataset=dataset, predictor=name, mode="baseline")
-        save_scores(out / f"{name}.json", out / f"{name}_per_frame.csv", table, summary)
+        save_scores(paths.baseline_json(dataset, name), paths.baseline_per_frame(dataset, name), table, summary)

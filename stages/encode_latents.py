@@ -38,4 +38,4 @@ def encode_latents(dataset: str = typer.Argument(..., help="dataset name"), para
             )
         dist.barrier()  # all shards written before rank 0 renames the folder into place
         if dist.main:
-            shutil.copyfile(checkpoint, tmp / "vqvae.pt")  # same bytes: DVC stores it once
+            shutil.copyfile(checkpoint, tmp / paths.FROZEN_VQVAE_FILE)  # same bytes: DVC stores it once

@@ -20,7 +20,7 @@ def evaluate(
     check_cell(dataset, predictor, mode)
     cfg = build_config(EvaluateConfig, ParamsFile(params).get("evaluate"), "evaluate")
     device = pick_device()
-    bundle = load_bundle(paths.model_dir(dataset, predictor, mode) / "model.pt", device, cfg.modular_decode)
+    bundle = load_bundle(paths.model_file(dataset, predictor, mode), device, cfg.modular_decode)
     table, summary = score_test_split(
         dataset,
         lambda future: model_predictor(bundle, future, device),
@@ -32,4 +32,4 @@ def evaluate(
         dataset=dataset, predictor=predictor, mode=mode, decode=cfg.modular_decode if mode == "modular" else "pixels"
     )
     out = paths.run_metrics_dir(dataset, predictor, mode)
-    save_scores(out / "eval.json", out / "per_frame.csv", table, summary)
+    save_scores(out / paths.EVAL_JSON, out / paths.PER_FRAME_CSV, table, summary)

@@ -13,8 +13,8 @@ from modpred.data.sequences import read_sequences
 from modpred.models.registry import count_params
 from modpred.models.vqvae import VQVAEConfig
 from modpred.params import DATASETS, ParamsFile, build_config, check_choice
-from modpred.reporting.curves import write_curve
 from modpred.training.compute import pick_device
+from modpred.training.curves import write_curve
 from modpred.training.vqvae import VQVAETrainConfig, pretrain_vqvae, vqvae_quality
 from stages.app import ParamsOption, stage
 
@@ -35,4 +35,4 @@ def pretrain_vqvae_stage(dataset: str = typer.Argument(..., help="dataset name")
     with atomic_path(paths.vqvae_checkpoint(dataset)) as tmp:
         torch.save(model.cpu().state(), tmp)
     write_json(paths.vqvae_metrics(dataset), quality)
-    write_curve(paths.vqvae_metrics(dataset).with_name("vqvae_loss.csv"), losses)
+    write_curve(paths.vqvae_loss(dataset), losses)

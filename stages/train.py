@@ -8,7 +8,7 @@ from modpred import paths
 from modpred.atomic import write_json
 from modpred.models.bundle import save_bundle
 from modpred.params import ParamsFile
-from modpred.reporting.curves import LiveCurve, write_curve
+from modpred.training.curves import LiveCurve, write_curve
 from modpred.training.distributed import init_distributed
 from modpred.training.run import train_cell
 from stages.app import DatasetArg, ModeArg, ParamsOption, PredictorArg, check_cell, stage
@@ -23,7 +23,7 @@ def train(
     section = ParamsFile(params).get(f"train.{predictor}")
     dist = init_distributed()
     out = paths.run_metrics_dir(dataset, predictor, mode)
-    live = LiveCurve(out / "loss.csv") if dist.main else None
+    live = LiveCurve(out / paths.LOSS_CSV) if dist.main else None
     try:
         bundle, result, compute, resume = train_cell(
             dataset, predictor, mode, section, dist.device(), on_log=live, dist=dist
@@ -33,9 +33,9 @@ def train(
             live.discard()
         raise
     if dist.main:  # rank 0 writes; the others trained the same weights
-        save_bundle(paths.model_dir(dataset, predictor, mode) / "model.pt", bundle)
-        write_curve(out / "loss.csv", result.losses)
-        write_json(out / "train.json", compute)
+        save_bundle(paths.model_file(dataset, predictor, mode), bundle)
+        write_curve(out / paths.LOSS_CSV, result.losses)
+        write_json(out / paths.TRAIN_JSON, compute)
         if resume is not None:
             resume.clear()
     dist.barrier()

@@ -22,16 +22,25 @@ PROJECT_FILES = (
 )
 
 
-def env() -> dict:
+HOOKS = ROOT / "tests" / "hooks"  # sitecustomize.py: the test-only audit and fault-injection hooks
+
+
+def env(cwd: Path | None = None) -> dict:
+    """The environment a user's shell would have, plus the test hooks; the project's own `src` first.
+
+    modpred is installed in editable mode from this checkout, so a copied project puts its own
+    `src` ahead of it: the code under test is the copy's.
+    """
     e = dict(os.environ)
     e["PATH"] = f"{BIN}{os.pathsep}{e.get('PATH', '')}"
-    e["PYTHONPATH"] = ""
+    own = [str(cwd / "src")] if cwd is not None and (cwd / "src").is_dir() else []
+    e["PYTHONPATH"] = os.pathsep.join([*own, str(HOOKS)])
     e["DVC_NO_ANALYTICS"] = "1"
     return e
 
 
 def run(args: list[str], cwd: Path, check: bool = True, extra_env: dict | None = None) -> subprocess.CompletedProcess:
-    proc = subprocess.run(args, cwd=cwd, env={**env(), **(extra_env or {})}, capture_output=True, text=True)
+    proc = subprocess.run(args, cwd=cwd, env={**env(cwd), **(extra_env or {})}, capture_output=True, text=True)
     if check and proc.returncode != 0:
         raise AssertionError(
             f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"

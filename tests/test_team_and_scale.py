@@ -10,7 +10,6 @@ import numpy as np
 import torch
 import yaml
 
-from modpred.training.trainer import FAULT_KILL_AT
 from tests.conftest import tiny_params
 from tests.helpers import copy_project, run, stage
 
@@ -33,7 +32,7 @@ def test_killed_training_resumes_on_the_next_repro_and_matches_an_unbroken_run(t
     unbroken = _project(tmp_path, "unbroken", _longer_predrnn)
     target = "evaluate@mmnist-predrnn-base"
 
-    killed = run(["dvc", "repro", target], broken, check=False, extra_env={FAULT_KILL_AT: "4"})
+    killed = run(["dvc", "repro", target], broken, check=False, extra_env={"MODPRED_FAULT_KILL_AT": "4"})
     assert killed.returncode != 0
     state = broken / ".resume" / "mmnist" / "predrnn-base.pt"
     assert torch.load(state, weights_only=True)["iteration"] == 4  # saved after iterations 0-3

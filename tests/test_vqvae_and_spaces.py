@@ -85,10 +85,18 @@ def test_dead_codes_restart_on_encoder_outputs():
     assert torch.cdist(restarted, rows).min(1).values.max() < 1e-3
 
 
-def test_bad_decay_is_a_user_error():
+def test_degenerate_vqvae_params_are_user_errors_naming_the_key():
     import pytest
 
     from modpred.errors import UserError
+    from modpred.params import build_config
 
-    with pytest.raises(UserError, match=r"vqvae\.model\.decay"):
-        VQVAEConfig(decay=1.5)
+    for bad, message in (
+        ({"decay": 1.5}, r"'vqvae\.model\.decay' must be in \(0, 1\)"),
+        ({"num_codes": 1}, r"'vqvae\.model\.num_codes' must be at least 2"),
+        ({"restart_dead_after": -1}, r"'vqvae\.model\.restart_dead_after' must be at least 0"),
+        ({"beta": float("inf")}, r"'vqvae\.model\.beta' must be a finite number"),
+        ({"beta": float("nan")}, r"'vqvae\.model\.beta' must be a finite number"),
+    ):
+        with pytest.raises(UserError, match=message):
+            build_config(VQVAEConfig, bad, "vqvae.model")

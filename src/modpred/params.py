@@ -1,14 +1,17 @@
 """Read params.yaml by dotted key, and turn a section into a validated, typed config dataclass.
 
-Each stage asks only for the keys that dvc.yaml lists for it. When MODPRED_PARAMS_AUDIT names a
-file, every key read is appended to it with the command line, so a test can hold the two in agreement.
+The one validation style of the project: each config is a frozen dataclass next to what it
+configures; its fields carry their rules (`positive`, `at_least`, `between`, `choice`), floats must
+be finite, and cross-field rules live in the config's `__post_init__` as a ValueError, which
+`build_config` turns into a one-line error naming the section. All of it runs before any work.
+
+Each stage asks only for the keys that dvc.yaml lists for it (the end-to-end test audits this).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import sys
+import math
 import typing
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,15 +38,9 @@ class ParamsFile:
             self._data = yaml.safe_load(self.path.read_text()) or {}
         except yaml.YAMLError as exc:
             raise UserError(f"{self.path} is not valid YAML: {str(exc).splitlines()[0]}") from None
-        self.read_keys: list[str] = []
 
     def get(self, key: str) -> Any:
         """Return the value at `key` ("train.predrnn"); a missing key is a one-line error."""
-        self.read_keys.append(key)
-        audit = os.environ.get("MODPRED_PARAMS_AUDIT")
-        if audit:
-            with open(audit, "a") as log:
-                log.write(" ".join(sys.argv[1:]) + f"\t{key}\n")
         node: Any = self._data
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
@@ -61,6 +58,16 @@ def check_choice(value: str, choices: tuple[str, ...], key: str) -> str:
 def positive(**kw: Any) -> Any:
     """A dataclass field that must be > 0 (and may carry a default)."""
     return dataclasses.field(metadata={"positive": True}, **kw)
+
+
+def at_least(minimum: int, **kw: Any) -> Any:
+    """A dataclass field that must be >= `minimum` (e.g. a codebook needs 2 codes to say anything)."""
+    return dataclasses.field(metadata={"at_least": minimum}, **kw)
+
+
+def between(low: float, high: float, **kw: Any) -> Any:
+    """A dataclass field in the open interval (low, high)."""
+    return dataclasses.field(metadata={"between": (low, high)}, **kw)
 
 
 def choice(options: tuple[str, ...], **kw: Any) -> Any:
@@ -84,11 +91,23 @@ def build_config(cls: type[T], mapping: Any, key: str) -> T:
                 raise UserError(f"missing params key '{where}'")
             continue
         values[name] = _coerce(mapping[name], hints[name], where)
-        if field.metadata.get("positive") and not values[name] > 0:
-            raise UserError(f"params key '{where}' must be positive, got {values[name]}")
-        if "choices" in field.metadata:
-            check_choice(values[name], field.metadata["choices"], where)
-    return cls(**values)
+        _check_range(values[name], field.metadata, where)
+    try:
+        return cls(**values)
+    except ValueError as exc:  # a config's own cross-field check (__post_init__)
+        raise UserError(f"params key '{key}': {exc}") from None
+
+
+def _check_range(value: Any, rules: Any, where: str) -> None:
+    if rules.get("positive") and not value > 0:
+        raise UserError(f"params key '{where}' must be positive, got {value}")
+    if "at_least" in rules and not value >= rules["at_least"]:
+        raise UserError(f"params key '{where}' must be at least {rules['at_least']}, got {value}")
+    if "between" in rules and not rules["between"][0] < value < rules["between"][1]:
+        low, high = rules["between"]
+        raise UserError(f"params key '{where}' must be in ({low:g}, {high:g}), got {value}")
+    if "choices" in rules:
+        check_choice(value, rules["choices"], where)
 
 
 def _coerce(value: Any, kind: Any, where: str) -> Any:
@@ -100,6 +119,8 @@ def _coerce(value: Any, kind: Any, where: str) -> Any:
             return value
     elif kind is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise UserError(f"params key '{where}' must be a finite number, got {value}")
             return float(value)
     elif kind is str:
         if isinstance(value, str):

@@ -1,4 +1,4 @@
-"""Every stage's inputs and outputs, named once; dvc.yaml spells the same paths.
+"""Every stage's inputs and outputs, named once here; dvc.yaml spells the same paths.
 
 The folder each train cell reads is named after its mode, so one templated path
 (`data/<dataset>/<mode>`) serves the whole matrix:
@@ -7,8 +7,11 @@ The folder each train cell reads is named after its mode, so one templated path
     data/<ds>/vqvae/model.pt                  the VQ-VAE (pretrain_vqvae)
     data/<ds>/modular/vqvae.pt                the frozen VQ-VAE the shards were made with (encode_latents)
     data/<ds>/modular/{train,test}/shard-*.h5 latent code shards (encode_latents)
-    data/<ds>/models/<predictor>-<mode>/      predictor checkpoint (train)
-    metrics/runs/<ds>/...                     small JSON / CSV metrics (git-tracked)
+    data/<ds>/models/<predictor>-<mode>/model.pt   predictor checkpoint (train)
+    metrics/runs/<ds>/vqvae.json, vqvae_loss.csv   VQ-VAE quality and loss curve (pretrain_vqvae)
+    metrics/runs/<ds>/<predictor>-<mode>/          train.json, loss.csv (train); eval.json, per_frame.csv (evaluate)
+    metrics/runs/<ds>/baselines/                   <name>.json, <name>_per_frame.csv (baselines)
+    metrics/figures/<ds>/                          PNG figures (figures)
     metrics/report.md                         the report
 """
 
@@ -21,6 +24,13 @@ METRICS = Path("metrics")
 RUNS = METRICS / "runs"
 REPORT = METRICS / "report.md"
 SPLITS = ("train", "test")
+BASELINES = ("copy_last", "blank")  # evaluation.evaluate defines them; the figures and report show them
+MODEL_FILE = "model.pt"
+FROZEN_VQVAE_FILE = "vqvae.pt"
+TRAIN_JSON = "train.json"
+LOSS_CSV = "loss.csv"
+EVAL_JSON = "eval.json"
+PER_FRAME_CSV = "per_frame.csv"
 
 
 def sequences_dir(ds: str) -> Path:
@@ -43,8 +53,17 @@ def latents_dir(ds: str) -> Path:
     return DATA / ds / "modular"
 
 
+def frozen_vqvae(ds: str) -> Path:
+    """The copy of the VQ-VAE beside the shards: a modular train cell reads only data/<ds>/modular."""
+    return latents_dir(ds) / FROZEN_VQVAE_FILE
+
+
 def model_dir(ds: str, predictor: str, mode: str) -> Path:
     return DATA / ds / "models" / f"{predictor}-{mode}"
+
+
+def model_file(ds: str, predictor: str, mode: str) -> Path:
+    return model_dir(ds, predictor, mode) / MODEL_FILE
 
 
 def run_metrics_dir(ds: str, predictor: str, mode: str) -> Path:
@@ -55,8 +74,20 @@ def vqvae_metrics(ds: str) -> Path:
     return RUNS / ds / "vqvae.json"
 
 
+def vqvae_loss(ds: str) -> Path:
+    return RUNS / ds / "vqvae_loss.csv"
+
+
 def baselines_dir(ds: str) -> Path:
     return RUNS / ds / "baselines"
+
+
+def baseline_json(ds: str, name: str) -> Path:
+    return baselines_dir(ds) / f"{name}.json"
+
+
+def baseline_per_frame(ds: str, name: str) -> Path:
+    return baselines_dir(ds) / f"{name}_per_frame.csv"
 
 
 def figures_dir(ds: str) -> Path:

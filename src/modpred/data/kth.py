@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from tqdm import tqdm
 
 from modpred.errors import UserError
 from modpred.params import positive
+from modpred.progress import progress
 
 ACTIONS = ("boxing", "handclapping", "handwaving", "walking", "jogging", "running")
 FAST_ACTIONS = ("jogging", "running")
@@ -80,7 +80,7 @@ def window_starts(length: int, seq_len: int, stride: int) -> list[int]:
 def kth_samples(videos: list[Video], persons: range, cfg: KthConfig, desc: str) -> Iterator[np.ndarray]:
     """Samples uint8 (seq_len, 1, image, image) from the videos of `persons`, in a fixed order."""
     chosen = [v for v in videos if v.person in persons]
-    for video in tqdm(chosen, desc=desc, mininterval=2.0):
+    for video in progress(chosen, desc):
         frames = read_video(video, cfg.image)
         stride = cfg.stride_fast if video.action in FAST_ACTIONS else cfg.seq_len
         for start in window_starts(len(frames), cfg.seq_len, stride):

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.data.shards import codes_dtype, write_shard
 from modpred.models.spaces import to_unit
 from modpred.models.vqvae import VQVAE
 from modpred.params import positive
+from modpred.progress import progress
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def encode_split(
     grid = vqvae.grid(image)
     folder.mkdir(parents=True, exist_ok=True)
     mine = list(range(0, n, cfg.seqs_per_shard))[rank::world]
-    for first in tqdm(mine, desc=f"encode {folder.name}", mininterval=2.0, disable=rank != 0):
+    for first in progress(mine, f"encode {folder.name}", enabled=rank == 0):
         block = frames[first : first + cfg.seqs_per_shard]
         codes = np.empty((len(block), t, grid, grid), dtype=codes_dtype(vqvae.cfg.num_codes))
         for start in range(0, len(block), cfg.batch):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm import tqdm
 
 from modpred.params import positive
+from modpred.progress import progress
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def moving_mnist(
     size = digits.shape[-1]
     span = cfg.image - size
     out = np.zeros((count, cfg.seq_len, 1, cfg.image, cfg.image), dtype=np.uint8)
-    for n in tqdm(range(count), desc=desc, mininterval=1.0):
+    for n in progress(range(count), desc):
         for _ in range(cfg.num_digits):
             digit = digits[rng.integers(len(digits))]
             pos = rng.uniform(0, span, size=2)

@@ -78,6 +78,13 @@ def _dataset(f: h5py.File, path: str | Path, name: str) -> h5py.Dataset:
 
 def sequence_layout(path: Path) -> tuple[int, int, int]:
     """(input_len, seq_len, image) recorded by generate in the sequences file."""
+    keys = ("input_len", "seq_len", "image")
     with open_h5(path) as f:
+        missing = [k for k in keys if k not in f.attrs]
+        if missing:
+            raise UserError(
+                f"{path} lacks the attribute '{missing[0]}' that `generate` writes: not a sequences file of "
+                "this project (regenerate it with `dvc repro generate`)"
+            )
         attrs: Any = f.attrs
         return int(attrs["input_len"]), int(attrs["seq_len"]), int(attrs["image"])

@@ -6,6 +6,8 @@ every trained model must beat.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,15 +15,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from tqdm import tqdm
 
 from modpred import paths
 from modpred.atomic import write_json, write_text
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.evaluation.frame_metrics import frame_metrics
-from modpred.evaluation.lpips_metric import LpipsScorer, lpips_unavailable_reason
+from modpred.evaluation.lpips_metric import make_lpips_scorer
 from modpred.models.bundle import Bundle
 from modpred.params import choice, positive
+from modpred.progress import progress
+
+log = logging.getLogger(__name__)
+LPIPS_KEYS = ("lpips", "lpips_published")
 
 
 @dataclass(frozen=True)
@@ -60,32 +65,40 @@ def score_predictor(
 ) -> tuple[pd.DataFrame, dict]:
     """Per-frame table (frame index, metric means) and a summary with the means over all frames.
 
-    LPIPS is computed only when its backbone weights are present; otherwise its column is empty
-    and the summary says why.
+    LPIPS is computed only when verified AlexNet weights are present (see `lpips_metric`);
+    otherwise its columns are empty and the summary says why.
     """
-    reason = lpips_unavailable_reason()
-    scorer = LpipsScorer(device) if reason is None else None
+    scorer, lpips_status = make_lpips_scorer(device)
     parts: dict[str, list[np.ndarray]] = {}
-    for sl in tqdm(list(_batches(len(frames), batch)), desc=desc, mininterval=2.0):
+    seconds = {"total": time.perf_counter(), "lpips": 0.0}
+    for sl in progress(list(_batches(len(frames), batch)), desc):
         pred = predict(frames[sl, :input_len])
         gt = frames[sl, input_len:].astype(np.float32) / 255.0
         scores = frame_metrics(pred, gt)
         if scorer is not None:
-            scores["lpips"] = scorer(pred, gt)
-            scores["lpips_published"] = scorer(pred, gt, published=True)
+            started = time.perf_counter()
+            scores.update(scorer(pred, gt))
+            seconds["lpips"] += time.perf_counter() - started
         for key, value in scores.items():
             parts.setdefault(key, []).append(value)
+    seconds["total"] = time.perf_counter() - seconds["total"]
+    log.info("%s: %.1f s, of which LPIPS %.1f s", desc, seconds["total"], seconds["lpips"])
     per_seq = {key: np.concatenate(value) for key, value in parts.items()}  # (N, T_out) each
     future = frames.shape[1] - input_len
     table = pd.DataFrame({"frame": np.arange(input_len + 1, input_len + future + 1)})
     for key, value in per_seq.items():
         table[key] = value.mean(0)
     mean = {key: float(value.mean()) for key, value in per_seq.items()}
-    for key in ("lpips", "lpips_published"):  # never a made-up number: empty when not measured
+    for key in LPIPS_KEYS:  # never a made-up number: empty when not measured
         if scorer is None:
             table[key] = np.nan
         mean.setdefault(key, None)
-    summary = {"mean": mean, "test_sequences": len(frames), "lpips_status": reason or "ok: lpips 0.1.4, alex, v0.1"}
+    summary = {
+        "mean": mean,
+        "test_sequences": len(frames),
+        "lpips_status": lpips_status,
+        "lpips_source": scorer.source if scorer is not None else None,
+    }
     return table, summary
 
 

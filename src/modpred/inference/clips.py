@@ -50,6 +50,11 @@ def to_gray_uint8(frames: np.ndarray, path: Path) -> np.ndarray:
         raise UserError(
             f"clip {path} has shape {frames.shape}: expected frames (T, H, W), (T, 1, H, W) or (T, H, W, C)"
         )
+    if not np.issubdtype(frames.dtype, np.number) or np.issubdtype(frames.dtype, np.complexfloating):
+        raise UserError(f"clip {path} holds {frames.dtype} values: expected numbers (uint8, or floats in [0, 1])")
+    if np.issubdtype(frames.dtype, np.floating) and not np.isfinite(frames).all():
+        bad = int((~np.isfinite(frames)).sum())
+        raise UserError(f"clip {path} holds {bad} non-finite values (NaN or inf): a prediction from it means nothing")
     if np.issubdtype(frames.dtype, np.floating) and frames.max(initial=0) <= 1.0:
         frames = frames * 255.0
     return np.clip(np.round(frames), 0, 255).astype(np.uint8)

@@ -9,6 +9,7 @@ import torch
 from PIL import Image
 
 from modpred.atomic import atomic_path
+from modpred.errors import UserError
 from modpred.evaluation.evaluate import model_predictor
 from modpred.evaluation.frame_metrics import to_uint8
 from modpred.inference.clips import fit_clip, read_clip
@@ -17,6 +18,10 @@ from modpred.models.bundle import load_bundle
 
 def predict_clip(model_path: Path, clip_path: Path, out_dir: Path, resize: bool, device: torch.device) -> np.ndarray:
     """Write `prediction.gif`, `prediction.png` (inputs then predictions) and `prediction.npy`; return uint8 frames."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(
+            f"--out {out_dir} is an existing file: name a folder (it is created, or its predictions replaced)"
+        )
     bundle = load_bundle(model_path, device)
     inputs = fit_clip(read_clip(clip_path), bundle.input_len, bundle.space.image, resize, clip_path)
     future = bundle.seq_len - bundle.input_len

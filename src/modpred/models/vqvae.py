@@ -13,8 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from modpred.errors import UserError
-from modpred.params import positive
+from modpred.params import at_least, between, positive
 
 
 @dataclass(frozen=True)
@@ -23,19 +22,13 @@ class VQVAEConfig:
     hidden: int = positive(default=32)
     res_hidden: int = positive(default=16)
     res_layers: int = positive(default=1)
-    num_codes: int = positive(default=64)
+    num_codes: int = at_least(2, default=64)  # one code cannot encode anything
     code_dim: int = positive(default=16)
     beta: float = positive(default=0.25)
     ema: bool = False  # codebook follows an exponential moving average of its assigned encoder outputs
-    decay: float = 0.99  # EMA decay
+    decay: float = between(0.0, 1.0, default=0.99)  # EMA decay
     init_from_data: bool = False  # codes start as encoder outputs of the first training batch
-    restart_dead_after: int = 0  # a code unused for this many training batches restarts on an encoder output
-
-    def __post_init__(self) -> None:
-        if not 0.0 < self.decay < 1.0:
-            raise UserError(f"params key 'vqvae.model.decay' must be in (0, 1), got {self.decay}")
-        if self.restart_dead_after < 0:
-            raise UserError("params key 'vqvae.model.restart_dead_after' must be >= 0")
+    restart_dead_after: int = at_least(0, default=0)  # restart a code unused for this many batches (0: never)
 
 
 class ResidualStack(nn.Module):

@@ -38,17 +38,17 @@ def draw_figures(
         (f"ground truth (t={input_len + 1}-{seq_len})", seq[0, input_len:, 0]),
     ]
     for predictor, mode in models:
-        bundle = load_bundle(paths.model_dir(dataset, predictor, mode) / "model.pt", device, None)
+        bundle = load_bundle(paths.model_file(dataset, predictor, mode), device, None)
         pred = model_predictor(bundle, seq_len - input_len, device)(seq[:, :input_len])
         rows.append((f"{predictor}-{mode}", to_uint8(pred)[0, :, 0]))
     vqvae, _ = load_frozen_vqvae(paths.vqvae_checkpoint(dataset), device)
     with torch.no_grad():
         recon = vqvae(to_unit(torch.from_numpy(seq[0])).to(device))[0].clamp(0, 1).cpu().numpy()
-    runs = paths.RUNS / dataset
-    tables = {f"{p}-{m}": pd.read_csv(runs / f"{p}-{m}" / "per_frame.csv") for p, m in models}
-    for name in ("copy_last", "blank"):
-        tables[f"baseline: {name.replace('_', ' ')}"] = pd.read_csv(runs / "baselines" / f"{name}_per_frame.csv")
-    curves = {f"{p}-{m}": pd.read_csv(runs / f"{p}-{m}" / "loss.csv") for p, m in models}
+    runs = {f"{p}-{m}": paths.run_metrics_dir(dataset, p, m) for p, m in models}
+    tables = {name: pd.read_csv(folder / paths.PER_FRAME_CSV) for name, folder in runs.items()}
+    for name in paths.BASELINES:
+        tables[f"baseline: {name.replace('_', ' ')}"] = pd.read_csv(paths.baseline_per_frame(dataset, name))
+    curves = {name: pd.read_csv(folder / paths.LOSS_CSV) for name, folder in runs.items()}
     out.mkdir(parents=True, exist_ok=True)
     frame_strip(rows, out / "predictions.png", column_titles=[f"+{k}" for k in range(1, input_len + 1)])
     frame_strip([("original", seq[0, :, 0]), ("VQ-VAE", to_uint8(recon)[:, 0])], out / "vqvae_reconstructions.png")

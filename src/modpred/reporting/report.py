@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from modpred import paths
+
 QUALITY_COLUMNS = {
     "mse_frame": "MSE/frame (↓)",
     "mse_pixel": "MSE/pixel (↓)",
@@ -33,7 +35,8 @@ def _read(path: Path) -> dict:
 def quality_table(runs: Path, dataset: str) -> pd.DataFrame:
     """One row per model and baseline; modular beside base."""
     rows = []
-    for path in sorted((runs / dataset).glob("*/eval.json")) + sorted((runs / dataset / "baselines").glob("*.json")):
+    models = sorted((runs / dataset).glob(f"*/{paths.EVAL_JSON}"))
+    for path in models + sorted((runs / dataset / paths.baselines_dir(dataset).name).glob("*.json")):
         summary = _read(path)
         name = (
             f"{summary['predictor']}-{summary['mode']}"
@@ -44,20 +47,21 @@ def quality_table(runs: Path, dataset: str) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    blank = table.loc[table.model == "baseline: blank", "mse_frame"]
-    copy = table.loc[table.model == "baseline: copy last", "mse_frame"]
-    if len(blank) and len(copy):
-        best = min(float(blank.iloc[0]), float(copy.iloc[0]))
-        table["beats both baselines (MSE)"] = [
+    baselines = table[table.model.str.startswith("baseline")]
+    for metric, label in (("mse_frame", "MSE"), ("lpips", "LPIPS")):
+        if len(baselines) < 2 or metric not in table or table[metric].isna().any():
+            continue
+        best = float(baselines[metric].min())
+        table[f"beats both baselines ({label})"] = [
             "—" if m.startswith("baseline") else ("yes" if v < best else "NO")
-            for m, v in zip(table.model, table.mse_frame, strict=True)
+            for m, v in zip(table.model, table[metric], strict=True)
         ]
     return table.rename(columns=QUALITY_COLUMNS).set_index("model")
 
 
 def compute_table(runs: Path, dataset: str) -> pd.DataFrame:
     rows = []
-    for path in sorted((runs / dataset).glob("*/train.json")):
+    for path in sorted((runs / dataset).glob(f"*/{paths.TRAIN_JSON}")):
         c = _read(path)
         trainable, frozen = c["trainable_params"] / 1e6, c["frozen_vqvae_params"] / 1e6
         rows.append(
@@ -86,7 +90,7 @@ def build_report(runs: Path) -> str:
     for ds_dir in sorted(p for p in runs.iterdir() if p.is_dir()):
         ds = ds_dir.name
         lines += [f"## {ds}", ""]
-        vq = ds_dir / "vqvae.json"
+        vq = ds_dir / paths.vqvae_metrics(ds).name
         if vq.is_file():
             v = _read(vq)
             lines += [
@@ -108,7 +112,7 @@ def build_report(runs: Path) -> str:
                 quality.to_markdown(floatfmt=".4f"),
                 "",
             ]
-            statuses = {_read(p)["lpips_status"] for p in (runs / ds).glob("*/eval.json")}
+            statuses = {_read(p)["lpips_status"] for p in (runs / ds).glob(f"*/{paths.EVAL_JSON}")}
             lines += [f"LPIPS: {s}" for s in sorted(statuses)] + [""]
         figures = runs.parent / "figures" / ds
         shown = [(f, t) for f, t in FIGURES if (figures / f).is_file()]

@@ -57,7 +57,7 @@ def train_cell(
             return space.encode(data[pick].to(device, non_blocking=True))
     else:
         folder = root / paths.latents_dir(ds)
-        vqvae, sha = load_frozen_vqvae(folder / "vqvae.pt", device)
+        vqvae, sha = load_frozen_vqvae(folder / paths.FROZEN_VQVAE_FILE, device)
         codes_np, meta = read_shards(folder, "train", sha)
         input_len, seq_len, image = meta["input_len"], meta["seq_len"], meta["image"]
         inputs = [sha, hashlib.sha256(codes_np.tobytes()).hexdigest()]
@@ -76,7 +76,18 @@ def train_cell(
     resume = None
     if resume_dir is not None:
         resume = ResumeState(root / resume_dir / ds / f"{predictor}-{mode}.pt", fingerprint(params, inputs))
-    result = train_loop(model, sample, input_len, cfg, device, f"train {ds}-{predictor}-{mode}", on_log, resume, dist)
+    result = train_loop(
+        model,
+        sample,
+        input_len,
+        cfg,
+        device,
+        f"train {ds}-{predictor}-{mode}",
+        on_log,
+        resume,
+        dist,
+        advice=f"lower train.{predictor}.lr",
+    )
     bundle = Bundle(predictor, model, space, input_len, seq_len, sha)
     compute = {
         "trainable_params": count_params(model),

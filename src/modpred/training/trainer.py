@@ -10,9 +10,8 @@ The loop checkpoints a resumable state every `checkpoint_every` iterations and r
 
 from __future__ import annotations
 
+import logging
 import math
-import os
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,16 +20,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
-from tqdm import tqdm
 
 from modpred.errors import UserError
 from modpred.params import choice, positive
+from modpred.progress import progress
 from modpred.training.compute import peak_memory, reset_peak_memory, synchronize
 from modpred.training.distributed import Dist
+from modpred.training.divergence import DivergenceGuard
 from modpred.training.resume import ResumeState
 
+log = logging.getLogger(__name__)
+
 WARMUP_ITERS = 2  # excluded from the seconds-per-100-iterations figure
-FAULT_KILL_AT = "MODPRED_FAULT_KILL_AT"  # fault injection for tests: SIGKILL self at this iteration
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def train_loop(
     on_log: Callable[[list[tuple[int, float]]], None] | None = None,
     resume: ResumeState | None = None,
     dist: Dist | None = None,
+    advice: str = "lower the learning rate",
 ) -> TrainResult:
     """Train `model` in place on batches (B, T, C, H, W) drawn by `sample_batch`.
 
@@ -130,14 +132,15 @@ def train_loop(
     first = 0
     if resume is not None and resume.restore(model, optimizer, gen):
         first, result.losses, result.resumed_from = resume.iteration, list(resume.losses), resume.iteration
+        log.info("resumed from iteration %d (state in %s)", resume.iteration, resume.path)
+    guard = DivergenceGuard(advice, first=result.losses[0][1] if result.losses else None)
     if cfg.channels_last:
         to_channels_last(model)
     net = DistributedDataParallel(model) if dist.enabled else model
-    kill_at = int(os.environ.get(FAULT_KILL_AT, "-1"))
     model.train()
     reset_peak_memory(device)
     start, timed_from = None, min(first + WARMUP_ITERS, cfg.iters - 1)
-    bar = tqdm(range(first, cfg.iters), desc=desc, mininterval=2.0, disable=not dist.main)
+    bar = progress(range(first, cfg.iters), desc, enabled=dist.main)
     for it in bar:
         if it == timed_from:
             synchronize(device)
@@ -150,11 +153,13 @@ def train_loop(
             pred = net(frames, input_len, teacher)  # ... of which each rank trains on its slice
             loss = F.mse_loss(pred.float(), frames[:, 1:]) + getattr(model, "aux_loss", 0.0)
         value = dist.mean(loss).item()
-        if not math.isfinite(value):
-            kept = (
-                f"; the last good checkpoint (iteration {resume.iteration}) is kept in {resume.path}" if resume else ""
-            )
-            raise UserError(f"training diverged at iteration {it} (loss {value}); lower the learning rate{kept}")
+        try:
+            guard.check(it, value)
+        except UserError as exc:
+            if resume is None or resume.iteration == 0:
+                raise
+            kept = f"the last good checkpoint (iteration {resume.iteration}) is kept in {resume.path}"
+            raise UserError(f"{exc}; {kept}") from None
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -166,8 +171,6 @@ def train_loop(
         if resume is not None and dist.main and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iters:
             resume.iteration, resume.losses = it + 1, result.losses
             resume.save(model, optimizer, gen)
-        if it == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
     synchronize(device)
     if start is not None and cfg.iters > timed_from:
         result.seconds_per_100_iters = (time.perf_counter() - start) / (cfg.iters - timed_from) * 100

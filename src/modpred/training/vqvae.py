@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
-from modpred.errors import UserError
 from modpred.evaluation.frame_metrics import psnr, ssim_uint8
 from modpred.models.spaces import to_unit
 from modpred.models.vqvae import VQVAE, VQVAEConfig
 from modpred.params import positive
+from modpred.progress import progress
+from modpred.training.divergence import DivergenceGuard
 
 
 @dataclass(frozen=True)
@@ -35,13 +35,13 @@ def pretrain_vqvae(
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     pool = torch.from_numpy(frames.reshape(-1, *frames.shape[2:]))
     losses = []
-    bar = tqdm(range(cfg.iters), desc="pretrain_vqvae", mininterval=2.0)
+    guard = DivergenceGuard("lower vqvae.train.lr")
+    bar = progress(range(cfg.iters), "pretrain_vqvae")
     for it in bar:
         x = to_unit(pool[torch.randint(len(pool), (cfg.batch,), generator=gen)]).to(device)
         recon, vq_loss, _ = model(x)
         loss = F.mse_loss(recon, x) + vq_loss
-        if not torch.isfinite(loss):
-            raise UserError(f"VQ-VAE training diverged at iteration {it}; lower vqvae.train.lr")
+        guard.check(it, loss.item())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from modpred.atomic import write_text
+from modpred.atomic import atomic_path, write_text
 
 
 def write_curve(path: Path, points: list[tuple[int, float]]) -> None:
@@ -16,21 +16,29 @@ class LiveCurve:
     """Appends new (iteration, loss) rows as training goes, so `dvc plots` can show a run in progress.
 
     Nothing is written before the first logged iteration; the stage rewrites the file atomically
-    with `write_curve` when training ends, or removes it with `discard` when training fails.
+    with `write_curve` when training ends. When training fails, `discard` puts back the curve of
+    the previous run (or removes the file if there was none), so a failed run changes nothing.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.written = 0
+        self.previous: bytes | None = None
 
     def __call__(self, points: list[tuple[int, float]]) -> None:
         if self.written == 0:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.previous = self.path.read_bytes() if self.path.is_file() else None
             self.path.write_text("iteration,loss\n")
         with open(self.path, "a") as handle:
             handle.writelines(f"{it},{loss:.6g}\n" for it, loss in points[self.written :])
         self.written = len(points)
 
     def discard(self) -> None:
-        if self.written:
+        if not self.written:
+            return
+        if self.previous is None:
             self.path.unlink(missing_ok=True)
+        else:
+            with atomic_path(self.path) as tmp:
+                tmp.write_bytes(self.previous)

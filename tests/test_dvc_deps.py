@@ -1,0 +1,35 @@
+"""dvc.yaml's code deps cover every project file each stage runs, so editing code never leaves stale results."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+
+from tests.code_deps import files_run_by, missing_code_deps, read_dvc_yaml
+from tests.helpers import ROOT
+
+
+def test_every_stage_depends_on_every_project_file_it_imports():
+    assert missing_code_deps(ROOT, read_dvc_yaml(ROOT)) == {}
+
+
+def test_a_dvc_yaml_with_one_import_removed_from_a_stage_is_caught():
+    dvc = read_dvc_yaml(ROOT)
+    broken = copy.deepcopy(dvc)
+    deps = broken["stages"]["pretrain_vqvae"]["do"]["deps"]
+    deps.remove("src/modpred/evaluation")  # the VQ-VAE stage scores reconstructions with frame_metrics
+    assert missing_code_deps(ROOT, broken) == {
+        "pretrain_vqvae": ["src/modpred/evaluation/__init__.py", "src/modpred/evaluation/frame_metrics.py"]
+    }
+    broken = copy.deepcopy(dvc)
+    broken["stages"]["report"]["deps"].remove("src/modpred/params.py")
+    assert missing_code_deps(ROOT, broken) == {"report": ["src/modpred/params.py"]}
+
+
+def test_a_new_import_inside_a_function_is_found(tmp_path):
+    for name in ("stages", "src"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    report = tmp_path / "stages" / "report.py"
+    report.write_text(report.read_text() + "\n\ndef late():\n    from modpred.models import vqvae  # noqa: F401\n")
+    assert "src/modpred/models/vqvae.py" in {str(p) for p in files_run_by(tmp_path, "stages.report")}
+    assert "src/modpred/models/vqvae.py" in missing_code_deps(tmp_path, read_dvc_yaml(ROOT))["report"]
