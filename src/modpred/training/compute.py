@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import resource
 import sys
 
 import torch
 
+log = logging.getLogger(__name__)
 
-def pick_device() -> torch.device:
-    """CUDA when available, else CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+def pick_device(local_rank: int = 0) -> torch.device:
+    """CUDA when available (the process's GPU under torchrun), else CPU; logged, so a run says where it ran."""
+    if torch.cuda.is_available():
+        device = torch.device("cuda", local_rank)
+        log.info("device: %s (%s)", device, torch.cuda.get_device_name(device))
+    else:
+        device = torch.device("cpu")
+        log.info("device: cpu (%d threads)", torch.get_num_threads())
+    return device
 
 
 def reset_peak_memory(device: torch.device) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from modpred.training.compute import pick_device
+
 
 @dataclass(frozen=True)
 class Dist:
@@ -30,9 +32,7 @@ class Dist:
         return self.rank == 0
 
     def device(self) -> torch.device:
-        if torch.cuda.is_available():
-            return torch.device("cuda", self.local_rank)
-        return torch.device("cpu")
+        return pick_device(self.local_rank)
 
     def barrier(self) -> None:
         if self.enabled:
