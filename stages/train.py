@@ -8,7 +8,7 @@ from modpred import paths
 from modpred.atomic import write_json
 from modpred.models.bundle import save_bundle
 from modpred.params import ParamsFile
-from modpred.training.curves import LiveCurve, write_curve
+from modpred.training.curves import LiveCurve, write_curve, write_validation_curve
 from modpred.training.distributed import init_distributed
 from modpred.training.run import train_cell
 from stages.app import DatasetArg, ModeArg, ParamsOption, PredictorArg, check_cell, stage
@@ -36,6 +36,7 @@ def train(
         save_bundle(paths.model_file(dataset, predictor, mode), bundle)
         write_curve(out / paths.LOSS_CSV, result.losses)
         write_json(out / paths.TRAIN_JSON, compute)
+        write_validation_curve(out / paths.VALIDATION_CSV, result.selection)
         if resume is not None:
             resume.clear()
     dist.barrier()

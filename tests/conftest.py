@@ -20,9 +20,9 @@ def tiny_params() -> dict:
     p["vqvae"]["train"].update(iters=15, batch=16, eval_frames=40)
     p["latents"].update(seqs_per_shard=10, batch=8)
     p["train"]["predrnn"]["model"].update(layers=1, hidden=8)
-    p["train"]["predrnn"].update(iters=4, batch=2, sampling_stop_iter=2, log_every=2)
+    p["train"]["predrnn"].update(iters=4, batch=2, sampling_stop_iter=2, log_every=2, val_sequences=4, val_every=2)
     p["train"]["tctn"]["model"].update(layers=1, hidden=8, heads=2)
-    p["train"]["tctn"].update(iters=4, batch=2, log_every=2)
+    p["train"]["tctn"].update(iters=4, batch=2, log_every=2, val_sequences=4, val_every=2)
     p["evaluate"]["batch"] = 4
     return p
 

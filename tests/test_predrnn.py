@@ -10,7 +10,8 @@ def eq7_direct(cell: SpatioTemporalLSTMCell, x, h, c, m):
     pad = cell.conv_x.padding
 
     def conv(layer, inp, k):  # the k-th block of `n` output channels of a fused conv
-        return F.conv2d(inp, layer.weight[k * n : (k + 1) * n], layer.bias[k * n : (k + 1) * n], padding=pad)
+        bias = None if layer.bias is None else layer.bias[k * n : (k + 1) * n]
+        return F.conv2d(inp, layer.weight[k * n : (k + 1) * n], bias, padding=pad)
 
     wx, wh, wm = cell.conv_x, cell.conv_h, cell.conv_m  # x: i f g i' f' g' o; h: i f g o; m: i' f' g'
     g = torch.tanh(conv(wx, x, 2) + conv(wh, h, 2))
@@ -33,13 +34,25 @@ def eq7_direct(cell: SpatioTemporalLSTMCell, x, h, c, m):
 
 
 def test_cell_matches_paper_eq7_on_random_weights():
-    torch.manual_seed(0)
-    cell = SpatioTemporalLSTMCell(cin=3, hidden=5, grid=8, k=3, layer_norm=False)
-    for p in cell.parameters():
-        torch.nn.init.normal_(p, std=0.3)
-    x, h, c, m = (torch.randn(2, ch, 8, 8) for ch in (3, 5, 5, 5))
-    for got, want in zip(cell(x, h, c, m), eq7_direct(cell, x, h, c, m), strict=True):
-        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+    for bias in (False, True):
+        torch.manual_seed(0)
+        cell = SpatioTemporalLSTMCell(cin=3, hidden=5, grid=8, k=3, layer_norm=False, bias=bias)
+        for p in cell.parameters():
+            torch.nn.init.normal_(p, std=0.3)
+        x, h, c, m = (torch.randn(2, ch, 8, 8) for ch in (3, 5, 5, 5))
+        for got, want in zip(cell(x, h, c, m), eq7_direct(cell, x, h, c, m), strict=True):
+            torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_predrnn_has_no_biases_as_the_official_cell():
+    for layer_norm in (False, True):
+        model = PredRNN(channels=4, grid=8, cfg=PredRNNConfig(layers=2, hidden=6, layer_norm=layer_norm))
+        convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+        assert len(convs) == 2 * 5 + 1 and all(c.bias is None for c in convs)
+    with_bias = PredRNN(channels=4, grid=8, cfg=PredRNNConfig(layers=2, hidden=6, bias=True))
+    no_bias = PredRNN(channels=4, grid=8, cfg=PredRNNConfig(layers=2, hidden=6))
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert count(with_bias) - count(no_bias) == 2 * 16 * 6  # 7h + 4h + 3h + h + h biases a layer
 
 
 def test_predrnn_shapes_and_causality():

@@ -36,16 +36,16 @@ def _counts(profile: str) -> dict[str, int]:
 def test_paper_profile_matches_the_papers_sizes():
     counts = _counts("paper")
     assert counts["vqvae"] == 2_169_025  # Table III: "+ 2.17"
-    assert counts["predrnn-modular"] == 6_594_560  # Table III: PredRNN-modular "6.60 + 2.17"
-    assert counts["tctn-modular"] == 6_284_416  # Table III: TCTN-modular "7.00 + 2.17"
-    assert counts["predrnn-base"] == 6_053_888 and counts["tctn-base"] == 6_130_816
+    assert counts["predrnn-modular"] == 6_590_464  # Table III: PredRNN-modular "6.60 + 2.17" (bias-free cell)
+    assert counts["tctn-modular"] == 6_947_584  # Table III: TCTN-modular "7.00 + 2.17" (official variant)
+    assert counts["predrnn-base"] == 6_049_792 and counts["tctn-base"] == 6_793_984
 
 
 def test_large_base_doubles_the_base_models_only():
     paper, large = _counts("paper"), _counts("large_base")
     assert large["predrnn-modular"] == paper["predrnn-modular"] and large["tctn-modular"] == paper["tctn-modular"]
-    assert large["predrnn-base"] == 23_846_912  # Table III: PredRNN-large 27.79M
-    assert large["tctn-base"] == 24_410_368  # Table III: TCTN-large 25.52M
+    assert large["predrnn-base"] == 23_838_720  # Table III: PredRNN-large 27.79M
+    assert large["tctn-base"] == 27_063_808  # Table III: TCTN-large 25.52M
 
 
 def test_profile_flags_and_errors(tmp_path):

@@ -109,3 +109,80 @@ def test_gpu_training_with_bf16_channels_last_and_resident_data():
     )
     assert all(math.isfinite(v) for _, v in result.losses)
     assert result.memory["memory_kind"] == "cuda_max_allocated"
+
+
+class _Recorder(torch.nn.Module):
+    """A one-parameter predictor that records every batch it is trained on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.ones(()))
+        self.seen: list[torch.Tensor] = []
+
+    def forward(self, frames, input_len, teacher=None):
+        self.seen.append(frames.detach().clone())
+        return frames[:, :-1] * self.scale
+
+
+def test_time_reversal_adds_a_second_step_on_the_reversed_batch():
+    """As the official trainers: model.train(ims), then model.train(flip(ims, time)), loss averaged."""
+    model = _Recorder()
+    steps = []
+    cfg = TrainConfig(iters=3, batch=2, reverse_input=True, log_every=1)
+    optimizer_step = torch.optim.Adam.step
+
+    def counting_step(self, *args, **kwargs):
+        steps.append(1)
+        return optimizer_step(self, *args, **kwargs)
+
+    torch.optim.Adam.step = counting_step
+    try:
+        train_loop(model, lambda g: torch.rand(2, 6, 2, 4, 4, generator=g), 3, cfg, torch.device("cpu"))
+    finally:
+        torch.optim.Adam.step = optimizer_step
+    assert len(steps) == 6 and len(model.seen) == 6  # two optimizer steps per iteration
+    for forward, backward in zip(model.seen[0::2], model.seen[1::2], strict=True):
+        assert torch.equal(backward, forward.flip(1))
+
+
+def test_cosine_warm_restarts_follow_t0_and_tmult():
+    model = _Recorder()
+    rates = []
+    cfg = TrainConfig(iters=12, batch=2, lr=1.0, lr_schedule="cosine_restarts", restart_period=4, restart_mult=2)
+    original = torch.optim.Adam.step
+
+    def record(self, *args, **kwargs):
+        rates.append(self.param_groups[0]["lr"])
+        return original(self, *args, **kwargs)
+
+    torch.optim.Adam.step = record
+    try:
+        train_loop(model, lambda g: torch.rand(2, 6, 2, 4, 4, generator=g), 3, cfg, torch.device("cpu"))
+    finally:
+        torch.optim.Adam.step = original
+    assert rates[0] == 1.0 and rates[4] == 1.0  # restart after T_0 = 4 iterations ...
+    assert rates[4 + 8 - 1] < rates[5] < 1.0 and len(rates) == 12  # ... then a period of 8
+    assert rates[2] == pytest.approx(0.5)  # cos schedule: half way through the first period
+
+
+def test_best_iterate_selection_keeps_the_best_weights_not_the_last():
+    torch.manual_seed(0)
+    model = PredRNN(2, 4, PredRNNConfig(layers=1, hidden=4))
+    scores = iter([0.9, 0.2, 0.5, 0.7])  # the best (lowest) is the second of four validations
+    snapshots = {}
+
+    def validate(m):
+        iteration = 2 * (len(snapshots) + 1)
+        snapshots[iteration] = {k: v.clone() for k, v in m.state_dict().items()}
+        return {"lpips": next(scores), "mse_frame": 1.0}
+
+    cfg = TrainConfig(iters=8, batch=2, lr=0.01, val_every=2, select_by="lpips")
+    result = train_loop(model, _fixed_batch, 3, cfg, torch.device("cpu"), validate=validate)
+    assert result.selection.best_iteration == 4 and result.selection.best_score == 0.2
+    assert [row["iteration"] for row in result.selection.curve] == [2, 4, 6, 8]
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, snapshots[4][key])
+    assert not all(torch.equal(v, snapshots[8][k]) for k, v in model.state_dict().items())
+    higher = TrainConfig(iters=4, batch=2, val_every=2, select_by="ssim")
+    result = train_loop(model, _fixed_batch, 3, higher, torch.device("cpu"), validate=lambda m: {"ssim": 0.5})
+    assert result.selection.best_iteration == 2  # ties keep the earlier iterate

@@ -100,3 +100,13 @@ def test_degenerate_vqvae_params_are_user_errors_naming_the_key():
     ):
         with pytest.raises(UserError, match=message):
             build_config(VQVAEConfig, bad, "vqvae.model")
+
+
+def test_encoder_is_sonnets_layout_and_width_128_gives_sonnets_count():
+    from modpred.models.vqvae import ResidualStack
+
+    model = VQVAE(VQVAEConfig(hidden=128, res_hidden=32, res_layers=2, num_codes=512, code_dim=64))
+    kinds = [type(m).__name__ for m in model.encoder.net]
+    assert kinds == ["Conv2d", "ReLU", "Conv2d", "ReLU", "Conv2d", "ReLU", "ResidualStack", "Conv2d"]
+    assert isinstance(model.encoder.net[6], ResidualStack)
+    assert sum(p.numel() for p in model.parameters()) == 691_393  # the Sonnet example, one input channel

@@ -9,7 +9,8 @@ The folder each train cell reads is named after its mode, so one templated path
     data/<ds>/modular/{train,test}/shard-*.h5 latent code shards (encode_latents)
     data/<ds>/models/<predictor>-<mode>/model.pt   predictor checkpoint (train)
     metrics/runs/<ds>/vqvae.json, vqvae_loss.csv   VQ-VAE quality and loss curve (pretrain_vqvae)
-    metrics/runs/<ds>/<predictor>-<mode>/          train.json, loss.csv (train); eval.json, per_frame.csv (evaluate)
+    metrics/runs/<ds>/<predictor>-<mode>/          train.json, loss.csv, validation.csv (train);
+                                                   eval.json, per_frame.csv (evaluate)
     metrics/runs/<ds>/baselines/                   <name>.json, <name>_per_frame.csv (baselines)
     metrics/figures/<ds>/                          PNG figures (figures)
     metrics/report.md                         the report
@@ -30,6 +31,7 @@ MODEL_FILE = "model.pt"
 FROZEN_VQVAE_FILE = "vqvae.pt"
 TRAIN_JSON = "train.json"
 LOSS_CSV = "loss.csv"
+VALIDATION_CSV = "validation.csv"  # best-iterate selection: validation metrics every val_every iterations
 EVAL_JSON = "eval.json"
 PER_FRAME_CSV = "per_frame.csv"
 

@@ -20,7 +20,7 @@ from modpred import paths
 from modpred.atomic import write_json, write_text
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.evaluation.frame_metrics import frame_metrics
-from modpred.evaluation.lpips_metric import make_lpips_scorer
+from modpred.evaluation.lpips_metric import LpipsScorer, make_lpips_scorer
 from modpred.models.bundle import Bundle
 from modpred.params import choice, positive
 from modpred.progress import progress
@@ -61,14 +61,21 @@ def _batches(n: int, size: int) -> Iterator[slice]:
 
 
 def score_predictor(
-    predict: Predictor, frames: np.ndarray, input_len: int, batch: int, device: torch.device, desc: str = "evaluate"
+    predict: Predictor,
+    frames: np.ndarray,
+    input_len: int,
+    batch: int,
+    device: torch.device,
+    desc: str = "evaluate",
+    lpips: tuple[LpipsScorer | None, str] | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Per-frame table (frame index, metric means) and a summary with the means over all frames.
 
     LPIPS is computed only when verified AlexNet weights are present (see `lpips_metric`);
-    otherwise its columns are empty and the summary says why.
+    otherwise its columns are empty and the summary says why. `lpips` passes a scorer made once
+    by `make_lpips_scorer`, for a caller that scores many times (validation during training).
     """
-    scorer, lpips_status = make_lpips_scorer(device)
+    scorer, lpips_status = lpips or make_lpips_scorer(device)
     parts: dict[str, list[np.ndarray]] = {}
     seconds = {"total": time.perf_counter(), "lpips": 0.0}
     for sl in progress(list(_batches(len(frames), batch)), desc):

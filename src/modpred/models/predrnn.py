@@ -1,9 +1,12 @@
 """PredRNN (Wang et al., TPAMI 2022): stacked spatiotemporal LSTM cells (paper eq. 7).
 
-Follows the official implementation (thuml/predrnn-pytorch): one convolution per input (x, h, m)
-producing all gates, forget-gate bias 1.0, a 1x1 convolution fusing C and M into H, the
-spatiotemporal memory M flowing up the layers and zigzagging from the top layer at t-1 to the
-bottom layer at t, and a bias-free 1x1 convolution producing the next frame.
+Follows the official implementation (thuml/predrnn-pytorch, `SpatioTemporalLSTMCell` and
+`predrnn.RNN`): one convolution per input (x, h, m) producing all gates, forget-gate bias 1.0
+added in the gate sums, a 1x1 convolution fusing C and M into H, the spatiotemporal memory M
+flowing up the layers and zigzagging from the top layer at t-1 to the bottom layer at t, and a
+1x1 convolution producing the next frame. Every convolution is bias-free, as in the official cell
+(`bias=False` throughout); `bias: true` adds biases to the cell's convolutions (16 x hidden more
+parameters a layer), a different function class kept only as an option.
 The predictor works on any (C, H, W) grid: patch-reshaped pixels (base) or VQ-VAE embeddings
 (modular).
 """
@@ -25,11 +28,12 @@ class PredRNNConfig:
     hidden: int = positive(default=16)
     filter: int = positive(default=3)
     layer_norm: bool = False
+    bias: bool = False  # biases in the cell's convolutions; the official cell has none
     decouple_beta: float = 0.0  # PredRNN-V2 memory decoupling loss weight (0: off; the V2 scripts use 0.1)
 
 
-def _conv(cin: int, cout: int, k: int, grid: int, norm: bool) -> nn.Module:
-    conv = nn.Conv2d(cin, cout, k, padding=k // 2)
+def _conv(cin: int, cout: int, k: int, grid: int, norm: bool, bias: bool) -> nn.Module:
+    conv = nn.Conv2d(cin, cout, k, padding=k // 2, bias=bias)
     return nn.Sequential(conv, nn.LayerNorm([cout, grid, grid])) if norm else conv
 
 
@@ -38,18 +42,19 @@ class SpatioTemporalLSTMCell(nn.Module):
 
     forget_bias = 1.0
 
-    def __init__(self, cin: int, hidden: int, grid: int, k: int, layer_norm: bool) -> None:
+    def __init__(self, cin: int, hidden: int, grid: int, k: int, layer_norm: bool, bias: bool = False) -> None:
         super().__init__()
         self.hidden = hidden
-        self.conv_x = _conv(cin, 7 * hidden, k, grid, layer_norm)  # i f g | i' f' g' | o
-        self.conv_h = _conv(hidden, 4 * hidden, k, grid, layer_norm)  # i f g o
-        self.conv_m = _conv(hidden, 3 * hidden, k, grid, layer_norm)  # i' f' g'
-        self.conv_o = _conv(2 * hidden, hidden, k, grid, layer_norm)  # W_co, W_mo on [C, M]
-        self.conv_last = nn.Conv2d(2 * hidden, hidden, 1)  # W_1x1 on [C, M]
+        self.conv_x = _conv(cin, 7 * hidden, k, grid, layer_norm, bias)  # i f g | i' f' g' | o
+        self.conv_h = _conv(hidden, 4 * hidden, k, grid, layer_norm, bias)  # i f g o
+        self.conv_m = _conv(hidden, 3 * hidden, k, grid, layer_norm, bias)  # i' f' g'
+        self.conv_o = _conv(2 * hidden, hidden, k, grid, layer_norm, bias)  # W_co, W_mo on [C, M]
+        self.conv_last = nn.Conv2d(2 * hidden, hidden, 1, bias=bias)  # W_1x1 on [C, M]
 
     def forward(
         self, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, m: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(h, c, m) of this step, and the increments of C and M (for PredRNN-V2's decoupling loss)."""
         i_x, f_x, g_x, i_xp, f_xp, g_xp, o_x = self.conv_x(x).split(self.hidden, dim=1)
         i_h, f_h, g_h, o_h = self.conv_h(h).split(self.hidden, dim=1)
         i_m, f_m, g_m = self.conv_m(m).split(self.hidden, dim=1)
@@ -80,7 +85,9 @@ class PredRNN(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.cells = nn.ModuleList(
-            SpatioTemporalLSTMCell(channels if i == 0 else cfg.hidden, cfg.hidden, grid, cfg.filter, cfg.layer_norm)
+            SpatioTemporalLSTMCell(
+                channels if i == 0 else cfg.hidden, cfg.hidden, grid, cfg.filter, cfg.layer_norm, cfg.bias
+            )
             for i in range(cfg.layers)
         )
         self.conv_last = nn.Conv2d(cfg.hidden, channels, 1, bias=False)

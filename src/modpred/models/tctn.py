@@ -1,11 +1,27 @@
 """TCTN (Yang et al., arXiv 2112.01085): a transformer decoder whose linear maps are 3D convolutions.
 
-Paper eqs. 8-10: sinusoidal temporal position added to the embedded input (E = Z + P); masked
-multi-head attention along time at every spatial position, with Q, K, V from a causal 3D
-convolution; a feed-forward of two causal 3D convolutions with a leaky ReLU between. Layer norm
-is GroupNorm(1, C) over (C, H, W), as in the official code; residual connections around attention
-and feed-forward as in the official code. Causal convolutions pad the past only, so frame t never
-sees frames > t.
+Two variants of one architecture (`variant`):
+
+- `official` computes the function of the official code (yangziao56/TCTN-pytorch, `models/TCTN.py`,
+  `TCTN_modules/`): the embedding is the sum of its two convolution branches (f0 + f1); the
+  sinusoidal position 0.5 * [sin | cos] (two halves, not interleaved) is added to Q and K in every
+  layer; each layer is GroupNorm(1, C) -> causal 3x3x3 QKV conv -> attention along time, masked
+  to the past -> causal output conv -> residual, then GroupNorm -> causal 3x3x3 conv, leaky ReLU,
+  causal 3x3x3 conv -> residual; a final GroupNorm and a bias-free 1x1x1 conv. Dropout3d in the
+  five official places when training. Its GroupNorms run on (B, C, T, H, W), so their statistics
+  span the whole sequence: an output at time t depends on later frames. It is **not causal**.
+  Inference is the official procedure: feed each prediction back, re-embedding the whole sequence
+  each step, and return the outputs of a final pass over input + predicted frames.
+- `causal` keeps every step causal, so teacher-forced training matches autoregressive use: the
+  same embedding (with its residual) and output convolution, but GroupNorm per frame, the
+  position interleaved and added to the input once (paper eq. 8), and inference that appends one
+  predicted frame at a time.
+
+Two details where the official code is ambiguous or we could not see it: the output convolution
+is a causal 3x3x3 (`out_kernel: 3`, which gives the official 6.95M parameters at 6 layers x 64 on
+64 channels, near the paper's 7.00M; a stored snapshot of the official `out` module has a 1x1x1,
+`out_kernel: 1`), and the official mask multiplies scores by 0/1 and then fills every score equal
+to 0 with -1e9; we fill only the masked ones (the same except for a score exactly 0.0).
 """
 
 from __future__ import annotations
@@ -17,7 +33,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from modpred.params import positive
+from modpred.params import at_least, choice, positive
+
+VARIANTS = ("causal", "official")
 
 
 @dataclass(frozen=True)
@@ -26,10 +44,21 @@ class TCTNConfig:
     hidden: int = positive(default=32)
     heads: int = positive(default=4)
     ffn_mult: int = positive(default=3)
+    variant: str = choice(VARIANTS, default="causal")
+    out_kernel: int = positive(default=3)  # the attention output convolution: 3 (causal 3x3x3) or 1
+    dropout: float = at_least(0.0, default=0.0)  # Dropout3d rate in the five official places (official: 0.1)
+
+    def __post_init__(self) -> None:
+        if self.hidden % self.heads or self.hidden % 2:
+            raise ValueError(f"hidden ({self.hidden}) must be even and divisible by heads ({self.heads})")
+        if self.out_kernel not in (1, 3):
+            raise ValueError(f"out_kernel must be 1 or 3, got {self.out_kernel}")
+        if self.dropout >= 1:
+            raise ValueError(f"dropout must be below 1, got {self.dropout}")
 
 
 class CausalConv3d(nn.Module):
-    """3x3x3 convolution over (T, H, W) that pads two past frames and no future ones."""
+    """k x k x k convolution over (T, H, W) that pads k-1 past frames and no future ones."""
 
     def __init__(self, cin: int, cout: int, k: int = 3) -> None:
         super().__init__()
@@ -40,8 +69,8 @@ class CausalConv3d(nn.Module):
         return self.conv(F.pad(x, (0, 0, 0, 0, self.k - 1, 0)))
 
 
-def temporal_position(length: int, dim: int) -> torch.Tensor:
-    """Eq. 8: P[j, 2d] = sin(j / 10000^(2d/D)), P[j, 2d+1] = cos(...); shape (T, D)."""
+def interleaved_position(length: int, dim: int) -> torch.Tensor:
+    """Paper eq. 8: P[j, 2d] = sin(j / 10000^(2d/D)), P[j, 2d+1] = cos(...); shape (T, D)."""
     pos = torch.arange(length, dtype=torch.float32)[:, None]
     freq = torch.exp(-math.log(10000.0) * torch.arange(0, dim, 2, dtype=torch.float32) / dim)
     table = torch.zeros(length, dim)
@@ -50,12 +79,15 @@ def temporal_position(length: int, dim: int) -> torch.Tensor:
     return table
 
 
-def _norm(channels: int) -> nn.GroupNorm:
-    return nn.GroupNorm(1, channels)
+def official_position(length: int, dim: int) -> torch.Tensor:
+    """The official code's table: 0.5 * [sin(j w_0), ..., sin(j w_{D/2-1}) | cos(j w_0), ...], (T, D)."""
+    pos = torch.arange(length, dtype=torch.float64)[:, None]
+    freq = 1.0 / torch.pow(10000.0, torch.arange(0, dim, 2, dtype=torch.float64) / dim)
+    return (0.5 * torch.cat([torch.sin(pos * freq), torch.cos(pos * freq)], dim=1)).float()
 
 
 def _per_frame(norm: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """Apply a (C, H, W) norm to each frame of (B, C, T, H, W)."""
+    """Apply a (C, H, W) norm to each frame of (B, C, T, H, W): causal."""
     b, c, t, h, w = x.shape
     y = norm(x.transpose(1, 2).reshape(b * t, c, h, w))
     return y.view(b, t, c, h, w).transpose(1, 2)
@@ -64,71 +96,98 @@ def _per_frame(norm: nn.Module, x: torch.Tensor) -> torch.Tensor:
 class DecoderLayer(nn.Module):
     def __init__(self, cfg: TCTNConfig) -> None:
         super().__init__()
-        self.heads = cfg.heads
-        self.norm_in = _norm(cfg.hidden)
+        self.cfg = cfg
+        self.norm_in = nn.GroupNorm(1, cfg.hidden)
         self.qkv = CausalConv3d(cfg.hidden, 3 * cfg.hidden)
-        self.norm_att = _norm(cfg.hidden)
-        self.norm_ffn = _norm(cfg.hidden)
+        self.out = CausalConv3d(cfg.hidden, cfg.hidden, cfg.out_kernel)
+        self.norm_ffn = nn.GroupNorm(1, cfg.hidden)
         self.ffn_in = CausalConv3d(cfg.hidden, cfg.ffn_mult * cfg.hidden)
         self.ffn_out = CausalConv3d(cfg.ffn_mult * cfg.hidden, cfg.hidden)
 
-    def attention(self, e: torch.Tensor) -> torch.Tensor:
-        """Eq. 9: masked scaled dot-product attention along time, per pixel and head."""
+    def norm(self, norm: nn.GroupNorm, x: torch.Tensor) -> torch.Tensor:
+        """Official: over the whole (C, T, H, W) sequence; causal: per frame."""
+        return norm(x) if self.cfg.variant == "official" else _per_frame(norm, x)
+
+    def dropout(self, x: torch.Tensor) -> torch.Tensor:
+        return F.dropout3d(x, self.cfg.dropout, self.training) if self.cfg.dropout else x
+
+    def attention(self, e: torch.Tensor, pos: torch.Tensor | None) -> torch.Tensor:
+        """Eq. 9: scaled dot-product attention along time at every pixel and head, masked to the past."""
         b, c, t, h, w = e.shape
+        heads, dh = self.cfg.heads, c // self.cfg.heads
         q, k, v = self.qkv(e).chunk(3, dim=1)
+        if pos is not None:  # official: the position enters Q and K of every layer
+            q, k = q + pos, k + pos
 
-        def heads(z: torch.Tensor) -> torch.Tensor:  # (B, C, T, H, W) -> (B*H*W, heads, T, C/heads)
-            return (
-                z.view(b, self.heads, c // self.heads, t, h, w)
-                .permute(0, 4, 5, 1, 3, 2)
-                .reshape(b * h * w, self.heads, t, c // self.heads)
-            )
+        def split(z: torch.Tensor) -> torch.Tensor:  # (B, C, T, H, W) -> (B, H, W, heads, T, dh)
+            return z.view(b, heads, dh, t, h, w).permute(0, 4, 5, 1, 3, 2)
 
-        a = F.scaled_dot_product_attention(heads(q), heads(k), heads(v), is_causal=True)
-        return a.view(b, h, w, self.heads, t, c // self.heads).permute(0, 3, 5, 4, 1, 2).reshape(b, c, t, h, w)
+        scores = split(q) @ split(k).transpose(-1, -2) / math.sqrt(dh)  # (B, H, W, heads, T_q, T_k)
+        future = torch.triu(torch.ones(t, t, dtype=torch.bool, device=e.device), diagonal=1)
+        weights = torch.softmax(scores.masked_fill(future, -1e9), dim=-1)
+        if self.cfg.dropout and self.training:  # official: Dropout3d over (heads x T_k) channels
+            drop = weights.permute(0, 3, 5, 4, 1, 2).reshape(b, heads * t, t, h, w)
+            drop = F.dropout3d(drop, self.cfg.dropout, True)
+            weights = drop.view(b, heads, t, t, h, w).permute(0, 4, 5, 1, 3, 2)
+        out = weights @ split(v)  # (B, H, W, heads, T, dh)
+        return out.permute(0, 3, 5, 4, 1, 2).reshape(b, c, t, h, w)
 
-    def forward(self, e: torch.Tensor) -> torch.Tensor:
-        # 1. attention on the normalised input, normalised, added back (eq. 9-10: S = E + LN(A))
-        s = e + _per_frame(self.norm_att, self.attention(_per_frame(self.norm_in, e)))
-        # 2. feed-forward of two causal 3D convolutions with a leaky ReLU (eq. 10), added back
-        return s + self.ffn_out(F.leaky_relu(self.ffn_in(_per_frame(self.norm_ffn, s)), 0.2))
+    def forward(self, e: torch.Tensor, pos: torch.Tensor | None) -> torch.Tensor:
+        # 1. attention on the normalised input, through the output convolution, added back
+        s = e + self.dropout(self.out(self.attention(self.norm(self.norm_in, e), pos)))
+        # 2. feed-forward: causal 3x3x3, leaky ReLU, causal 3x3x3 (eq. 10), added back
+        hidden = self.dropout(F.leaky_relu(self.ffn_in(self.norm(self.norm_ffn, s)), 0.2))
+        return s + self.dropout(self.ffn_out(hidden))
 
 
 class TCTN(nn.Module):
-    """Causal decoder over a (C, grid, grid) sequence; predicts frame t+1 from frames <= t."""
+    """Decoder over a (C, grid, grid) sequence; predicts frame t+1 at position t."""
 
     def __init__(self, channels: int, grid: int, cfg: TCTNConfig) -> None:
         super().__init__()
-        if cfg.hidden % cfg.heads or cfg.hidden % 2:
-            raise ValueError(f"tctn hidden ({cfg.hidden}) must be even and divisible by heads ({cfg.heads})")
         self.cfg = cfg
-        self.embed = nn.Sequential(
-            nn.Conv3d(channels, cfg.hidden, (1, 7, 7), padding=(0, 3, 3)),
-            nn.LeakyReLU(0.2),
-            nn.Conv3d(cfg.hidden, cfg.hidden, (1, 5, 5), padding=(0, 2, 2)),
-            nn.LeakyReLU(0.2),
-        )
+        self.embed0 = nn.Conv3d(channels, cfg.hidden, (1, 7, 7), padding=(0, 3, 3))
+        self.embed1 = nn.Conv3d(cfg.hidden, cfg.hidden, (1, 5, 5), padding=(0, 2, 2))
         self.layers = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.layers))
-        self.norm_out = _norm(cfg.hidden)
+        self.norm_out = nn.GroupNorm(1, cfg.hidden)
         self.conv_last = nn.Conv3d(cfg.hidden, channels, 1, bias=False)
 
+    @property
+    def official(self) -> bool:
+        return self.cfg.variant == "official"
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, T, H, W) -> (B, D, T, H, W): two per-frame convolutions, summed (a residual)."""
+        f0 = F.leaky_relu(self.embed0(x), 0.2)
+        e = f0 + F.leaky_relu(self.embed1(f0), 0.2)
+        return F.dropout3d(e, self.cfg.dropout, self.training) if self.cfg.dropout else e
+
     def step(self, frames: torch.Tensor) -> torch.Tensor:
-        """frames (B, T, C, H, W) -> prediction of each next frame (B, T, C, H, W), causally."""
-        x = frames.transpose(1, 2)  # (B, C, T, H, W)
-        e = self.embed(x)
-        pos = temporal_position(e.shape[2], e.shape[1]).to(e)  # eq. 8: E = Z + P
-        e = e + pos.t()[None, :, :, None, None]
+        """frames (B, T, C, H, W) -> the prediction of each next frame, (B, T, C, H, W)."""
+        e = self.embed(frames.transpose(1, 2))
+        t, d = e.shape[2], e.shape[1]
+        if self.official:
+            pos = official_position(t, d).to(e).t()[None, :, :, None, None]
+        else:
+            e, pos = e + interleaved_position(t, d).to(e).t()[None, :, :, None, None], None
         for layer in self.layers:
-            e = layer(e)
-        return self.conv_last(_per_frame(self.norm_out, e)).transpose(1, 2)
+            e = layer(e, pos)
+        e = self.norm_out(e) if self.official else _per_frame(self.norm_out, e)
+        return self.conv_last(e).transpose(1, 2)
 
     def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None = None) -> torch.Tensor:
-        """Teacher-forced training: frames (B, T, ...) -> predictions of frames 1..T-1."""
+        """Teacher-forced training (both variants, as the official trainer): predictions of frames 1..T-1."""
         return self.step(frames[:, :-1])
 
     def predict(self, inputs: torch.Tensor, future: int) -> torch.Tensor:
-        """Autoregressive: append each predicted frame and run the decoder again."""
+        """Autoregressive: append each predicted frame and run the decoder again.
+
+        Causal: the appended frames are the predictions. Official: the outputs of a final pass
+        over inputs + the first future-1 predictions, as the official test procedure returns.
+        """
         seq = inputs
-        for _ in range(future):
+        for _ in range(future - 1 if self.official else future):
             seq = torch.cat([seq, self.step(seq)[:, -1:]], dim=1)
+        if self.official:
+            return self.step(seq)[:, inputs.shape[1] - 1 :]
         return seq[:, inputs.shape[1] :]

@@ -1,8 +1,12 @@
 """VQ-VAE (van den Oord et al. 2017) in the layout of DeepMind's Sonnet example.
 
-At the paper profile (1 channel, 256 hidden, 32 residual hidden, 2 residual layers, 512 codes of
-dimension 64) it has 2,169,025 parameters, the paper's "2.17M", with 4x downsampling:
-64x64 frames become a 16x16 grid of codes.
+Encoder: 4x4 stride-2 conv, ReLU, 4x4 stride-2 conv, ReLU, 3x3 conv, ReLU, residual stack (ReLU,
+3x3, ReLU, 1x1, added back; a final ReLU), 1x1 projection to the code dimension. Decoder: the
+mirror (3x3 conv, residual stack, two 4x4 stride-2 transposed convs with a ReLU between), as the
+Sonnet example. Its width differs: the example uses 128 hidden channels (691,393 parameters for
+one input channel); our paper profile uses 256 (1 channel, 32 residual hidden, 2 residual layers,
+512 codes of dimension 64), which gives 2,169,025 parameters, the paper's "2.17M". 4x
+downsampling: 64x64 frames become a 16x16 grid of codes.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ class Encoder(nn.Module):
             nn.Conv2d(h // 2, h, 4, stride=2, padding=1),
             nn.ReLU(),
             nn.Conv2d(h, h, 3, padding=1),
+            nn.ReLU(),
             ResidualStack(h, cfg.res_hidden, cfg.res_layers),
             nn.Conv2d(h, cfg.code_dim, 1),
         )

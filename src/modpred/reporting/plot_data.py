@@ -26,8 +26,9 @@ def _with(table: pd.DataFrame, **columns: str) -> pd.DataFrame:
 
 
 def plot_tables(runs: Path) -> dict[str, pd.DataFrame]:
-    """{"per_frame", "loss_base", "loss_modular", "vqvae_loss"}: every dataset's runs in metrics/runs."""
-    parts: dict[str, list[pd.DataFrame]] = {"per_frame": [], "vqvae_loss": []} | {f"loss_{m}": [] for m in LOSS_SPACES}
+    """{"per_frame", "loss_base", "loss_modular", "vqvae_loss", "validation"}: every dataset's runs."""
+    parts: dict[str, list[pd.DataFrame]] = {"per_frame": [], "vqvae_loss": [], "validation": []}
+    parts |= {f"loss_{m}": [] for m in LOSS_SPACES}
     for ds_dir in sorted(p for p in runs.iterdir() if p.is_dir()):
         ds = ds_dir.name
         baselines = ds_dir / paths.baselines_dir(ds).name
@@ -37,6 +38,8 @@ def plot_tables(runs: Path) -> dict[str, pd.DataFrame]:
                 parts["per_frame"].append(_with(pd.read_csv(folder / paths.PER_FRAME_CSV), dataset=ds, model=model))
             if (folder / paths.LOSS_CSV).is_file() and mode in LOSS_SPACES:
                 parts[f"loss_{mode}"].append(_with(pd.read_csv(folder / paths.LOSS_CSV), dataset=ds, model=model))
+            if (folder / paths.VALIDATION_CSV).is_file():
+                parts["validation"].append(_with(pd.read_csv(folder / paths.VALIDATION_CSV), dataset=ds, model=model))
         for name in paths.BASELINES:
             path = baselines / paths.baseline_per_frame(ds, name).name
             if path.is_file():

@@ -1,15 +1,29 @@
-"""Training curves as CSV (iteration, loss), the format `dvc plots` reads."""
+"""Training curves as CSV (iteration, loss; iteration, validation metrics), the format `dvc plots` reads."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from modpred.atomic import atomic_path, write_text
+from modpred.training.selection import BestIterate
 
 
 def write_curve(path: Path, points: list[tuple[int, float]]) -> None:
     rows = ["iteration,loss"] + [f"{it},{loss:.6g}" for it, loss in points]
     write_text(path, "\n".join(rows) + "\n")
+
+
+def write_validation_curve(path: Path, selection: BestIterate | None) -> None:
+    """Validation metrics of each scored iteration, `score` being the selecting one; a header alone
+    when the run did not validate (the stage's output always exists)."""
+    if selection is None:
+        write_text(path, "iteration,select_by,score\n")
+        return
+    table = pd.DataFrame(selection.curve).assign(select_by=selection.metric)
+    table["score"] = table[selection.metric]
+    write_text(path, table.to_csv(index=False, float_format="%.6g"))
 
 
 class LiveCurve:

@@ -34,6 +34,7 @@ class ResumeState:
     fingerprint: str
     iteration: int = 0  # the next iteration to run
     losses: list[tuple[int, float]] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # the trainer's other state: LR scheduler, best-iterate selection
 
     def save(self, model: nn.Module, optimizer: torch.optim.Optimizer, gen: torch.Generator) -> None:
         state = {
@@ -44,6 +45,7 @@ class ResumeState:
             "optimizer": optimizer.state_dict(),
             "generator": gen.get_state(),
             "torch_rng": torch.get_rng_state(),
+            "extra": self.extra,
         }
         with atomic_path(self.path) as tmp:
             torch.save(state, tmp)
@@ -64,6 +66,7 @@ class ResumeState:
         torch.set_rng_state(state["torch_rng"])
         self.iteration = int(state["iteration"])
         self.losses = [(int(i), float(v)) for i, v in state["losses"]]
+        self.extra = state.get("extra", {})
         return True
 
     def clear(self) -> None:

@@ -6,12 +6,16 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import torch
+from torch import nn
 
 from modpred import paths
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.data.shards import read_shards
 from modpred.errors import UserError
+from modpred.evaluation.evaluate import model_predictor, score_predictor
+from modpred.evaluation.lpips_metric import make_lpips_scorer
 from modpred.models.bundle import Bundle, load_frozen_vqvae
 from modpred.models.registry import build_predictor, count_params
 from modpred.models.spaces import LatentSpace, PixelSpace
@@ -19,6 +23,7 @@ from modpred.params import MODES, build_config, check_choice
 from modpred.training.compute import place_dataset
 from modpred.training.distributed import Dist
 from modpred.training.resume import RESUME_DIR, ResumeState, fingerprint
+from modpred.training.selection import Validator
 from modpred.training.trainer import TrainConfig, TrainResult, train_loop
 
 
@@ -50,11 +55,7 @@ def train_cell(
         frames = read_sequences(root / paths.sequences_file(ds, "train"))
         sha = ""
         inputs = [hashlib.sha256(frames.tobytes()).hexdigest()]
-        data = place_dataset(torch.from_numpy(frames), device)
-
-        def sample(gen: torch.Generator) -> torch.Tensor:
-            pick = torch.randint(len(data), (cfg.batch,), generator=gen).to(data.device)
-            return space.encode(data[pick].to(device, non_blocking=True))
+        pool = frames
     else:
         folder = root / paths.latents_dir(ds)
         vqvae, sha = load_frozen_vqvae(folder / paths.FROZEN_VQVAE_FILE, device)
@@ -62,17 +63,25 @@ def train_cell(
         input_len, seq_len, image = meta["input_len"], meta["seq_len"], meta["image"]
         inputs = [sha, hashlib.sha256(codes_np.tobytes()).hexdigest()]
         space = LatentSpace(vqvae, image)
-        codes = place_dataset(torch.from_numpy(codes_np), device)  # int16: 4x smaller than int64
         frozen = count_params(vqvae, trainable=False)
+        pool = codes_np  # int16 codes: 4x smaller than int64
+    held_out = validation_split(len(pool), cfg.val_sequences, key)
+    data = place_dataset(torch.from_numpy(pool[:held_out]), device)
 
-        def sample(gen: torch.Generator) -> torch.Tensor:
-            pick = torch.randint(len(codes), (cfg.batch,), generator=gen).to(codes.device)
-            return space.embed(codes[pick].to(device, non_blocking=True))
+    def sample(gen: torch.Generator) -> torch.Tensor:
+        pick = torch.randint(len(data), (cfg.batch,), generator=gen).to(data.device)
+        batch = data[pick].to(device, non_blocking=True)
+        return space.encode(batch) if mode == "base" else space.embed(batch)
 
     model_params = dict(params["model"])
     if mode == "base" and cfg.base_hidden:
         model_params["hidden"] = cfg.base_hidden
     model = build_predictor(predictor, model_params, space.channels, space.grid, f"{key}.model").to(device)
+    bundle = Bundle(predictor, model, space, input_len, seq_len, sha)
+    validate = None
+    if cfg.val_sequences:  # scored in pixels, as evaluate does: the held-out sequences' frames
+        val_frames = read_sequences(root / paths.sequences_file(ds, "train"))[held_out:]
+        validate = validator(bundle, val_frames, cfg.select_by, device, key)
     resume = None
     if resume_dir is not None:
         resume = ResumeState(root / resume_dir / ds / f"{predictor}-{mode}.pt", fingerprint(params, inputs))
@@ -87,6 +96,7 @@ def train_cell(
         resume,
         dist,
         advice=f"lower train.{predictor}.lr",
+        validate=validate,
     )
     bundle = Bundle(predictor, model, space, input_len, seq_len, sha)
     compute = {
@@ -101,7 +111,39 @@ def train_cell(
         "processes": (dist or Dist()).world,
         "resumed_from_iteration": result.resumed_from,
     }
+    if result.selection is not None:
+        compute.update(
+            selected_iteration=result.selection.best_iteration,
+            select_by=cfg.select_by,
+            selected_validation_score=result.selection.best_score,
+            validation_sequences=cfg.val_sequences,
+        )
     return bundle, result, compute, resume
+
+
+def validation_split(count: int, val_sequences: int, key: str) -> int:
+    """Index where the held-out validation sequences (the last `val_sequences`) begin."""
+    if val_sequences >= count:
+        raise UserError(
+            f"params key '{key}.val_sequences' ({val_sequences}) must leave training sequences (there are {count})"
+        )
+    return count - val_sequences
+
+
+def validator(bundle: Bundle, frames: np.ndarray, metric: str, device: torch.device, key: str) -> Validator:
+    """Mean validation metrics of the model being trained, computed exactly as `evaluate` computes them."""
+    lpips = make_lpips_scorer(device)
+    if metric.startswith("lpips") and lpips[0] is None:
+        raise UserError(f"params key '{key}.select_by' is {metric}, but {lpips[1]}")
+    future = bundle.seq_len - bundle.input_len
+
+    def validate(model: nn.Module) -> dict[str, float]:
+        _, summary = score_predictor(
+            model_predictor(bundle, future, device), frames, bundle.input_len, 32, device, "validate", lpips
+        )
+        return {k: v for k, v in summary["mean"].items() if v is not None}
+
+    return validate
 
 
 def _pixel_space(patch: int, image: int, key: str) -> PixelSpace:
