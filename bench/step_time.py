@@ -10,33 +10,33 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+import yaml
 from torch.utils.flop_counter import FlopCounterMode
 
 from modpred.models.registry import build_predictor, count_params
+from modpred.profiles import apply_profile, load_profile
 from modpred.training.compute import peak_memory, pick_device, reset_peak_memory, synchronize
 from modpred.training.trainer import to_channels_last
 
 BATCH = 8  # the official PredRNN and TCTN batch size; the default params use it too
-# predictor model params and the modular code dimension, per size (paper: Sec. IV-C; see profiles/paper.yaml)
-SIZES = {
-    "default": (
-        {
-            "predrnn": {"layers": 2, "hidden": 32, "filter": 3},
-            "tctn": {"layers": 2, "hidden": 32, "heads": 4, "ffn_mult": 2},
-        },
-        16,
-    ),
-    "paper": (
-        {
-            "predrnn": {"layers": 4, "hidden": 64, "filter": 5},
-            "tctn": {"layers": 6, "hidden": 64, "heads": 1, "ffn_mult": 3},
-        },
-        64,
-    ),
-}
+
+
+def sizes() -> dict[str, tuple[dict[str, dict], int]]:
+    """Per size, each predictor's model params and the modular code dimension: the default from
+    params.yaml, the paper size from params.yaml with profiles/paper.yaml applied (nothing copied)."""
+    default = yaml.safe_load(Path("params.yaml").read_text())
+    paper = apply_profile(default, load_profile("paper"))
+    return {
+        name: (
+            {p: dict(params["train"][p]["model"]) for p in params["predictors"]},
+            params["vqvae"]["model"]["code_dim"],
+        )
+        for name, params in (("default", default), ("paper", paper))
+    }
 
 
 def time_steps(
@@ -91,7 +91,7 @@ def main() -> None:
         f"{'peak MiB':>9}  memory"
     )
     for size in args.sizes.split(","):
-        predictors, code_dim = SIZES[size]
+        predictors, code_dim = sizes()[size]
         for predictor, model_params in predictors.items():
             modes = (
                 ("base", model_params, 16),

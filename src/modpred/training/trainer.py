@@ -205,9 +205,12 @@ def train_loop(
             if on_log is not None and dist.main:
                 on_log(result.losses)
         if result.selection is not None and ((it + 1) % cfg.val_every == 0 or it == cfg.iters - 1):
+            validation_started = time.perf_counter()
             model.eval()
             result.selection.update(it + 1, validate(model), model)
             model.train()
+            if start is not None:  # seconds per 100 iterations count training only, not validation
+                start += time.perf_counter() - validation_started
         if resume is not None and dist.main and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iters:
             resume.iteration, resume.losses = it + 1, result.losses
             resume.extra = {
