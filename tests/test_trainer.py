@@ -1,4 +1,6 @@
+import contextlib
 import math
+from collections.abc import Iterator
 
 import pytest
 import torch
@@ -124,31 +126,10 @@ class _Recorder(torch.nn.Module):
         return frames[:, :-1] * self.scale
 
 
-def test_time_reversal_adds_a_second_step_on_the_reversed_batch():
-    """As the official trainers: model.train(ims), then model.train(flip(ims, time)), loss averaged."""
-    model = _Recorder()
-    steps = []
-    cfg = TrainConfig(iters=3, batch=2, reverse_input=True, log_every=1)
-    optimizer_step = torch.optim.Adam.step
-
-    def counting_step(self, *args, **kwargs):
-        steps.append(1)
-        return optimizer_step(self, *args, **kwargs)
-
-    torch.optim.Adam.step = counting_step
-    try:
-        train_loop(model, lambda g: torch.rand(2, 6, 2, 4, 4, generator=g), 3, cfg, torch.device("cpu"))
-    finally:
-        torch.optim.Adam.step = optimizer_step
-    assert len(steps) == 6 and len(model.seen) == 6  # two optimizer steps per iteration
-    for forward, backward in zip(model.seen[0::2], model.seen[1::2], strict=True):
-        assert torch.equal(backward, forward.flip(1))
-
-
-def test_cosine_warm_restarts_follow_t0_and_tmult():
-    model = _Recorder()
-    rates = []
-    cfg = TrainConfig(iters=12, batch=2, lr=1.0, lr_schedule="cosine_restarts", restart_period=4, restart_mult=2)
+@contextlib.contextmanager
+def _adam_steps() -> Iterator[list[float]]:
+    """Records the learning rate of every Adam optimizer step taken inside the block."""
+    rates: list[float] = []
     original = torch.optim.Adam.step
 
     def record(self, *args, **kwargs):
@@ -157,9 +138,27 @@ def test_cosine_warm_restarts_follow_t0_and_tmult():
 
     torch.optim.Adam.step = record
     try:
-        train_loop(model, lambda g: torch.rand(2, 6, 2, 4, 4, generator=g), 3, cfg, torch.device("cpu"))
+        yield rates
     finally:
         torch.optim.Adam.step = original
+
+
+def test_time_reversal_adds_a_second_step_on_the_reversed_batch():
+    """As the official trainers: model.train(ims), then model.train(flip(ims, time)), loss averaged."""
+    model = _Recorder()
+    cfg = TrainConfig(iters=3, batch=2, reverse_input=True, log_every=1)
+    with _adam_steps() as rates:
+        train_loop(model, lambda g: torch.rand(2, 6, 2, 4, 4, generator=g), 3, cfg, torch.device("cpu"))
+    assert len(rates) == 6 and len(model.seen) == 6  # two optimizer steps per iteration
+    for forward, backward in zip(model.seen[0::2], model.seen[1::2], strict=True):
+        assert torch.equal(backward, forward.flip(1))
+
+
+def test_cosine_warm_restarts_follow_t0_and_tmult():
+    model = _Recorder()
+    cfg = TrainConfig(iters=12, batch=2, lr=1.0, lr_schedule="cosine_restarts", restart_period=4, restart_mult=2)
+    with _adam_steps() as rates:
+        train_loop(model, lambda g: torch.rand(2, 6, 2, 4, 4, generator=g), 3, cfg, torch.device("cpu"))
     assert rates[0] == 1.0 and rates[4] == 1.0  # restart after T_0 = 4 iterations ...
     assert rates[4 + 8 - 1] < rates[5] < 1.0 and len(rates) == 12  # ... then a period of 8
     assert rates[2] == pytest.approx(0.5)  # cos schedule: half way through the first period
