@@ -17,7 +17,8 @@ import torch.nn.functional as F
 import yaml
 from torch.utils.flop_counter import FlopCounterMode
 
-from modpred.models.registry import build_predictor, count_params
+from modpred.models import count_params
+from modpred.models.registry import build_predictor
 from modpred.profiles import apply_profile, load_profile
 from modpred.training.compute import peak_memory, pick_device, reset_peak_memory, synchronize
 from modpred.training.trainer import to_channels_last

@@ -11,7 +11,7 @@ import typer
 from modpred import paths
 from modpred.atomic import atomic_path
 from modpred.data.latents import LatentsConfig, encode_split
-from modpred.models.bundle import load_frozen_vqvae
+from modpred.models.vqvae import load_frozen_vqvae
 from modpred.params import DATASETS, ParamsFile, build_config, check_choice
 from modpred.training.distributed import init_distributed
 from stages.app import ParamsOption, stage

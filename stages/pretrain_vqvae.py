@@ -10,7 +10,7 @@ import typer
 from modpred import paths
 from modpred.atomic import atomic_path, write_json
 from modpred.data.sequences import read_sequences
-from modpred.models.registry import count_params
+from modpred.models import count_params
 from modpred.models.vqvae import VQVAEConfig
 from modpred.params import DATASETS, ParamsFile, build_config, check_choice
 from modpred.training.compute import pick_device

@@ -17,10 +17,11 @@ def test_a_dvc_yaml_with_one_import_removed_from_a_stage_is_caught():
     dvc = read_dvc_yaml(ROOT)
     broken = copy.deepcopy(dvc)
     deps = broken["stages"]["pretrain_vqvae"]["do"]["deps"]
-    deps.remove("src/modpred/evaluation")  # the VQ-VAE stage scores reconstructions with frame_metrics
-    assert missing_code_deps(ROOT, broken) == {
-        "pretrain_vqvae": ["src/modpred/evaluation/__init__.py", "src/modpred/evaluation/frame_metrics.py"]
-    }
+    deps.remove("src/modpred/evaluation/frame_metrics.py")  # the VQ-VAE stage scores its reconstructions
+    assert missing_code_deps(ROOT, broken) == {"pretrain_vqvae": ["src/modpred/evaluation/frame_metrics.py"]}
+    broken = copy.deepcopy(dvc)
+    broken["stages"]["train"]["deps"].remove("src/modpred/evaluation")  # validation scores as evaluate does
+    assert "src/modpred/evaluation/lpips_metric.py" in missing_code_deps(ROOT, broken)["train"]
     broken = copy.deepcopy(dvc)
     broken["stages"]["report"]["deps"].remove("src/modpred/params.py")
     assert missing_code_deps(ROOT, broken) == {"report": ["src/modpred/params.py"]}

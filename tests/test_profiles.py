@@ -7,7 +7,8 @@ import yaml
 
 from modpred.data.moving_mnist import MovingMnistConfig
 from modpred.errors import UserError
-from modpred.models.registry import build_predictor, count_params
+from modpred.models import count_params
+from modpred.models.registry import build_predictor
 from modpred.models.vqvae import VQVAE, VQVAEConfig
 from modpred.params import build_config
 from modpred.profiles import apply_profile, load_profile, set_param_flags

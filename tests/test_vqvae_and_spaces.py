@@ -1,6 +1,6 @@
 import torch
 
-from modpred.models.registry import count_params
+from modpred.models import count_params
 from modpred.models.spaces import PixelSpace, patchify, unpatchify
 from modpred.models.vqvae import VQVAE, VQVAEConfig
 

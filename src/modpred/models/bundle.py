@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from modpred.atomic import atomic_path, sha256_file
+from modpred.atomic import atomic_path
 from modpred.errors import UserError
 from modpred.models.registry import build_predictor
 from modpred.models.spaces import LatentSpace, PixelSpace
@@ -77,14 +77,3 @@ def load_bundle(path: Path, device: torch.device, decode: str | None = None) -> 
         state["seq_len"],
         state.get("vqvae_sha256", ""),
     )
-
-
-def load_frozen_vqvae(path: Path, device: torch.device) -> tuple[VQVAE, str]:
-    """The VQ-VAE checkpoint and its SHA-256 (which the latent shards must carry)."""
-    if not path.is_file():
-        raise UserError(f"missing VQ-VAE checkpoint: {path} (run `dvc repro pretrain_vqvae`)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise UserError(f"corrupt VQ-VAE checkpoint {path}: {str(exc).splitlines()[0]}") from None
-    return VQVAE.from_state(state).to(device).eval().requires_grad_(False), sha256_file(path)

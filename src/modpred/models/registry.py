@@ -28,7 +28,3 @@ def build_predictor(name: str, model_params: Any, channels: int, grid: int, key:
         return model_cls(channels, grid, cfg)
     except ValueError as exc:
         raise UserError(f"params key '{key}': {exc}") from None
-
-
-def count_params(model: nn.Module, trainable: bool = True) -> int:
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable)

@@ -12,11 +12,14 @@ downsampling: 64x64 frames become a 16x16 grid of codes.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from modpred.atomic import sha256_file
+from modpred.errors import UserError
 from modpred.params import at_least, between, positive
 
 
@@ -200,3 +203,14 @@ class VQVAE(nn.Module):
         model = cls(VQVAEConfig(**state["config"]))
         model.load_state_dict(state["state_dict"])
         return model
+
+
+def load_frozen_vqvae(path: Path, device: torch.device) -> tuple[VQVAE, str]:
+    """The VQ-VAE checkpoint and its SHA-256 (which the latent shards must carry)."""
+    if not path.is_file():
+        raise UserError(f"missing VQ-VAE checkpoint: {path} (run `dvc repro pretrain_vqvae`)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise UserError(f"corrupt VQ-VAE checkpoint {path}: {str(exc).splitlines()[0]}") from None
+    return VQVAE.from_state(state).to(device).eval().requires_grad_(False), sha256_file(path)

@@ -16,9 +16,11 @@ from modpred.data.shards import read_shards
 from modpred.errors import UserError
 from modpred.evaluation.evaluate import model_predictor, score_predictor
 from modpred.evaluation.lpips_metric import make_lpips_scorer
-from modpred.models.bundle import Bundle, load_frozen_vqvae
-from modpred.models.registry import build_predictor, count_params
+from modpred.models import count_params
+from modpred.models.bundle import Bundle
+from modpred.models.registry import build_predictor
 from modpred.models.spaces import LatentSpace, PixelSpace
+from modpred.models.vqvae import load_frozen_vqvae
 from modpred.params import MODES, build_config, check_choice
 from modpred.training.compute import place_dataset
 from modpred.training.distributed import Dist
