@@ -50,11 +50,14 @@ def write_sequence_stream(
     return count
 
 
-def read_sequences(path: str | Path) -> np.ndarray:
-    """Load all sequences into memory as uint8 (N, T, C, H, W)."""
+def read_sequences(path: str | Path, start: int = 0) -> np.ndarray:
+    """Load sequences `start`.. (all by default) into memory as uint8 (N, T, C, H, W).
+
+    Only the rows asked for are read (chunks hold one sequence each).
+    """
     with open_h5(path) as f:
         try:
-            return np.asarray(_dataset(f, path, FRAMES)[()])
+            return np.asarray(_dataset(f, path, FRAMES)[start:])
         except OSError as exc:
             raise UserError(f"corrupt HDF5 file {path}: {str(exc).splitlines()[0]}") from None
 

@@ -51,10 +51,11 @@ def train_cell(
     cfg = build_config(TrainConfig, {k: v for k, v in params.items() if k != "model"}, key)
     torch.manual_seed(cfg.seed)
     frozen = 0
+    train_file = root / paths.sequences_file(ds, "train")
     if mode == "base":
-        input_len, seq_len, image = sequence_layout(root / paths.sequences_file(ds, "train"))
+        input_len, seq_len, image = sequence_layout(train_file)
         space: PixelSpace | LatentSpace = _pixel_space(cfg.patch, image, key)
-        frames = read_sequences(root / paths.sequences_file(ds, "train"))
+        frames = read_sequences(train_file)
         sha = ""
         inputs = [hashlib.sha256(frames.tobytes()).hexdigest()]
         pool = frames
@@ -82,7 +83,9 @@ def train_cell(
     bundle = Bundle(predictor, model, space, input_len, seq_len, sha)
     validate = None
     if cfg.val_sequences:  # scored in pixels, as evaluate does: the held-out sequences' frames
-        val_frames = read_sequences(root / paths.sequences_file(ds, "train"))[held_out:]
+        val_frames = pool[held_out:] if mode == "base" else read_sequences(train_file, start=held_out)
+        if mode == "modular" and len(val_frames) != cfg.val_sequences:
+            raise UserError(f"{train_file} and the latent shards hold different numbers of sequences; rerun the DAG")
         validate = validator(bundle, val_frames, cfg.select_by, device, key)
     resume = None
     if resume_dir is not None:
@@ -100,7 +103,6 @@ def train_cell(
         advice=f"lower train.{predictor}.lr",
         validate=validate,
     )
-    bundle = Bundle(predictor, model, space, input_len, seq_len, sha)
     compute = {
         "trainable_params": count_params(model),
         "frozen_vqvae_params": frozen,
