@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import typer
 
 from modpred.errors import UserError
-from modpred.params import DATASETS, MODES, PREDICTORS, check_choice
+from modpred.plugins import MODES, check_name, dataset_names, predictor_names
 
 app = typer.Typer(
     add_completion=False,
@@ -24,9 +24,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 ParamsOption = typer.Option(Path("params.yaml"), "--params", help="params file to read")
-DatasetArg = typer.Argument(..., help=f"dataset: {' or '.join(DATASETS)}")
-PredictorArg = typer.Argument(..., help=f"predictor: {' or '.join(PREDICTORS)}")
-ModeArg = typer.Argument(..., help="mode: base (pixels) or modular (VQ-VAE latents)")
+# help text from the plug-in folders (src/modpred/data/datasets, src/modpred/models/predictors)
+DatasetArg = typer.Argument(..., help=f"dataset: {', '.join(dataset_names())}")
+PredictorArg = typer.Argument(..., help=f"predictor: {', '.join(predictor_names())}")
+ModeArg = typer.Argument(..., help=f"mode: {' (pixels) or '.join(MODES)} (VQ-VAE latents)")
 
 
 @app.callback()
@@ -40,11 +41,16 @@ def configure(
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
 
 
+def check_dataset(dataset: str) -> None:
+    """A one-line error for an unknown dataset, before any work starts."""
+    check_name(dataset, dataset_names(), "dataset")
+
+
 def check_cell(dataset: str, predictor: str, mode: str) -> None:
     """One-line errors for an unknown dataset, predictor or mode, before any work starts."""
-    check_choice(dataset, DATASETS, "dataset")
-    check_choice(predictor, PREDICTORS, "predictor")
-    check_choice(mode, MODES, "mode")
+    check_dataset(dataset)
+    check_name(predictor, predictor_names(), "predictor")
+    check_name(mode, MODES, "mode")
 
 
 def stage(name: str) -> Callable[[F], F]:

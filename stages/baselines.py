@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from modpred import paths
 from modpred.evaluation.evaluate import blank_frames, copy_last_frame, save_scores, score_test_split
-from modpred.params import DATASETS, check_choice
 from modpred.training.compute import pick_device
-from stages.app import DatasetArg, stage
+from stages.app import DatasetArg, check_dataset, stage
 
 BATCH = 64
 
@@ -14,7 +13,7 @@ BATCH = 64
 @stage("baselines")
 def baselines(dataset: str = DatasetArg) -> None:
     """Score 'copy the last input frame' and 'predict blank frames' on the test set."""
-    check_choice(dataset, DATASETS, "dataset")
+    check_dataset(dataset)
     makers = {"copy_last": copy_last_frame, "blank": blank_frames}
     for name in paths.BASELINES:
         make = makers[name]

@@ -6,24 +6,22 @@ import contextlib
 import shutil
 from pathlib import Path
 
-import typer
-
 from modpred import paths
 from modpred.atomic import atomic_path
 from modpred.data.latents import LatentsConfig, encode_split
 from modpred.models.vqvae import load_frozen_vqvae
-from modpred.params import DATASETS, ParamsFile, build_config, check_choice
+from modpred.params import ParamsFile, build_config
 from modpred.training.distributed import init_distributed
-from stages.app import ParamsOption, stage
+from stages.app import DatasetArg, ParamsOption, check_dataset, stage
 
 
 @stage("encode-latents")
-def encode_latents(dataset: str = typer.Argument(..., help="dataset name"), params: Path = ParamsOption) -> None:
+def encode_latents(dataset: str = DatasetArg, params: Path = ParamsOption) -> None:
     """Encode train and test sequences to code-index shards, stamped with the VQ-VAE's hash.
 
     Under `torchrun --nproc_per_node N` the shards are split across the N processes.
     """
-    check_choice(dataset, DATASETS, "dataset")
+    check_dataset(dataset)
     cfg = build_config(LatentsConfig, ParamsFile(params).get("latents"), "latents")
     dist = init_distributed()
     device = dist.device()

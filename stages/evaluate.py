@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from modpred import paths
-from modpred.evaluation.evaluate import EvaluateConfig, model_predictor, save_scores, score_test_split
-from modpred.models.bundle import load_bundle
+from modpred.evaluation.evaluate import EvaluateConfig, save_scores, score_test_split
+from modpred.models.bundle import load_bundle, model_predictor
 from modpred.params import ParamsFile, build_config
 from modpred.training.compute import pick_device
 from stages.app import DatasetArg, ModeArg, ParamsOption, PredictorArg, check_cell, stage

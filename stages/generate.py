@@ -9,14 +9,14 @@ import typer
 from modpred import paths
 from modpred.atomic import atomic_path
 from modpred.data.generate import generate_dataset
-from modpred.params import DATASETS, ParamsFile, check_choice
-from stages.app import ParamsOption, stage
+from modpred.params import ParamsFile
+from stages.app import DatasetArg, ParamsOption, check_dataset, stage
 
 
 @stage("generate")
-def generate(dataset: str = typer.Argument(..., help="mmnist or kth"), params: Path = ParamsOption) -> None:
+def generate(dataset: str = DatasetArg, params: Path = ParamsOption) -> None:
     """Generate a dataset's train and test sequences (uint8 HDF5, (N, T, 1, H, W))."""
-    check_choice(dataset, DATASETS, "dataset")
+    check_dataset(dataset)
     section = ParamsFile(params).get(f"data.{dataset}")
     with atomic_path(paths.sequences_dir(dataset)) as tmp:
         tmp.mkdir()

@@ -5,24 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-import typer
 
 from modpred import paths
 from modpred.atomic import atomic_path, write_json
 from modpred.data.sequences import read_sequences
 from modpred.models import count_params
 from modpred.models.vqvae import VQVAEConfig
-from modpred.params import DATASETS, ParamsFile, build_config, check_choice
+from modpred.params import ParamsFile, build_config
 from modpred.training.compute import pick_device
 from modpred.training.curves import write_curve
 from modpred.training.vqvae import VQVAETrainConfig, pretrain_vqvae, vqvae_quality
-from stages.app import ParamsOption, stage
+from stages.app import DatasetArg, ParamsOption, check_dataset, stage
 
 
 @stage("pretrain-vqvae")
-def pretrain_vqvae_stage(dataset: str = typer.Argument(..., help="dataset name"), params: Path = ParamsOption) -> None:
+def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption) -> None:
     """Pretrain the VQ-VAE on single train frames; write its checkpoint and quality metrics."""
-    check_choice(dataset, DATASETS, "dataset")
+    check_dataset(dataset)
     p = ParamsFile(params)
     model_cfg = build_config(VQVAEConfig, p.get("vqvae.model"), "vqvae.model")
     train_cfg = build_config(VQVAETrainConfig, p.get("vqvae.train"), "vqvae.train")

@@ -3,7 +3,10 @@
 A stage's command is `python -m stages <command>`; `stages/__main__.py` imports only that command's
 module, so the code a stage runs is the transitive closure of that module's imports inside the
 project (`stages`, `modpred`), plus the package `__init__` files on the way. Imports inside
-functions count too: they run when the stage does.
+functions count too: they run when the stage does. Plug-ins (`modpred.plugins`) are imported by
+name at run time: a stage whose command names `${item.predictor}` (or a dataset, `${item}` /
+`${item.dataset}`) runs that plug-in's module alone; any other stage that imports the plug-in
+package may run all of them.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 import yaml
 
 PROJECT_PACKAGES = ("stages", "modpred")
+PLUGIN_PACKAGES = {"modpred.models.predictors": "predictor", "modpred.data.datasets": "dataset"}
 
 
 def module_file(root: Path, module: str) -> Path | None:
@@ -36,43 +40,72 @@ def _imported_modules(path: Path) -> set[str]:
     return {m for m in found if m.split(".")[0] in PROJECT_PACKAGES}
 
 
-def files_run_by(root: Path, module: str) -> set[Path]:
-    """Every project file that importing `module` executes, relative to `root`."""
+def plugin_modules(root: Path, package: str) -> list[str]:
+    folder = module_file(root, package).parent
+    return [f"{package}.{p.stem}" for p in sorted(folder.glob("*.py")) if not p.stem.startswith("_")]
+
+
+def files_run_by(root: Path, module: str, chosen: dict[str, str] | None = None) -> set[Path]:
+    """Every project file that importing `module` executes, relative to `root`; `chosen` names the
+    plug-in of each kind ("predictor", "dataset") the stage runs, the others run all of theirs."""
+    chosen = chosen or {}
     seen: set[Path] = set()
     todo = [module, "stages.__main__", "stages.app"]
     while todo:
         name = todo.pop()
         parts = name.split(".")
         for i in range(1, len(parts) + 1):  # the module and each package __init__ above it
-            path = module_file(root, ".".join(parts[:i]))
+            dotted = ".".join(parts[:i])
+            path = module_file(root, dotted)
             if path is not None and path not in seen:
                 seen.add(path)
                 todo.extend(_imported_modules(path))
+                if dotted in PLUGIN_PACKAGES:
+                    kind = PLUGIN_PACKAGES[dotted]
+                    todo.extend([f"{dotted}.{chosen[kind]}"] if kind in chosen else plugin_modules(root, dotted))
     return {p.relative_to(root) for p in seen}
 
 
-def stage_code_deps(dvc_yaml: dict) -> dict[str, tuple[str, list[str]]]:
-    """stage name -> (its `stages` command module, its deps that are code paths)."""
+def stage_code_deps(dvc_yaml: dict) -> dict[str, tuple[str, str, list[str]]]:
+    """stage name -> (its `stages` command module, its command, its deps that are code paths)."""
     out = {}
     for name, spec in dvc_yaml["stages"].items():
         body = spec.get("do", spec)
         words = body["cmd"].split()
         module = words[words.index("stages") + 1].replace("-", "_")
         code = [d for d in body.get("deps", []) if d.startswith(("stages", "src"))]
-        out[name] = (module, code)
+        out[name] = (module, body["cmd"], code)
     return out
+
+
+def _instances(root: Path, cmd: str) -> list[dict[str, str]]:
+    """The plug-in choices a templated command stands for: one per predictor it names, else one."""
+    placeholders = {"predictor": ("${item.predictor}",), "dataset": ("${item.dataset}", "${item}")}
+    out: list[dict[str, str]] = [{}]
+    for package, kind in PLUGIN_PACKAGES.items():
+        if any(p in cmd.split() for p in placeholders[kind]):
+            names = [m.rsplit(".", 1)[1] for m in plugin_modules(root, package)]
+            out = [{**o, kind: n} for o in out for n in names]
+    return out
+
+
+def _expand(dep: str, chosen: dict[str, str]) -> str:
+    for kind, name in chosen.items():
+        dep = dep.replace(f"${{item.{kind}}}", name)
+    return dep.replace("${item}", chosen.get("dataset", "${item}"))
 
 
 def missing_code_deps(root: Path, dvc_yaml: dict) -> dict[str, list[str]]:
     """For each stage, the files it runs that no dep (file or enclosing folder) covers."""
     missing = {}
-    for name, (module, deps) in stage_code_deps(dvc_yaml).items():
-        covered = [Path(d) for d in deps]
-        gaps = sorted(
-            str(f) for f in files_run_by(root, f"stages.{module}") if not any(f == d or d in f.parents for d in covered)
-        )
+    for name, (module, cmd, deps) in stage_code_deps(dvc_yaml).items():
+        gaps: set[str] = set()
+        for chosen in _instances(root, cmd):
+            covered = [Path(_expand(d, chosen)) for d in deps]
+            files = files_run_by(root, f"stages.{module}", chosen)
+            gaps |= {str(f) for f in files if not any(f == d or d in f.parents for d in covered)}
         if gaps:
-            missing[name] = gaps
+            missing[name] = sorted(gaps)
     return missing
 
 

@@ -23,6 +23,11 @@ def tiny_params() -> dict:
     p["train"]["predrnn"].update(iters=4, batch=2, sampling_stop_iter=2, log_every=2, val_sequences=4, val_every=2)
     p["train"]["tctn"]["model"].update(layers=1, hidden=8, heads=2)
     p["train"]["tctn"].update(iters=4, batch=2, log_every=2, val_sequences=4, val_every=2)
+    p["train"]["convlstm"]["model"].update(layers=1, hidden=8)
+    p["train"]["convlstm"].update(iters=4, batch=2, sampling_stop_iter=2, log_every=2, val_sequences=4, val_every=2)
+    p["train"]["simvp"]["model"].update(spatial_hidden=4, spatial_layers=2, temporal_hidden=8, temporal_layers=2)
+    p["train"]["simvp"].update(iters=4, batch=2, log_every=2, val_sequences=4, val_every=2)
+    p["predictors"] = ["predrnn", "tctn", "convlstm", "simvp"]  # every predictor, both modes, end to end
     p["evaluate"]["batch"] = 4
     return p
 

@@ -134,7 +134,7 @@ class Case:
 
 
 CASES = [
-    Case("unknown predictor", ["train", "mmnist", "convlstm", "base"], ("unknown predictor 'convlstm'",)),
+    Case("unknown predictor", ["train", "mmnist", "fancynet", "base"], ("unknown predictor 'fancynet'",)),
     Case("unknown mode", ["train", "mmnist", "predrnn", "hybrid"], ("unknown mode 'hybrid'",)),
     Case("unknown dataset", ["generate", "ucf101"], ("unknown dataset 'ucf101'",)),
     Case(

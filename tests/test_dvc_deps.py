@@ -23,8 +23,13 @@ def test_a_dvc_yaml_with_one_import_removed_from_a_stage_is_caught():
     broken["stages"]["train"]["deps"].remove("src/modpred/evaluation")  # validation scores as evaluate does
     assert "src/modpred/evaluation/lpips_metric.py" in missing_code_deps(ROOT, broken)["train"]
     broken = copy.deepcopy(dvc)
-    broken["stages"]["report"]["deps"].remove("src/modpred/params.py")
-    assert missing_code_deps(ROOT, broken) == {"report": ["src/modpred/params.py"]}
+    broken["stages"]["report"]["deps"].remove("src/modpred/plugins.py")
+    assert missing_code_deps(ROOT, broken) == {"report": ["src/modpred/plugins.py"]}
+    broken = copy.deepcopy(dvc)  # each train cell runs its own predictor's file, found by name at run time
+    broken["stages"]["train"]["deps"].remove("src/modpred/models/predictors/${item.predictor}.py")
+    assert missing_code_deps(ROOT, broken)["train"] == [
+        f"src/modpred/models/predictors/{name}.py" for name in ("convlstm", "predrnn", "simvp", "tctn")
+    ]
 
 
 def test_a_new_import_inside_a_function_is_found(tmp_path):

@@ -12,7 +12,7 @@ from modpred.data.moving_mnist import MovingMnistConfig, moving_mnist
 from modpred.errors import UserError
 from modpred.inference.predict import predict_clip
 from modpred.models.bundle import Bundle, save_bundle
-from modpred.models.predrnn import PredRNN, PredRNNConfig
+from modpred.models.predictors.predrnn import PredRNN, PredRNNConfig
 from modpred.models.spaces import PixelSpace
 from modpred.training.trainer import TrainConfig, train_loop
 from tests.helpers import ROOT, stage

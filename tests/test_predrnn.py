@@ -1,7 +1,7 @@
 import torch
 import torch.nn.functional as F
 
-from modpred.models.predrnn import PredRNN, PredRNNConfig, SpatioTemporalLSTMCell
+from modpred.models.predictors.predrnn import PredRNN, PredRNNConfig, SpatioTemporalLSTMCell
 
 
 def eq7_direct(cell: SpatioTemporalLSTMCell, x, h, c, m):
@@ -59,13 +59,13 @@ def test_predrnn_shapes_and_causality():
     torch.manual_seed(0)
     model = PredRNN(channels=4, grid=8, cfg=PredRNNConfig(layers=2, hidden=6, filter=3))
     frames = torch.randn(2, 6, 4, 8, 8)
-    out = model(frames, input_len=3)
+    out = model(frames, input_len=3).pred
     assert out.shape == (2, 5, 4, 8, 8)
     changed = frames.clone()
     changed[:, 4:] += 1.0  # frames after the input window are never seen without a teacher
-    torch.testing.assert_close(model(changed, input_len=3), out)
+    torch.testing.assert_close(model(changed, input_len=3).pred, out)
     changed[:, 2] += 1.0  # an input frame changes predictions from that step on, not before
-    new = model(changed, input_len=3)
+    new = model(changed, input_len=3).pred
     torch.testing.assert_close(new[:, :2], out[:, :2])
     assert not torch.allclose(new[:, 2:], out[:, 2:])
     assert model.predict(frames[:, :3], 3).shape == (2, 3, 4, 8, 8)
@@ -79,13 +79,13 @@ def test_teacher_mask_chooses_true_frames_or_predictions_step_by_step():
     changed = frames.clone()
     changed[:, 3] += 1.0
     ones, zeros = torch.ones(1, 3), torch.zeros(1, 3)
-    assert not torch.allclose(model(changed, 2, ones), model(frames, 2, ones))
-    torch.testing.assert_close(model(changed, 2, zeros), model(frames, 2, zeros))
+    assert not torch.allclose(model(changed, 2, ones).pred, model(frames, 2, ones).pred)
+    torch.testing.assert_close(model(changed, 2, zeros).pred, model(frames, 2, zeros).pred)
     changed = frames.clone()
     changed[:, 1] += 1.0  # inside the input window: reverse scheduled sampling may hide it
-    out = model(frames, 2, zeros)
-    torch.testing.assert_close(model(changed, 2, zeros)[:, 1:], out[:, 1:])
-    assert not torch.allclose(model(changed, 2, torch.tensor([[1.0, 0, 0]]))[:, 1:], out[:, 1:])
+    out = model(frames, 2, zeros).pred
+    torch.testing.assert_close(model(changed, 2, zeros).pred[:, 1:], out[:, 1:])
+    assert not torch.allclose(model(changed, 2, torch.tensor([[1.0, 0, 0]])).pred[:, 1:], out[:, 1:])
 
 
 def test_decoupling_loss_of_predrnn_v2():
@@ -94,9 +94,8 @@ def test_decoupling_loss_of_predrnn_v2():
     v2 = PredRNN(2, 4, PredRNNConfig(layers=2, hidden=4, decouple_beta=0.1))
     assert sum(p.numel() for p in v2.parameters()) == sum(p.numel() for p in plain.parameters()) + 4 * 4
     frames = torch.randn(2, 5, 2, 4, 4)
-    plain(frames, 2)
-    assert plain.aux_loss == 0.0
-    v2(frames, 2)
-    assert 0 < v2.aux_loss.item() <= 0.1  # beta times a mean |cosine|
-    v2.aux_loss.backward()
+    assert plain(frames, 2).aux_loss == 0.0
+    aux = v2(frames, 2).aux_loss  # returned with the predictions, never left on the module
+    assert 0 < aux.item() <= 0.1  # beta times a mean |cosine|
+    aux.backward()
     assert v2.adapter.weight.grad.abs().sum() > 0

@@ -8,11 +8,11 @@ import yaml
 from modpred.data.moving_mnist import MovingMnistConfig
 from modpred.errors import UserError
 from modpred.models import count_params
-from modpred.models.registry import build_predictor
 from modpred.models.vqvae import VQVAE, VQVAEConfig
 from modpred.params import build_config
+from modpred.plugins import predictor_names
 from modpred.profiles import apply_profile, load_profile, set_param_flags
-from modpred.training.trainer import TrainConfig
+from modpred.training.run import build_cell_model, planned_shape, train_config
 from tests.helpers import ROOT
 
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -20,17 +20,15 @@ PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
 def _counts(profile: str) -> dict[str, int]:
     p = apply_profile(PARAMS, load_profile(profile, ROOT / "profiles"))
-    build_config(MovingMnistConfig, p["data"]["mmnist"], "data.mmnist")
+    data = build_config(MovingMnistConfig, p["data"]["mmnist"], "data.mmnist")
     vqvae = VQVAE(build_config(VQVAEConfig, p["vqvae"]["model"], "vqvae.model"))
     counts = {"vqvae": count_params(vqvae, trainable=False)}
-    for name in ("predrnn", "tctn"):
+    for name in predictor_names():  # every plug-in has its paper size
         section = p["train"][name]
-        cfg = build_config(TrainConfig, {k: v for k, v in section.items() if k != "model"}, name)
-        for mode, channels in (("base", 16), ("modular", vqvae.cfg.code_dim)):  # 4x4 patches vs code vectors
-            model_params = dict(
-                section["model"], **({"hidden": cfg.base_hidden} if mode == "base" and cfg.base_hidden else {})
-            )
-            counts[f"{name}-{mode}"] = count_params(build_predictor(name, model_params, channels, 16, name))
+        cfg = train_config(section, name)
+        for mode in ("base", "modular"):  # patch-reshaped pixels vs code vectors
+            shape = planned_shape(cfg, mode, data.image, vqvae.cfg.code_dim, data.input_len, name)
+            counts[f"{name}-{mode}"] = count_params(build_cell_model(name, section, cfg, shape))
     return counts
 
 

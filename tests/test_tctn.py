@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from modpred.models.tctn import TCTN, TCTNConfig, interleaved_position, official_position
+from modpred.models.predictors.tctn import TCTN, TCTNConfig, interleaved_position, official_position
 
 
 def test_interleaved_position_matches_eq8():
@@ -55,10 +55,10 @@ def test_official_variant_is_not_causal():
 def test_prediction_procedures():
     frames = torch.randn(2, 6, 4, 8, 8)
     causal = TCTN(channels=4, grid=8, cfg=TCTNConfig(layers=1, hidden=8, heads=4)).eval()
-    assert causal(frames, input_len=3).shape == (2, 5, 4, 8, 8)
+    assert causal(frames, input_len=3).pred.shape == (2, 5, 4, 8, 8)
     pred = causal.predict(frames[:, :3], 3)
     assert pred.shape == (2, 3, 4, 8, 8)
-    torch.testing.assert_close(pred[:, 0], causal(frames, input_len=3)[:, 2])  # the teacher-forced first step
+    torch.testing.assert_close(pred[:, 0], causal(frames, input_len=3).pred[:, 2])  # the teacher-forced first step
     official = TCTN(channels=4, grid=8, cfg=TCTNConfig(layers=1, hidden=8, heads=4, variant="official")).eval()
     pred = official.predict(frames[:, :3], 3)
     # the official test procedure: feed back two predictions, then return the re-pass over all 5 frames

@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from modpred.errors import UserError
-from modpred.models.predrnn import PredRNN, PredRNNConfig
-from modpred.models.tctn import TCTN, TCTNConfig
+from modpred.models.contract import TrainOutput
+from modpred.models.predictors.predrnn import PredRNN, PredRNNConfig
+from modpred.models.predictors.tctn import TCTN, TCTNConfig
 from modpred.training.trainer import TrainConfig, sampling_probabilities, teacher_mask, teacher_probability, train_loop
 
 
@@ -79,12 +80,12 @@ def test_channels_last_changes_layout_not_results(cls):
     }[cls]
     model = make().eval()
     frames = torch.randn(2, 6, 2, 4, 4)
-    before = model(frames, 3)
+    before = model(frames, 3).pred
     to_channels_last(model)
     conv = next(m for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Conv3d)))
     fmt = torch.channels_last if conv.weight.ndim == 4 else torch.channels_last_3d
     assert conv.weight.is_contiguous(memory_format=fmt)
-    torch.testing.assert_close(model(frames, 3), before, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(model(frames, 3).pred, before, rtol=1e-5, atol=1e-5)
 
 
 def test_bf16_autocast_trains():
@@ -123,7 +124,7 @@ class _Recorder(torch.nn.Module):
 
     def forward(self, frames, input_len, teacher=None):
         self.seen.append(frames.detach().clone())
-        return frames[:, :-1] * self.scale
+        return TrainOutput(frames[:, :-1] * self.scale, 1)
 
 
 @contextlib.contextmanager

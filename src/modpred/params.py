@@ -22,10 +22,6 @@ from modpred.errors import UserError
 
 T = TypeVar("T")
 
-DATASETS = ("mmnist", "kth")
-PREDICTORS = ("predrnn", "tctn")
-MODES = ("base", "modular")
-
 
 class ParamsFile:
     """A params.yaml, read lazily by dotted key."""
@@ -47,12 +43,6 @@ class ParamsFile:
                 raise UserError(f"{self.path}: missing key '{key}'")
             node = node[part]
         return node
-
-
-def check_choice(value: str, choices: tuple[str, ...], key: str) -> str:
-    if value not in choices:
-        raise UserError(f"unknown {key} '{value}': expected one of {', '.join(choices)}")
-    return value
 
 
 def positive(**kw: Any) -> Any:
@@ -106,8 +96,8 @@ def _check_range(value: Any, rules: Any, where: str) -> None:
     if "between" in rules and not rules["between"][0] < value < rules["between"][1]:
         low, high = rules["between"]
         raise UserError(f"params key '{where}' must be in ({low:g}, {high:g}), got {value}")
-    if "choices" in rules:
-        check_choice(value, rules["choices"], where)
+    if "choices" in rules and value not in rules["choices"]:
+        raise UserError(f"unknown {where} '{value}': expected one of {', '.join(rules['choices'])}")
 
 
 def _coerce(value: Any, kind: Any, where: str) -> Any:

@@ -21,7 +21,6 @@ from modpred.atomic import write_json, write_text
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.evaluation.frame_metrics import frame_metrics
 from modpred.evaluation.lpips_metric import LpipsScorer, make_lpips_scorer
-from modpred.models.bundle import Bundle
 from modpred.params import choice, positive
 from modpred.progress import progress
 
@@ -36,15 +35,6 @@ class EvaluateConfig:
 
 
 Predictor = Callable[[np.ndarray], np.ndarray]  # uint8 inputs (B, T_in, C, H, W) -> float [0, 1] (B, T_out, ...)
-
-
-def model_predictor(bundle: Bundle, future: int, device: torch.device) -> Predictor:
-    @torch.no_grad()
-    def predict(inputs: np.ndarray) -> np.ndarray:
-        x = bundle.space.encode(torch.from_numpy(inputs).to(device))
-        return bundle.space.decode(bundle.model.predict(x, future)).cpu().numpy()
-
-    return predict
 
 
 def copy_last_frame(future: int) -> Predictor:

@@ -10,10 +10,9 @@ from PIL import Image
 
 from modpred.atomic import atomic_path
 from modpred.errors import UserError
-from modpred.evaluation.evaluate import model_predictor
 from modpred.evaluation.frame_metrics import to_uint8
 from modpred.inference.clips import fit_clip, read_clip
-from modpred.models.bundle import load_bundle
+from modpred.models.bundle import load_bundle, model_predictor
 
 
 def predict_clip(model_path: Path, clip_path: Path, out_dir: Path, resize: bool, device: torch.device) -> np.ndarray:

@@ -6,15 +6,18 @@ VQ-VAE the predictor was trained on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
 from modpred.atomic import atomic_path
 from modpred.errors import UserError
-from modpred.models.registry import build_predictor
+from modpred.models.contract import ModelShape
+from modpred.models.predictors import build_predictor
 from modpred.models.spaces import LatentSpace, PixelSpace
 from modpred.models.vqvae import VQVAE
 
@@ -67,7 +70,8 @@ def load_bundle(path: Path, device: torch.device, decode: str | None = None) -> 
     else:
         vqvae = VQVAE.from_state(state["vqvae"]).to(device)
         space = LatentSpace(vqvae, state["space"]["image"], decode or state["space"]["decode"])
-    model = build_predictor(state["predictor"], state["model_config"], space.channels, space.grid, "model")
+    shape = ModelShape(space.channels, space.grid, state["input_len"], pixels=state["mode"] == "base")
+    model = build_predictor(state["predictor"], state["model_config"], shape, f"{path}: model")
     model.load_state_dict(state["state_dict"])
     return Bundle(
         state["predictor"],
@@ -77,3 +81,14 @@ def load_bundle(path: Path, device: torch.device, decode: str | None = None) -> 
         state["seq_len"],
         state.get("vqvae_sha256", ""),
     )
+
+
+def model_predictor(bundle: Bundle, future: int, device: torch.device) -> Callable[[np.ndarray], np.ndarray]:
+    """uint8 input frames (B, T_in, C, H, W) -> the bundle's `future` predicted frames, floats in [0, 1]."""
+
+    @torch.no_grad()
+    def predict(inputs: np.ndarray) -> np.ndarray:
+        x = bundle.space.encode(torch.from_numpy(inputs).to(device))
+        return bundle.space.decode(bundle.model.predict(x, future)).cpu().numpy()
+
+    return predict

@@ -22,6 +22,8 @@ from modpred.atomic import sha256_file
 from modpred.errors import UserError
 from modpred.params import at_least, between, positive
 
+DOWNSAMPLE = 4  # two stride-2 convolutions: a 64x64 frame becomes a 16x16 grid of codes
+
 
 @dataclass(frozen=True)
 class VQVAEConfig:
@@ -193,7 +195,7 @@ class VQVAE(nn.Module):
         return self.codebook.lookup(self.codebook.indices(z))
 
     def grid(self, image: int) -> int:
-        return image // 4
+        return image // DOWNSAMPLE
 
     def state(self) -> dict:
         return {"config": asdict(self.cfg), "state_dict": self.state_dict()}

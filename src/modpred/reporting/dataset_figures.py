@@ -11,9 +11,8 @@ import torch
 
 from modpred import paths
 from modpred.data.sequences import read_sequences, sequence_layout
-from modpred.evaluation.evaluate import model_predictor
 from modpred.evaluation.frame_metrics import to_uint8
-from modpred.models.bundle import load_bundle
+from modpred.models.bundle import load_bundle, model_predictor
 from modpred.models.spaces import to_unit
 from modpred.models.vqvae import load_frozen_vqvae
 from modpred.reporting.figures import frame_strip, loss_curves, per_frame_curves

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -14,14 +15,16 @@ from modpred import paths
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.data.shards import read_shards
 from modpred.errors import UserError
-from modpred.evaluation.evaluate import model_predictor, score_predictor
+from modpred.evaluation.evaluate import score_predictor
 from modpred.evaluation.lpips_metric import make_lpips_scorer
 from modpred.models import count_params
-from modpred.models.bundle import Bundle
-from modpred.models.registry import build_predictor
+from modpred.models.bundle import Bundle, model_predictor
+from modpred.models.contract import ModelShape
+from modpred.models.predictors import build_predictor, predictor_spec
 from modpred.models.spaces import LatentSpace, PixelSpace
-from modpred.models.vqvae import load_frozen_vqvae
-from modpred.params import MODES, build_config, check_choice
+from modpred.models.vqvae import DOWNSAMPLE, load_frozen_vqvae
+from modpred.params import build_config
+from modpred.plugins import MODES, check_name
 from modpred.training.compute import place_dataset
 from modpred.training.distributed import Dist
 from modpred.training.resume import RESUME_DIR, ResumeState, fingerprint
@@ -44,11 +47,9 @@ def train_cell(
 
     With `resume_dir`, a state saved there by a killed run with the same params and data is resumed.
     """
-    check_choice(mode, MODES, "mode")
+    check_name(mode, MODES, "mode")
     key = f"train.{predictor}"
-    if not isinstance(params, dict) or "model" not in params:
-        raise UserError(f"missing params key '{key}.model'")
-    cfg = build_config(TrainConfig, {k: v for k, v in params.items() if k != "model"}, key)
+    cfg = train_config(params, key)
     torch.manual_seed(cfg.seed)
     frozen = 0
     train_file = root / paths.sequences_file(ds, "train")
@@ -76,10 +77,8 @@ def train_cell(
         batch = data[pick].to(device, non_blocking=True)
         return space.encode(batch) if mode == "base" else space.embed(batch)
 
-    model_params = dict(params["model"])
-    if mode == "base" and cfg.base_hidden:
-        model_params["hidden"] = cfg.base_hidden
-    model = build_predictor(predictor, model_params, space.channels, space.grid, f"{key}.model").to(device)
+    shape = ModelShape(space.channels, space.grid, input_len, pixels=mode == "base")
+    model = build_cell_model(predictor, params, cfg, shape).to(device)
     bundle = Bundle(predictor, model, space, input_len, seq_len, sha)
     validate = None
     if cfg.val_sequences:  # scored in pixels, as evaluate does: the held-out sequences' frames
@@ -123,6 +122,32 @@ def train_cell(
             validation_sequences=cfg.val_sequences,
         )
     return bundle, result, compute, resume
+
+
+def train_config(params: Any, key: str) -> TrainConfig:
+    """The trainer's keys of a `train.<predictor>` section (all but `model`)."""
+    if not isinstance(params, dict) or "model" not in params:
+        raise UserError(f"missing params key '{key}.model'")
+    return build_config(TrainConfig, {k: v for k, v in params.items() if k != "model"}, key)
+
+
+def build_cell_model(predictor: str, params: dict, cfg: TrainConfig, shape: ModelShape) -> nn.Module:
+    """The predictor of a train cell: its `model` section, with `base_hidden` for base models."""
+    model_params = dict(params["model"])
+    width = predictor_spec(predictor).width
+    if shape.pixels and cfg.base_hidden:
+        if width is None:
+            raise UserError(f"params key 'train.{predictor}.base_hidden': {predictor} has no width to replace")
+        model_params[width] = cfg.base_hidden
+    return build_predictor(predictor, model_params, shape, f"train.{predictor}.model")
+
+
+def planned_shape(cfg: TrainConfig, mode: str, image: int, code_dim: int, input_len: int, key: str) -> ModelShape:
+    """The space a cell's predictor will see, from params alone (the bench and the profile checks)."""
+    if mode == "base":
+        space = _pixel_space(cfg.patch, image, key)
+        return ModelShape(space.channels, space.grid, input_len, pixels=True)
+    return ModelShape(code_dim, image // DOWNSAMPLE, input_len, pixels=False)
 
 
 def validation_split(count: int, val_sequences: int, key: str) -> int:

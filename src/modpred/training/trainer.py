@@ -1,9 +1,12 @@
-"""One training loop for every predictor and mode: MSE on next-frame predictions in model space.
+"""One training loop for every predictor and mode: MSE on the predicted frames in model space.
 
-The predictor sees frames 0..T-2 and predicts frames 1..T-1 (PredRNN and TCTN both train this
-way). PredRNN's scheduled sampling replaces true inputs past the input window by its own
-predictions with a probability that rises from 0 to 1 over `sampling_stop_iter` iterations;
-reverse scheduled sampling (PredRNN-V2) also masks inputs inside the window.
+The predictor gets the whole sequence and says which frames it predicted (`models.contract`):
+next-frame predictors (PredRNN, ConvLSTM, TCTN) predict frames 1..T-1, one-shot ones (SimVP) the
+frames after the input window; its own extra loss term comes back with the predictions.
+Scheduled sampling (for predictors that feed predictions back) replaces true inputs past the input
+window by the model's predictions with a probability that rises from 0 to 1 over
+`sampling_stop_iter` iterations; reverse scheduled sampling (PredRNN-V2) also masks inputs inside
+the window.
 The loop checkpoints a resumable state every `checkpoint_every` iterations and runs under
 `torchrun` as DDP (see `distributed.py`).
 """
@@ -22,6 +25,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from modpred.errors import UserError
+from modpred.models.contract import TrainOutput
 from modpred.params import at_least, choice, positive
 from modpred.progress import progress
 from modpred.training.compute import peak_memory, reset_peak_memory, synchronize
@@ -168,8 +172,8 @@ def train_loop(
     def step(frames: torch.Tensor, teacher: torch.Tensor, it: int) -> float:
         """One optimizer step on `frames`; returns the loss averaged over ranks."""
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp == "bf16"):
-            pred = net(frames, input_len, teacher)
-            loss = F.mse_loss(pred.float(), frames[:, 1:]) + getattr(model, "aux_loss", 0.0)
+            out: TrainOutput = net(frames, input_len, teacher)
+            loss = F.mse_loss(out.pred.float(), frames[:, out.first :]) + out.aux_loss
         value = dist.mean(loss).item()
         try:
             guard.check(it, value)

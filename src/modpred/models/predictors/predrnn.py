@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from modpred.models.contract import PredictorSpec, TrainOutput, step_input
 from modpred.params import positive
 
 
@@ -93,7 +94,6 @@ class PredRNN(nn.Module):
         self.conv_last = nn.Conv2d(cfg.hidden, channels, 1, bias=False)
         # PredRNN-V2: a shared 1x1 adapter before comparing the increments of C and M
         self.adapter = nn.Conv2d(cfg.hidden, cfg.hidden, 1, bias=False) if cfg.decouple_beta > 0 else None
-        self.aux_loss: torch.Tensor | float = 0.0
 
     def _decoupling(self, delta_c: torch.Tensor, delta_m: torch.Tensor) -> torch.Tensor:
         """Mean |cosine| between the adapted, L2-normalised increments of C and M, per channel."""
@@ -102,14 +102,14 @@ class PredRNN(nn.Module):
         dm = F.normalize(self.adapter(delta_m).view(b, ch, -1), dim=2)
         return torch.cosine_similarity(dc, dm, dim=2).abs().mean()
 
-    def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None = None) -> TrainOutput:
         """frames (B, T, C, H, W) -> predictions of frames 1..T-1, (B, T-1, C, H, W).
 
         `teacher` (B, T-2) says, for each step t = 1..T-2, whether its input is the true frame (1)
         or the model's previous prediction (0): scheduled sampling masks only steps >= input_len,
         reverse scheduled sampling the input steps too. `teacher=None` is test time: true frames
         inside the input window, the model's own predictions after it. With `decouple_beta > 0`,
-        the V2 decoupling loss of this pass (times beta) is left in `self.aux_loss`.
+        the V2 decoupling loss of this pass (times beta) is the output's `aux_loss`.
         """
         b, t_total, _, height, width = frames.shape
         zeros = frames.new_zeros(b, self.cfg.hidden, height, width)
@@ -120,13 +120,7 @@ class PredRNN(nn.Module):
         x_gen = None
         for t in range(t_total - 1):
             # 1. this step's input: a true frame, or the previous prediction
-            if teacher is None:
-                x = frames[:, t] if t < input_len else x_gen
-            elif t == 0:
-                x = frames[:, 0]
-            else:
-                keep = teacher[:, t - 1].view(b, 1, 1, 1)
-                x = keep * frames[:, t] + (1 - keep) * x_gen
+            x = step_input(frames, t, input_len, teacher, x_gen)
             # 2. up the stack; M zigzags from the top layer at t-1 to the bottom layer at t
             for layer in range(self.cfg.layers):
                 below = x if layer == 0 else h[layer - 1]
@@ -136,11 +130,18 @@ class PredRNN(nn.Module):
             # 3. the next frame
             x_gen = self.conv_last(h[-1])
             outputs.append(x_gen)
-        self.aux_loss = self.cfg.decouple_beta * torch.stack(decouple).mean() if decouple else 0.0
-        return torch.stack(outputs, dim=1)
+        aux = self.cfg.decouple_beta * torch.stack(decouple).mean() if decouple else 0.0
+        return TrainOutput(torch.stack(outputs, dim=1), 1, aux)
 
     def predict(self, inputs: torch.Tensor, future: int) -> torch.Tensor:
         """inputs (B, T_in, C, H, W) -> the next `future` frames, fed back autoregressively."""
         t_in = inputs.shape[1]
         pad = inputs.new_zeros(inputs.shape[0], future, *inputs.shape[2:])
-        return self(torch.cat([inputs, pad], dim=1), t_in)[:, t_in - 1 :]
+        return self(torch.cat([inputs, pad], dim=1), t_in).pred[:, t_in - 1 :]
+
+
+PREDICTOR = PredictorSpec(
+    PredRNNConfig,
+    lambda shape, cfg: PredRNN(shape.channels, shape.grid, cfg),
+    "PredRNN: stacked spatiotemporal LSTMs (Wang et al., TPAMI 2022; thuml/predrnn-pytorch)",
+)

@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from modpred.models.contract import PredictorSpec, TrainOutput
 from modpred.params import at_least, choice, positive
 
 VARIANTS = ("causal", "official")
@@ -175,9 +176,9 @@ class TCTN(nn.Module):
         e = self.norm_out(e) if self.official else _per_frame(self.norm_out, e)
         return self.conv_last(e).transpose(1, 2)
 
-    def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None = None) -> TrainOutput:
         """Teacher-forced training (both variants, as the official trainer): predictions of frames 1..T-1."""
-        return self.step(frames[:, :-1])
+        return TrainOutput(self.step(frames[:, :-1]), 1)
 
     def predict(self, inputs: torch.Tensor, future: int) -> torch.Tensor:
         """Autoregressive: append each predicted frame and run the decoder again.
@@ -191,3 +192,10 @@ class TCTN(nn.Module):
         if self.official:
             return self.step(seq)[:, inputs.shape[1] - 1 :]
         return seq[:, inputs.shape[1] :]
+
+
+PREDICTOR = PredictorSpec(
+    TCTNConfig,
+    lambda shape, cfg: TCTN(shape.channels, shape.grid, cfg),
+    "TCTN: a transformer decoder of causal 3D convolutions (Yang et al., arXiv 2112.01085; yangziao56/TCTN-pytorch)",
+)

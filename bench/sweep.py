@@ -1,0 +1,139 @@
+"""A recipe sweep of the default run as DVC experiments: queue, run one at a time, tabulate, plot.
+
+Each point of `bench/sweep.yaml` is one `dvc exp run --queue -n sweep-<name> -S key=value ...`
+on top of the committed default; DVC reruns only the stages its overrides touch. The table has
+one row per experiment and model (quality from `eval.json`, training seconds and kept iteration
+from `train.json`, read from each experiment's commit), plus the committed default as `default`.
+
+    python bench/sweep.py run        # queue every point, run them (hours on a CPU), then collect
+    python bench/sweep.py collect    # metrics/sweep/sweep.csv and sweep.png from the experiments
+    python bench/sweep.py plot       # sweep.png again from the committed sweep.csv (a fresh clone)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+import yaml
+
+GRID = Path("bench/sweep.yaml")
+OUT = Path("metrics/sweep")
+PREFIX = "sweep-"
+RUNS = "metrics/runs/mmnist"
+
+
+def _sh(*args: str) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def _flag(value: object) -> str:
+    return json.dumps(value) if isinstance(value, (bool, list)) else str(value)
+
+
+def queue_and_run(grid: dict[str, dict]) -> None:
+    for name, overrides in grid.items():
+        sets = [arg for key, value in overrides.items() for arg in ("-S", f"{key}={_flag(value)}")]
+        _sh("dvc", "exp", "run", "--queue", "-n", f"{PREFIX}{name}", *sets)
+    _sh("dvc", "queue", "start", "--jobs", "1")  # one at a time: two trainings on 2 cores slow each other ~8x
+    while any(word in _sh("dvc", "queue", "status") for word in ("Queued", "Running")):
+        time.sleep(30)
+
+
+def _rows(rev: str, experiment: str, overrides: dict) -> list[dict]:
+    """One row per model of the experiment at `rev`, read from its commit."""
+    rows = []
+    listing = _sh("git", "ls-tree", "--name-only", f"{rev}:{RUNS}").split()
+    for cell in sorted(c for c in listing if c not in ("baselines", "vqvae.json", "vqvae_loss.csv")):
+        evaluation = json.loads(_sh("git", "show", f"{rev}:{RUNS}/{cell}/eval.json"))
+        train = json.loads(_sh("git", "show", f"{rev}:{RUNS}/{cell}/train.json"))
+        rows.append(
+            {
+                "experiment": experiment,
+                "overrides": " ".join(f"{k}={_flag(v)}" for k, v in overrides.items()),
+                "model": cell,
+                "mode": cell.rsplit("-", 1)[1],
+                **{k: evaluation["mean"][k] for k in ("lpips", "lpips_published", "ssim", "mse_frame")},
+                "train_seconds": train["iters"] * train["seconds_per_100_iters"] / 100,
+                "iters": train["iters"],
+                "kept_iteration": train.get("selected_iteration"),
+            }
+        )
+    return rows
+
+
+def collect(grid: dict[str, dict]) -> pd.DataFrame:
+    """The default (HEAD) and every sweep experiment derived from it, as one long table."""
+    shown = json.loads(_sh("dvc", "exp", "show", "--json"))
+    rows = _rows("HEAD", "default", {})
+    for baseline in shown:
+        for exp in baseline.get("experiments") or []:
+            for rev in exp.get("revs", []):
+                name = rev.get("name") or ""
+                if name.startswith(PREFIX) and name[len(PREFIX) :] in grid:
+                    rows += _rows(rev["rev"], name[len(PREFIX) :], grid[name[len(PREFIX) :]])
+    table = pd.DataFrame(rows)
+    OUT.mkdir(parents=True, exist_ok=True)
+    table.to_csv(OUT / "sweep.csv", index=False, float_format="%.5g")
+    return table
+
+
+def plot(table: pd.DataFrame) -> None:
+    """LPIPS against training seconds, one point per experiment and model; baselines as lines."""
+    baselines = {
+        name: json.loads(Path(f"{RUNS}/baselines/{name}.json").read_text())["mean"]["lpips"]
+        for name in ("copy_last", "blank")
+    }
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    predictors = sorted({m.rsplit("-", 1)[0] for m in table.model})
+    colors = dict(zip(predictors, plt.rcParams["axes.prop_cycle"].by_key()["color"], strict=False))
+    for (model, mode), group in table.groupby(["model", "mode"]):
+        predictor = model.rsplit("-", 1)[0]
+        ax.scatter(
+            group.train_seconds,
+            group.lpips,
+            marker="o" if mode == "base" else "^",
+            facecolors="none" if mode == "base" else colors[predictor],
+            edgecolors=colors[predictor],
+            s=50,
+            label=model,
+        )
+        for _, row in group.iterrows():
+            ax.annotate(
+                row.experiment, (row.train_seconds, row.lpips), fontsize=6, xytext=(3, 2), textcoords="offset points"
+            )
+    for name, value in baselines.items():
+        ax.axhline(value, color="gray", ls="--" if name == "copy_last" else ":", lw=1)
+        ax.text(ax.get_xlim()[0], value, f" baseline: {name.replace('_', ' ')}", va="bottom", fontsize=8, color="gray")
+    ax.set_xlabel("training seconds of the model (iterations x measured s/iteration, validation excluded)")
+    ax.set_ylabel("test LPIPS (lower is better)")
+    ax.set_title("Recipe sweep of the default run: open circles base (pixels), triangles modular (latents)")
+    ax.legend(fontsize=7, ncol=2)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(OUT / "sweep.png", dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=("run", "collect", "plot"))
+    args = parser.parse_args()
+    grid = yaml.safe_load(GRID.read_text())
+    if args.action == "run":
+        queue_and_run(grid)
+    table = collect(grid) if args.action in ("run", "collect") else pd.read_csv(OUT / "sweep.csv")
+    plot(table)
+    best = table.sort_values("lpips").groupby("mode").head(3)
+    print(best[["experiment", "model", "lpips", "ssim", "mse_frame", "train_seconds"]].to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

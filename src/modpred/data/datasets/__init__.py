@@ -1,0 +1,28 @@
+"""The datasets, one module each: `data/datasets/<name>.py` defines `DATASET = DatasetSpec(...)`.
+
+With its `data.<name>` section in params.yaml and its name in `datasets:`, `dvc repro` generates,
+encodes, trains on and reports it; nothing else names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modpred.plugins import DATASETS, load_plugin
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset's config class (a frozen dataclass with `seq_len`, `input_len` and `image`) and its
+    writer: `write(cfg, out, key)` writes `out/train.h5` and `out/test.h5` (uint8 (N, T, 1, H, W),
+    `data.sequences`) and returns {"train": N, "test": N}; `key` names the params section in errors."""
+
+    config: type
+    write: Callable[[Any, Path, str], dict[str, int]]
+
+
+def dataset_spec(name: str) -> DatasetSpec:
+    return load_plugin(DATASETS, name, "DATASET", "dataset")

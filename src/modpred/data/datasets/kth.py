@@ -1,0 +1,29 @@
+"""KTH-Action: samples cut from the raw videos of persons 1-16 (train) and 17-25 (test)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from modpred.data.datasets import DatasetSpec
+from modpred.data.kth import TEST_PERSONS, TRAIN_PERSONS, KthConfig, find_videos, kth_samples
+from modpred.data.sequences import write_sequence_stream
+from modpred.errors import UserError
+
+
+def write_kth(cfg: KthConfig, out: Path, key: str) -> dict[str, int]:
+    if not cfg.root:
+        raise UserError(f"params key '{key}.root' must name the folder with the KTH videos")
+    videos = find_videos(Path(cfg.root))
+    attrs = {"dataset": "kth", "input_len": cfg.input_len, "seq_len": cfg.seq_len, "image": cfg.image}
+    shape = (cfg.seq_len, 1, cfg.image, cfg.image)
+    sizes = {}
+    for split, persons in (("train", TRAIN_PERSONS), ("test", TEST_PERSONS)):
+        sizes[split] = write_sequence_stream(
+            out / f"{split}.h5", kth_samples(videos, persons, cfg, f"kth {split}"), shape, split=split, **attrs
+        )
+        if not sizes[split]:
+            raise UserError(f"no KTH {split} samples of {cfg.seq_len} frames under {cfg.root}")
+    return sizes
+
+
+DATASET = DatasetSpec(KthConfig, write_kth)

@@ -1,0 +1,84 @@
+"""The predictor contract: what a predictor is given and returns, in training and at test time.
+
+A predictor is a `torch.nn.Module` in its own file, `models/predictors/<name>.py`, which defines
+`PREDICTOR = PredictorSpec(...)`. With its `train.<name>` section in params.yaml (a `model:`
+mapping for its config plus the trainer's keys) and its name in `predictors:`, `dvc repro`
+trains, evaluates, plots and reports it in both modes; nothing else names it.
+
+- Config: a frozen dataclass whose fields carry the project's rules (`modpred.params.positive`,
+  `between`, `choice`, ...; cross-field rules in `__post_init__` as ValueError). It is built from
+  `train.<name>.model`, saved in the checkpoint and rebuilt from it, so errors name the key.
+- Space: the predictor sees float sequences (B, T, C, grid, grid): patch-reshaped pixels in
+  [0, 1] (base mode) or the frozen VQ-VAE's code vectors (modular). `ModelShape` tells it C, the
+  grid, the number of input frames and which of the two it is (a predictor that brings its own
+  pixel encoder, like SimVP, builds it only for pixels).
+- Training: `forward(frames, input_len, teacher)` -> `TrainOutput`. `frames` is the whole
+  sequence; `teacher` (B, T-2) is the scheduled-sampling mask for steps 1..T-2 (1: feed the true
+  frame, 0: the model's own prediction), which a predictor without feedback ignores. The trainer
+  minimises MSE(pred, frames[:, first:]) + aux_loss, so a next-frame predictor returns first=1
+  and a one-shot predictor returns first=input_len; an extra loss term is returned, never left as
+  state on the module.
+- Test time: `predict(inputs, future)`, inputs (B, input_len, C, grid, grid) -> the next `future`
+  frames, (B, future, C, grid, grid), with no true frame after the inputs.
+- Counting: trainable parameters are `models.count_params(model)`; the bench counts FLOPs of one
+  training step with torch's FlopCounterMode, so nothing needs declaring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol, runtime_checkable
+
+import torch
+from torch import nn
+
+
+class TrainOutput(NamedTuple):
+    pred: torch.Tensor  # predictions of frames[:, first:], (B, T - first, C, H, W)
+    first: int  # index of the first predicted frame
+    aux_loss: torch.Tensor | float = 0.0  # an extra loss term, already weighted (0.0: none)
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    channels: int  # C of the sequences the predictor sees
+    grid: int  # their height and width
+    input_len: int  # frames given at test time
+    pixels: bool  # base mode (patch-reshaped pixels); False: VQ-VAE code vectors
+
+
+@runtime_checkable
+class Predictor(Protocol):
+    cfg: Any
+
+    def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None = None) -> TrainOutput: ...
+
+    def predict(self, inputs: torch.Tensor, future: int) -> torch.Tensor: ...
+
+
+@dataclass(frozen=True)
+class PredictorSpec:
+    """What a predictor module registers: its config class and how to build it for a space."""
+
+    config: type
+    build: Callable[[ModelShape, Any], nn.Module]
+    summary: str  # one line for --help and the report: the model and its source
+    width: str | None = "hidden"  # the config field that `train.<name>.base_hidden` replaces in base mode
+
+
+def step_input(
+    frames: torch.Tensor, t: int, input_len: int, teacher: torch.Tensor | None, previous: torch.Tensor | None
+) -> torch.Tensor:
+    """The input of step t of a recurrent predictor that feeds its predictions back (PredRNN, ConvLSTM).
+
+    Test time (`teacher` None): the true frame inside the input window, the previous prediction
+    after it. Training: the `teacher` mask mixes the true frame (1) and the previous prediction (0)
+    at every step after the first, as the official PredRNN trainer does.
+    """
+    if teacher is None:
+        return frames[:, t] if t < input_len else previous
+    if t == 0:
+        return frames[:, 0]
+    keep = teacher[:, t - 1].view(-1, 1, 1, 1)
+    return keep * frames[:, t] + (1 - keep) * previous

@@ -1,0 +1,127 @@
+"""Every predictor plug-in keeps the contract, and a new one is one file plus its params section."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+import yaml
+
+from modpred.errors import UserError
+from modpred.models.contract import ModelShape, Predictor, TrainOutput
+from modpred.models.predictors import build_predictor, predictor_spec
+from modpred.plugins import dataset_names, predictor_names
+from tests.conftest import tiny_params
+from tests.helpers import ROOT, clone_run, run
+
+SHAPES = {"base": ModelShape(4, 8, 5, pixels=True), "modular": ModelShape(3, 8, 5, pixels=False)}
+
+
+def test_the_plugin_folders_are_the_lists_of_names():
+    assert predictor_names() == ("convlstm", "predrnn", "simvp", "tctn")
+    assert dataset_names() == ("kth", "mmnist")
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    assert set(params["train"]) == set(predictor_names())  # every plug-in has its section
+    assert set(params["data"]) == set(dataset_names())
+    with pytest.raises(UserError, match="unknown predictor 'fancynet': expected one of convlstm, predrnn"):
+        predictor_spec("fancynet")
+
+
+@pytest.mark.parametrize("mode", ["base", "modular"])
+@pytest.mark.parametrize("name", predictor_names())
+def test_every_predictor_keeps_the_contract_and_learns(name, mode):
+    shape = SHAPES[mode]
+    torch.manual_seed(0)
+    model = build_predictor(name, tiny_params()["train"][name]["model"], shape, name)
+    assert isinstance(model, Predictor)
+    frames = torch.rand(2, 9, shape.channels, shape.grid, shape.grid)
+    teacher = torch.ones(2, 7)
+    out = model(frames, shape.input_len, teacher)
+    assert isinstance(out, TrainOutput) and out.first in (1, shape.input_len)
+    assert out.pred.shape == frames[:, out.first :].shape
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(8):  # the trainer's loss on one fixed batch falls
+        out = model(frames, shape.input_len, teacher)
+        loss = torch.nn.functional.mse_loss(out.pred, frames[:, out.first :]) + out.aux_loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
+    model.eval()
+    with torch.no_grad():
+        future = model.predict(frames[:, : shape.input_len], 4)
+        again = model.predict(frames[:, : shape.input_len], 4)
+    assert future.shape == (2, 4, shape.channels, shape.grid, shape.grid) and torch.equal(future, again)
+
+
+def test_base_hidden_replaces_the_width_each_predictor_names():
+    assert predictor_spec("simvp").width == "temporal_hidden" and predictor_spec("predrnn").width == "hidden"
+
+
+TOY = '''"""A toy predictor: the next frame is this frame plus a learned convolution of it."""
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from modpred.models.contract import PredictorSpec, TrainOutput
+from modpred.params import positive
+
+
+@dataclass(frozen=True)
+class ToyConfig:
+    kernel: int = positive(default=1)
+
+
+class Toy(nn.Module):
+    def __init__(self, channels: int, cfg: ToyConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.conv = nn.Conv2d(channels, channels, cfg.kernel, padding=cfg.kernel // 2)
+
+    def step(self, x):
+        return x + self.conv(x)
+
+    def forward(self, frames, input_len, teacher=None):
+        b, t = frames.shape[:2]
+        return TrainOutput(self.step(frames[:, :-1].flatten(0, 1)).view(b, t - 1, *frames.shape[2:]), 1)
+
+    def predict(self, inputs, future):
+        out, x = [], inputs[:, -1]
+        for _ in range(future):
+            x = self.step(x)
+            out.append(x)
+        return torch.stack(out, 1)
+
+
+PREDICTOR = PredictorSpec(ToyConfig, lambda shape, cfg: Toy(shape.channels, cfg), "toy", width=None)
+'''
+
+
+@pytest.mark.slow
+def test_a_new_predictor_is_one_model_file_and_its_params_section(tiny_run, tmp_path):
+    """Write toy.py and the `train.toy` section, nothing else: dvc repro trains, evaluates, plots and
+    reports it in both modes, and reruns no other predictor's stages."""
+    project = clone_run(tiny_run[0], tmp_path / "proj")
+    (project / "src/modpred/models/predictors/toy.py").write_text(TOY)
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    trainer = {k: v for k, v in params["train"]["tctn"].items() if k != "model"}
+    params["train"]["toy"] = {"model": {"kernel": 3}, **trainer}
+    params["predictors"].append("toy")
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    changed = run(["git", "status", "--porcelain"], project).stdout.split("\n")
+    assert sorted(line[3:] for line in changed if line) == ["params.yaml", "src/modpred/models/predictors/toy.py"]
+
+    assert "toy" in run(["python", "-m", "stages", "train", "--help"], project).stdout
+    ran = set(re.findall(r"Running stage '([^']+)'", run(["dvc", "repro"], project).stdout))
+    toy = {f"{k}@mmnist-toy-{m}" for k in ("train", "evaluate") for m in ("base", "modular")}
+    assert ran == toy | {"figures@mmnist", "report"}
+    for mode in ("base", "modular"):
+        assert (project / f"metrics/runs/mmnist/toy-{mode}/eval.json").is_file()
+    assert "toy-modular" in (project / "metrics/report.md").read_text()
+    plotted = (project / "metrics/plots/per_frame.csv").read_text()
+    assert ",toy-base," in plotted and ",toy-modular," in plotted
