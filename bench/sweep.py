@@ -2,18 +2,23 @@
 
 Each point of `bench/sweep.yaml` is one `dvc exp run --queue -n sweep-<name> -S key=value ...`
 on top of the committed default; DVC reruns only the stages its overrides touch. The table has
-one row per experiment and model (quality from `eval.json`, training seconds and kept iteration
-from `train.json`, read from each experiment's commit), plus the committed default as `default`.
+one row per experiment and model that the experiment retrained (quality from `eval.json`,
+training seconds and kept iteration from `train.json`, read from each experiment's commit), plus
+every model of the committed default as `default`.
 
-    python bench/sweep.py run        # queue every point, run them (hours on a CPU), then collect
-    python bench/sweep.py collect    # metrics/sweep/sweep.csv and sweep.png from the experiments
-    python bench/sweep.py plot       # sweep.png again from the committed sweep.csv (a fresh clone)
+    python bench/sweep.py run [--only a,b]   # queue the points, run them one at a time, then collect
+    python bench/sweep.py collect            # metrics/sweep/sweep.csv and sweep.png from the experiments
+    python bench/sweep.py plot               # sweep.png again from the committed sweep.csv (a fresh clone)
+
+The queue runs each experiment in a copy of the repository under .dvc/tmp/exps; PYTHONPATH=src
+makes its stages import that copy's code, not the editable install of the working tree.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -31,8 +36,8 @@ PREFIX = "sweep-"
 RUNS = "metrics/runs/mmnist"
 
 
-def _sh(*args: str) -> str:
-    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+def _sh(*args: str, env: dict[str, str] | None = None) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True, env=env).stdout
 
 
 def _flag(value: object) -> str:
@@ -43,17 +48,27 @@ def queue_and_run(grid: dict[str, dict]) -> None:
     for name, overrides in grid.items():
         sets = [arg for key, value in overrides.items() for arg in ("-S", f"{key}={_flag(value)}")]
         _sh("dvc", "exp", "run", "--queue", "-n", f"{PREFIX}{name}", *sets)
-    _sh("dvc", "queue", "start", "--jobs", "1")  # one at a time: two trainings on 2 cores slow each other ~8x
+    env = {**os.environ, "PYTHONPATH": "src"}  # each experiment runs the code of its own copy
+    _sh("dvc", "queue", "start", "--jobs", "1", env=env)  # one at a time: two trainings on 2 cores slow each other ~8x
     while any(word in _sh("dvc", "queue", "status") for word in ("Queued", "Running")):
         time.sleep(30)
 
 
-def _rows(rev: str, experiment: str, overrides: dict) -> list[dict]:
-    """One row per model of the experiment at `rev`, read from its commit."""
+def _cells(rev: str) -> list[str]:
+    """The train cells of the experiment at `rev`: its `predictors` x `modes` on mmnist."""
+    params = yaml.safe_load(_sh("git", "show", f"{rev}:params.yaml"))
+    return [f"{p}-{m}" for p in params["predictors"] for m in params["modes"]]
+
+
+def _rows(rev: str, experiment: str, overrides: dict, default: dict[str, str] | None = None) -> list[dict]:
+    """One row per model of the experiment at `rev`, read from its commit; with `default` (cell ->
+    the default's eval.json text), only the cells whose evaluation differs from the default's."""
     rows = []
-    listing = _sh("git", "ls-tree", "--name-only", f"{rev}:{RUNS}").split()
-    for cell in sorted(c for c in listing if c not in ("baselines", "vqvae.json", "vqvae_loss.csv")):
-        evaluation = json.loads(_sh("git", "show", f"{rev}:{RUNS}/{cell}/eval.json"))
+    for cell in _cells(rev):
+        text = _sh("git", "show", f"{rev}:{RUNS}/{cell}/eval.json")
+        if default is not None and default.get(cell) == text:
+            continue  # not retrained by this experiment: it is the default's point
+        evaluation = json.loads(text)
         train = json.loads(_sh("git", "show", f"{rev}:{RUNS}/{cell}/train.json"))
         rows.append(
             {
@@ -71,16 +86,28 @@ def _rows(rev: str, experiment: str, overrides: dict) -> list[dict]:
 
 
 def collect(grid: dict[str, dict]) -> pd.DataFrame:
-    """The default (HEAD) and every sweep experiment derived from it, as one long table."""
-    shown = json.loads(_sh("dvc", "exp", "show", "--json"))
-    rows = _rows("HEAD", "default", {})
+    """The sweep's baseline commit (the default run the points were queued on) and every sweep
+    experiment derived from it, as one long table."""
+    shown = json.loads(_sh("dvc", "exp", "show", "--json", "--all-commits"))
+    found = []  # (baseline rev, [(experiment name, rev)])
     for baseline in shown:
-        for exp in baseline.get("experiments") or []:
-            for rev in exp.get("revs", []):
-                name = rev.get("name") or ""
-                if name.startswith(PREFIX) and name[len(PREFIX) :] in grid:
-                    rows += _rows(rev["rev"], name[len(PREFIX) :], grid[name[len(PREFIX) :]])
+        points = [
+            (rev["name"][len(PREFIX) :], rev["rev"])
+            for exp in baseline.get("experiments") or []
+            for rev in exp.get("revs", [])
+            if (rev.get("name") or "").startswith(PREFIX) and rev["name"][len(PREFIX) :] in grid
+        ]
+        if points:
+            found.append((baseline["rev"], points))
+    if not found:
+        raise SystemExit("no sweep experiments: run `python bench/sweep.py run` first")
+    base_rev, points = max(found, key=lambda f: len(f[1]))  # the commit most points were queued on
+    rows = _rows(base_rev, "default", {})
+    default = {cell: _sh("git", "show", f"{base_rev}:{RUNS}/{cell}/eval.json") for cell in _cells(base_rev)}
+    for name, rev in points:
+        rows += _rows(rev, name, grid[name], default)
     table = pd.DataFrame(rows)
+    table.insert(0, "baseline_commit", base_rev[:7])
     OUT.mkdir(parents=True, exist_ok=True)
     table.to_csv(OUT / "sweep.csv", index=False, float_format="%.5g")
     return table
@@ -125,10 +152,11 @@ def plot(table: pd.DataFrame) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("run", "collect", "plot"))
+    parser.add_argument("--only", default="", help="comma-separated points of the grid to queue (default: all)")
     args = parser.parse_args()
     grid = yaml.safe_load(GRID.read_text())
     if args.action == "run":
-        queue_and_run(grid)
+        queue_and_run({k: v for k, v in grid.items() if not args.only or k in args.only.split(",")})
     table = collect(grid) if args.action in ("run", "collect") else pd.read_csv(OUT / "sweep.csv")
     plot(table)
     best = table.sort_values("lpips").groupby("mode").head(3)
