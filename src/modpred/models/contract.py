@@ -82,3 +82,14 @@ def step_input(
         return frames[:, 0]
     keep = teacher[:, t - 1].view(-1, 1, 1, 1)
     return keep * frames[:, t] + (1 - keep) * previous
+
+
+def feedback_predict(model: nn.Module, inputs: torch.Tensor, future: int) -> torch.Tensor:
+    """`predict` of a next-frame predictor: the inputs, then `future` steps on its own predictions.
+
+    The frames after the inputs are zeros that `step_input` never reads (no `teacher` at test
+    time), so the predictions of steps t_in-1 .. t_in+future-2 are the next `future` frames.
+    """
+    t_in = inputs.shape[1]
+    pad = inputs.new_zeros(inputs.shape[0], future, *inputs.shape[2:])
+    return model(torch.cat([inputs, pad], dim=1), t_in).pred[:, t_in - 1 :]

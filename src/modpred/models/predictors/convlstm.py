@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from modpred.models.contract import PredictorSpec, TrainOutput, step_input
+from modpred.models.contract import PredictorSpec, TrainOutput, feedback_predict, step_input
 from modpred.params import positive
 
 
@@ -81,9 +81,7 @@ class ConvLSTM(nn.Module):
 
     def predict(self, inputs: torch.Tensor, future: int) -> torch.Tensor:
         """inputs (B, T_in, C, H, W) -> the next `future` frames, fed back autoregressively."""
-        t_in = inputs.shape[1]
-        pad = inputs.new_zeros(inputs.shape[0], future, *inputs.shape[2:])
-        return self(torch.cat([inputs, pad], dim=1), t_in).pred[:, t_in - 1 :]
+        return feedback_predict(self, inputs, future)
 
 
 PREDICTOR = PredictorSpec(
