@@ -19,14 +19,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -50,8 +53,10 @@ def queue_and_run(grid: dict[str, dict]) -> None:
         _sh("dvc", "exp", "run", "--queue", "-n", f"{PREFIX}{name}", *sets)
     env = {**os.environ, "PYTHONPATH": "src"}  # each experiment runs the code of its own copy
     _sh("dvc", "queue", "start", "--jobs", "1", env=env)  # one at a time: two trainings on 2 cores slow each other ~8x
-    while any(word in _sh("dvc", "queue", "status") for word in ("Queued", "Running")):
-        time.sleep(30)
+    while any(word in (status := _sh("dvc", "queue", "status")) for word in ("Queued", "Running")):
+        time.sleep(10)
+    if "Failed" in status:
+        print(status)  # `dvc queue logs <name>` shows why; collect() tabulates the points that succeeded
 
 
 def _cells(rev: str) -> list[str]:
@@ -113,12 +118,52 @@ def collect(grid: dict[str, dict]) -> pd.DataFrame:
     return table
 
 
-def plot(table: pd.DataFrame) -> None:
-    """LPIPS against training seconds, one point per experiment and model; baselines as lines."""
-    baselines = {
+def baselines() -> dict[str, float]:
+    return {
         name: json.loads(Path(f"{RUNS}/baselines/{name}.json").read_text())["mean"]["lpips"]
         for name in ("copy_last", "blank")
     }
+
+
+LENGTH_KEYS = (".iters", ".val_every", ".sampling_stop_iter")  # the training length and what scales with it
+
+
+def _changes_length_only(overrides: object) -> bool:
+    """True for the default and for points that change only the training length (and which cells run)."""
+    keys = re.findall(r"(?:^| )([a-z_.]+)=", overrides if isinstance(overrides, str) else "")
+    return all(k in ("predictors", "modes") or k.endswith(LENGTH_KEYS) for k in keys)
+
+
+def trend(table: pd.DataFrame, target: float) -> pd.DataFrame:
+    """Per model with three or more training lengths (the default and the points that change only
+    iterations), the least-squares line LPIPS = a + b log10(seconds), and the training seconds at
+    which that line reaches `target` (copy-last's LPIPS): an extrapolation, said as one."""
+    series = table[table.overrides.map(_changes_length_only)]
+    rows = []
+    for model, group in series.groupby("model"):
+        if group.train_seconds.nunique() < 3:
+            continue
+        b, a = np.polyfit(np.log10(group.train_seconds), group.lpips, 1)
+        reach = 10 ** ((target - a) / b) if b < 0 else float("nan")
+        rows.append(
+            {
+                "model": model,
+                "points": len(group),
+                "seconds_min": group.train_seconds.min(),
+                "seconds_max": group.train_seconds.max(),
+                "intercept": a,
+                "slope_per_decade": b,
+                "seconds_to_copy_last": reach,
+            }
+        )
+    out = pd.DataFrame(rows)
+    out.to_csv(OUT / "trend.csv", index=False, float_format="%.5g")
+    return out
+
+
+def plot(table: pd.DataFrame, fits: pd.DataFrame) -> None:
+    """LPIPS against training seconds, one point per experiment and model; baselines as lines and
+    the trend fits as thin dashed lines over the range they were fitted on."""
     fig, ax = plt.subplots(figsize=(9, 5.5))
     predictors = sorted({m.rsplit("-", 1)[0] for m in table.model})
     colors = dict(zip(predictors, plt.rcParams["axes.prop_cycle"].by_key()["color"], strict=False))
@@ -137,10 +182,17 @@ def plot(table: pd.DataFrame) -> None:
             ax.annotate(
                 row.experiment, (row.train_seconds, row.lpips), fontsize=6, xytext=(3, 2), textcoords="offset points"
             )
-    for name, value in baselines.items():
+    for _, fit in fits.iterrows():
+        xs = np.geomspace(fit.seconds_min, fit.seconds_max, 20)
+        color = colors[fit.model.rsplit("-", 1)[0]]
+        ax.plot(xs, fit.intercept + fit.slope_per_decade * np.log10(xs), color=color, ls="--", lw=0.8)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}" if str(x)[0] in "2358" else ""))
+    for name, value in baselines().items():
         ax.axhline(value, color="gray", ls="--" if name == "copy_last" else ":", lw=1)
         ax.text(ax.get_xlim()[0], value, f" baseline: {name.replace('_', ' ')}", va="bottom", fontsize=8, color="gray")
-    ax.set_xlabel("training seconds of the model (iterations x measured s/iteration, validation excluded)")
+    ax.set_xlabel("training seconds of the model, log scale (iterations x measured s/iteration, validation excluded)")
     ax.set_ylabel("test LPIPS (lower is better)")
     ax.set_title("Recipe sweep of the default run: open circles base (pixels), triangles modular (latents)")
     ax.legend(fontsize=7, ncol=2)
@@ -158,9 +210,11 @@ def main() -> None:
     if args.action == "run":
         queue_and_run({k: v for k, v in grid.items() if not args.only or k in args.only.split(",")})
     table = collect(grid) if args.action in ("run", "collect") else pd.read_csv(OUT / "sweep.csv")
-    plot(table)
+    fits = trend(table, baselines()["copy_last"])
+    plot(table, fits)
     best = table.sort_values("lpips").groupby("mode").head(3)
     print(best[["experiment", "model", "lpips", "ssim", "mse_frame", "train_seconds"]].to_string(index=False))
+    print(fits.to_string(index=False))
 
 
 if __name__ == "__main__":
