@@ -67,14 +67,15 @@ def _cells(rev: str) -> list[str]:
 
 def _rows(rev: str, experiment: str, overrides: dict, default: dict[str, str] | None = None) -> list[dict]:
     """One row per model of the experiment at `rev`, read from its commit; with `default` (cell ->
-    the default's eval.json text), only the cells whose evaluation differs from the default's."""
+    the default's train.json text), only the cells the experiment retrained: a retrained cell's
+    train.json differs (its measured timing at least), even where it kept the default's weights."""
     rows = []
     for cell in _cells(rev):
-        text = _sh("git", "show", f"{rev}:{RUNS}/{cell}/eval.json")
+        text = _sh("git", "show", f"{rev}:{RUNS}/{cell}/train.json")
         if default is not None and default.get(cell) == text:
             continue  # not retrained by this experiment: it is the default's point
-        evaluation = json.loads(text)
-        train = json.loads(_sh("git", "show", f"{rev}:{RUNS}/{cell}/train.json"))
+        train = json.loads(text)
+        evaluation = json.loads(_sh("git", "show", f"{rev}:{RUNS}/{cell}/eval.json"))
         rows.append(
             {
                 "experiment": experiment,
@@ -108,7 +109,7 @@ def collect(grid: dict[str, dict]) -> pd.DataFrame:
         raise SystemExit("no sweep experiments: run `python bench/sweep.py run` first")
     base_rev, points = max(found, key=lambda f: len(f[1]))  # the commit most points were queued on
     rows = _rows(base_rev, "default", {})
-    default = {cell: _sh("git", "show", f"{base_rev}:{RUNS}/{cell}/eval.json") for cell in _cells(base_rev)}
+    default = {cell: _sh("git", "show", f"{base_rev}:{RUNS}/{cell}/train.json") for cell in _cells(base_rev)}
     for name, rev in points:
         rows += _rows(rev, name, grid[name], default)
     table = pd.DataFrame(rows)

@@ -147,7 +147,7 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
 
     # 4. a PredRNN param change reruns only PredRNN's train and evaluate stages, and the report
     params = yaml.safe_load((project / "params.yaml").read_text())
-    params["train"]["predrnn"]["lr"] = 0.003
+    params["train"]["predrnn"]["lr"] *= 2  # any value other than the default
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     status = json.loads(run(["dvc", "status", "--json"], project).stdout)
     assert set(status) and set(status) <= PREDRNN_DOWNSTREAM, status

@@ -11,7 +11,7 @@ import pytest
 from tests.helpers import ROOT, clone_run, commit, run
 
 GRID = """\
-tctn-lr: {train.tctn.lr: 0.003}
+tctn-lr: {train.tctn.lr: 0.0005}
 tctn-8it: {train.tctn.iters: 8}
 tctn-12it: {train.tctn.iters: 12}
 """
@@ -33,7 +33,7 @@ def test_the_sweep_queues_its_points_and_tabulates_what_each_retrained(tiny_run,
     for point in ("tctn-lr", "tctn-8it", "tctn-12it"):  # a point lists only the cells it retrained
         assert sorted(table[table.experiment == point].model) == ["tctn-base", "tctn-modular"]
     assert table[table.experiment == "tctn-12it"].iters.tolist() == [12, 12]
-    assert table[table.experiment == "tctn-lr"].overrides.tolist() == ["train.tctn.lr=0.003"] * 2
+    assert table[table.experiment == "tctn-lr"].overrides.tolist() == ["train.tctn.lr=0.0005"] * 2
     assert table.lpips.between(0, 1).all() and (table.train_seconds > 0).all()
 
     trend = pd.read_csv(project / "metrics/sweep/trend.csv")  # default, 8 and 12 iterations: one fit each
