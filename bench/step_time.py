@@ -2,10 +2,10 @@
 
 A benchmark, not a test: prints a table. Runs on CUDA when there is one, else on the CPU.
 Every predictor in src/modpred/models/predictors is measured, in the space its train cell builds
-(`training.run.planned_shape`: base = pixels in the cell's patches, large base = base with the
+(`CellConfig.planned_shape`: base = pixels in the cell's patches, large base = base with the
 width doubled, Table III's "large"; modular = VQ-VAE codes, the frozen VQ-VAE not in the step since
-its latents are precomputed), with its own batch size, and one step is the trainer's loss,
-backward and Adam update.
+its latents are precomputed), with its own batch size and the dataset's sequence layout, and one
+step is the trainer's loss (`contract.train_loss`), backward and Adam update.
 Usage: python bench/step_time.py [--steps N] [--sizes default,paper] [--predictors a,b] [--amp bf16] [--channels-last]
 """
 
@@ -16,18 +16,20 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 import yaml
 from torch.utils.flop_counter import FlopCounterMode
 
+from modpred.device import pick_device
 from modpred.models import count_params
-from modpred.models.contract import ModelShape
+from modpred.models.contract import ModelShape, train_loss
 from modpred.models.predictors import predictor_spec
 from modpred.plugins import predictor_names
 from modpred.profiles import apply_profile, load_profile
-from modpred.training.compute import peak_memory, pick_device, reset_peak_memory, synchronize
-from modpred.training.run import build_cell_model, planned_shape, train_config
-from modpred.training.trainer import to_channels_last
+from modpred.training.cell_config import CellConfig
+from modpred.training.compute import peak_memory, reset_peak_memory, synchronize
+from modpred.training.trainer import teacher_mask, to_channels_last
+
+DATASET = "mmnist"  # the sizes the paper's Table III reports
 
 
 def sizes() -> dict[str, dict]:
@@ -36,41 +38,39 @@ def sizes() -> dict[str, dict]:
     return {"default": default, "paper": apply_profile(default, load_profile("paper"))}
 
 
-def cells(params: dict, predictor: str) -> list[tuple[str, dict, ModelShape, int]]:
-    """(mode, train section, shape, batch) of base, large base and modular for one predictor."""
+def cells(params: dict, predictor: str) -> list[tuple[str, CellConfig, ModelShape, int]]:
+    """(row name, cell, shape, sequence length) of base, large base and modular for one predictor."""
     section = params["train"][predictor]
-    cfg = train_config(section, f"train.{predictor}")
-    data = params["data"]["mmnist"]
+    data = params["data"][DATASET]
     code_dim = params["vqvae"]["model"]["code_dim"]
     width = predictor_spec(predictor).width
     out = []
-    for mode in ("base", "large base", "modular"):
+    for row in ("base", "large base", "modular"):
         s = section
-        if mode == "large base" and width is not None:
+        if row == "large base" and width is not None:
             s = {**section, "base_hidden": 2 * section["model"][width]}
-        elif mode == "large base":
+        elif row == "large base":
             continue
-        shape = planned_shape(cfg, mode.split()[-1], data["image"], code_dim, data["input_len"], predictor)
-        out.append((mode, s, shape, cfg.batch))
+        cell = CellConfig.from_section(predictor, row.split()[-1], s)
+        out.append((row, cell, cell.planned_shape(data["image"], code_dim, data["input_len"]), data["seq_len"]))
     return out
 
 
 def time_steps(
-    name: str, section: dict, shape: ModelShape, batch: int, steps: int, device: torch.device, amp: bool, cl: bool
+    cell: CellConfig, shape: ModelShape, seq_len: int, steps: int, device: torch.device, amp: bool, cl: bool
 ) -> dict:
     torch.manual_seed(0)
-    cfg = train_config(section, name)
-    model = build_cell_model(name, section, cfg, shape).to(device)
+    model = cell.build_model(shape).to(device)
     if cl:
         to_channels_last(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
-    frames = torch.rand(batch, 20, shape.channels, shape.grid, shape.grid, device=device)
-    teacher = torch.ones(batch, 18, device=device)
+    batch = cell.trainer.batch
+    frames = torch.rand(batch, seq_len, shape.channels, shape.grid, shape.grid, device=device)
+    teacher = teacher_mask(batch, seq_len, shape.input_len, cell.trainer, 0, torch.Generator()).to(device)
 
     def step() -> None:
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-            out = model(frames, shape.input_len, teacher)
-            loss = F.mse_loss(out.pred.float(), frames[:, out.first :]) + out.aux_loss
+            loss = train_loss(model(frames, shape.input_len, teacher), frames)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -103,7 +103,7 @@ def main() -> None:
     device = pick_device()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
     print(
-        f"device: {name}; 20-frame sequences, each predictor's own batch and space; amp {args.amp}; "
+        f"device: {name}; {DATASET}'s sequence layout, each predictor's own batch and space; amp {args.amp}; "
         f"channels-last {args.channels_last}; {args.steps} timed steps after 1 warm-up"
     )
     print(
@@ -113,10 +113,9 @@ def main() -> None:
     all_sizes = sizes()
     for size in args.sizes.split(","):
         for predictor in args.predictors.split(","):
-            for mode, section, shape, batch in cells(all_sizes[size], predictor):
-                r = time_steps(
-                    predictor, section, shape, batch, args.steps, device, args.amp == "bf16", args.channels_last
-                )
+            for mode, cell, shape, seq_len in cells(all_sizes[size], predictor):
+                r = time_steps(cell, shape, seq_len, args.steps, device, args.amp == "bf16", args.channels_last)
+                batch = cell.trainer.batch
                 space = f"{shape.channels}x{shape.grid}x{shape.grid}"
                 print(
                     f"{size:8} {predictor:9} {mode:11} {space:>12} {batch:>5} {r['params']:>11,} {r['gflop']:>10.1f} "

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import time
 from pathlib import Path
@@ -33,14 +32,24 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from modpred import paths
+from modpred.metrics import HEADLINE, LPIPS_KEYS
+from modpred.reporting.colors import baseline_color, model_color
+from modpred.results import RunFacts, Scores, baseline_label, model_label
+
 GRID = Path("bench/sweep.yaml")
 OUT = Path("metrics/sweep")
 PREFIX = "sweep-"
-RUNS = "metrics/runs/mmnist"
+METRIC_COLUMNS = tuple(dict.fromkeys((*LPIPS_KEYS, *HEADLINE)))  # lpips, lpips_published, ssim, mse_frame
 
 
 def _sh(*args: str, env: dict[str, str] | None = None) -> str:
-    return subprocess.run(args, check=True, capture_output=True, text=True, env=env).stdout
+    """A command's stdout; when it fails, its stderr (DVC's reason) is printed before the error."""
+    proc = subprocess.run(args, capture_output=True, text=True, env=env)
+    if proc.returncode:
+        print(proc.stderr, end="")
+        proc.check_returncode()
+    return proc.stdout
 
 
 def _flag(value: object) -> str:
@@ -59,33 +68,47 @@ def queue_and_run(grid: dict[str, dict]) -> None:
         print(status)  # `dvc queue logs <name>` shows why; collect() tabulates the points that succeeded
 
 
-def _cells(rev: str) -> list[str]:
-    """The train cells of the experiment at `rev`: its `predictors` x `modes` on mmnist."""
+def _cells(rev: str) -> list[tuple[str, str, str]]:
+    """The train cells of the experiment at `rev`: (dataset, predictor, mode) of its params."""
     params = yaml.safe_load(_sh("git", "show", f"{rev}:params.yaml"))
-    return [f"{p}-{m}" for p in params["predictors"] for m in params["modes"]]
+    return [(ds, p, m) for ds in params["datasets"] for p in params["predictors"] for m in params["modes"]]
 
 
-def _rows(rev: str, experiment: str, overrides: dict, default: dict[str, str] | None = None) -> list[dict]:
+def _show(rev: str, path: Path) -> str:
+    return _sh("git", "show", f"{rev}:{path.as_posix()}")
+
+
+def _facts(rev: str, cell: tuple[str, str, str]) -> tuple[str, RunFacts]:
+    """train.json of a cell at `rev` (its text, to tell a retrained cell, and its fields)."""
+    ds, p, m = cell
+    text = _show(rev, paths.run_metrics_dir(ds, p, m) / paths.TRAIN_JSON)
+    return text, RunFacts.from_dict({"dataset": ds, "predictor": p, "mode": m, **json.loads(text)})
+
+
+def _rows(
+    rev: str, experiment: str, overrides: dict, default: dict[tuple[str, str, str], str] | None = None
+) -> list[dict]:
     """One row per model of the experiment at `rev`, read from its commit; with `default` (cell ->
     the default's train.json text), only the cells the experiment retrained: a retrained cell's
     train.json differs (its measured timing at least), even where it kept the default's weights."""
     rows = []
     for cell in _cells(rev):
-        text = _sh("git", "show", f"{rev}:{RUNS}/{cell}/train.json")
+        text, facts = _facts(rev, cell)
         if default is not None and default.get(cell) == text:
             continue  # not retrained by this experiment: it is the default's point
-        train = json.loads(text)
-        evaluation = json.loads(_sh("git", "show", f"{rev}:{RUNS}/{cell}/eval.json"))
+        scores = Scores.from_dict(json.loads(_show(rev, paths.run_metrics_dir(*cell) / paths.EVAL_JSON)))
         rows.append(
             {
                 "experiment": experiment,
                 "overrides": " ".join(f"{k}={_flag(v)}" for k, v in overrides.items()),
-                "model": cell,
-                "mode": cell.rsplit("-", 1)[1],
-                **{k: evaluation["mean"][k] for k in ("lpips", "lpips_published", "ssim", "mse_frame")},
-                "train_seconds": train["iters"] * train["seconds_per_100_iters"] / 100,
-                "iters": train["iters"],
-                "kept_iteration": train.get("selected_iteration"),
+                "dataset": facts.dataset,
+                "model": facts.label,
+                "predictor": facts.predictor,
+                "mode": facts.mode,
+                **{k: scores.mean[k] for k in METRIC_COLUMNS},
+                "train_seconds": facts.train_seconds,
+                "iters": facts.iters,
+                "kept_iteration": facts.selected_iteration,
             }
         )
     return rows
@@ -109,7 +132,7 @@ def collect(grid: dict[str, dict]) -> pd.DataFrame:
         raise SystemExit("no sweep experiments: run `python bench/sweep.py run` first")
     base_rev, points = max(found, key=lambda f: len(f[1]))  # the commit most points were queued on
     rows = _rows(base_rev, "default", {})
-    default = {cell: _sh("git", "show", f"{base_rev}:{RUNS}/{cell}/train.json") for cell in _cells(base_rev)}
+    default = {cell: _facts(base_rev, cell)[0] for cell in _cells(base_rev)}
     for name, rev in points:
         rows += _rows(rev, name, grid[name], default)
     table = pd.DataFrame(rows)
@@ -119,27 +142,24 @@ def collect(grid: dict[str, dict]) -> pd.DataFrame:
     return table
 
 
-def baselines() -> dict[str, float]:
-    return {
-        name: json.loads(Path(f"{RUNS}/baselines/{name}.json").read_text())["mean"]["lpips"]
-        for name in ("copy_last", "blank")
-    }
+def baselines(ds: str) -> dict[str, float | None]:
+    """The committed baselines' LPIPS on `ds`: the lines every sweep point is compared with."""
+    return {name: Scores.read(paths.baseline_json(ds, name)).mean["lpips"] for name in paths.BASELINES}
 
 
 LENGTH_KEYS = (".iters", ".val_every", ".sampling_stop_iter")  # the training length and what scales with it
 
 
-def _changes_length_only(overrides: object) -> bool:
+def _changes_length_only(overrides: dict) -> bool:
     """True for the default and for points that change only the training length (and which cells run)."""
-    keys = re.findall(r"(?:^| )([a-z_.]+)=", overrides if isinstance(overrides, str) else "")
-    return all(k in ("predictors", "modes") or k.endswith(LENGTH_KEYS) for k in keys)
+    return all(k in ("predictors", "modes") or k.endswith(LENGTH_KEYS) for k in overrides)
 
 
-def trend(table: pd.DataFrame, target: float) -> pd.DataFrame:
+def trend(table: pd.DataFrame, grid: dict[str, dict], target: float) -> pd.DataFrame:
     """Per model with three or more training lengths (the default and the points that change only
     iterations), the least-squares line LPIPS = a + b log10(seconds), and the training seconds at
     which that line reaches `target` (copy-last's LPIPS): an extrapolation, said as one."""
-    series = table[table.overrides.map(_changes_length_only)]
+    series = table[table.experiment.map(lambda name: _changes_length_only(grid.get(name, {})))]
     rows = []
     for model, group in series.groupby("model"):
         if group.train_seconds.nunique() < 3:
@@ -149,6 +169,8 @@ def trend(table: pd.DataFrame, target: float) -> pd.DataFrame:
         rows.append(
             {
                 "model": model,
+                "predictor": group.predictor.iloc[0],
+                "mode": group["mode"].iloc[0],
                 "points": len(group),
                 "seconds_min": group.train_seconds.min(),
                 "seconds_max": group.train_seconds.max(),
@@ -162,22 +184,20 @@ def trend(table: pd.DataFrame, target: float) -> pd.DataFrame:
     return out
 
 
-def plot(table: pd.DataFrame, fits: pd.DataFrame) -> None:
-    """LPIPS against training seconds, one point per experiment and model; baselines as lines and
-    the trend fits as thin dashed lines over the range they were fitted on."""
+def plot(table: pd.DataFrame, fits: pd.DataFrame, ds: str) -> None:
+    """LPIPS against training seconds, one point per experiment and model, in each model's colour of
+    the figures; baselines as lines and the trend fits as thin dashed lines over their fitted range."""
     fig, ax = plt.subplots(figsize=(9, 5.5))
-    predictors = sorted({m.rsplit("-", 1)[0] for m in table.model})
-    colors = dict(zip(predictors, plt.rcParams["axes.prop_cycle"].by_key()["color"], strict=False))
-    for (model, mode), group in table.groupby(["model", "mode"]):
-        predictor = model.rsplit("-", 1)[0]
+    for (predictor, mode), group in table.groupby(["predictor", "mode"]):
+        color = model_color(predictor, mode)
         ax.scatter(
             group.train_seconds,
             group.lpips,
             marker="o" if mode == "base" else "^",
-            facecolors="none" if mode == "base" else colors[predictor],
-            edgecolors=colors[predictor],
+            facecolors="none" if mode == "base" else color,
+            edgecolors=color,
             s=50,
-            label=model,
+            label=model_label(predictor, mode),
         )
         for _, row in group.iterrows():
             ax.annotate(
@@ -185,17 +205,27 @@ def plot(table: pd.DataFrame, fits: pd.DataFrame) -> None:
             )
     for _, fit in fits.iterrows():
         xs = np.geomspace(fit.seconds_min, fit.seconds_max, 20)
-        color = colors[fit.model.rsplit("-", 1)[0]]
-        ax.plot(xs, fit.intercept + fit.slope_per_decade * np.log10(xs), color=color, ls="--", lw=0.8)
+        ax.plot(
+            xs,
+            fit.intercept + fit.slope_per_decade * np.log10(xs),
+            color=model_color(fit.predictor, fit["mode"]),
+            ls="--",
+            lw=0.8,
+        )
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
     ax.xaxis.set_minor_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}" if str(x)[0] in "2358" else ""))
-    for name, value in baselines().items():
-        ax.axhline(value, color="gray", ls="--" if name == "copy_last" else ":", lw=1)
-        ax.text(ax.get_xlim()[0], value, f" baseline: {name.replace('_', ' ')}", va="bottom", fontsize=8, color="gray")
+    for name, value in baselines(ds).items():
+        if value is None:
+            continue
+        ax.axhline(value, color=baseline_color(name), ls="--" if name == "copy_last" else ":", lw=1)
+        ax.text(
+            ax.get_xlim()[0], value, f" {baseline_label(name)}", va="bottom", fontsize=8, color=baseline_color(name)
+        )
     ax.set_xlabel("training seconds of the model, log scale (iterations x measured s/iteration, validation excluded)")
-    ax.set_ylabel("test LPIPS (lower is better)")
-    ax.set_title("Recipe sweep of the default run: open circles base (pixels), triangles modular (latents)")
+    ax.set_ylabel("test LPIPS, inputs in [-1, 1] (lower is better)")
+    commits = ", ".join(sorted(table.baseline_commit.astype(str).unique()))
+    ax.set_title(f"Recipe sweep on the default of commit {commits}: open circles base (pixels), triangles modular")
     ax.legend(fontsize=7, ncol=2)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -211,8 +241,10 @@ def main() -> None:
     if args.action == "run":
         queue_and_run({k: v for k, v in grid.items() if not args.only or k in args.only.split(",")})
     table = collect(grid) if args.action in ("run", "collect") else pd.read_csv(OUT / "sweep.csv")
-    fits = trend(table, baselines()["copy_last"])
-    plot(table, fits)
+    ds = str(table.dataset.iloc[0])
+    copy_last = baselines(ds)["copy_last"]
+    fits = trend(table, grid, copy_last if copy_last is not None else float("nan"))
+    plot(table, fits, ds)
     best = table.sort_values("lpips").groupby("mode").head(3)
     print(best[["experiment", "model", "lpips", "ssim", "mse_frame", "train_seconds"]].to_string(index=False))
     print(fits.to_string(index=False))

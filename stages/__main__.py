@@ -11,16 +11,28 @@ import importlib
 import sys
 from pathlib import Path
 
+import click
+import typer
+
 from stages.app import app
 
 COMMANDS = sorted(p.stem for p in Path(__file__).parent.glob("*.py") if not p.stem.startswith("_") and p.stem != "app")
 
 
+def options_with_values() -> set[str]:
+    """The global options (of the app's callback) that take a value, read from the app itself."""
+    group = typer.main.get_group(app)
+    return {
+        opt for param in group.params if isinstance(param, click.Option) and not param.is_flag for opt in param.opts
+    }
+
+
 def command_module(argv: list[str]) -> str | None:
     """The module of the command named in `argv` (the first word that is not an option or its value)."""
+    takes_value = options_with_values()
     words = iter(argv)
     for word in words:
-        if word == "--log-level":
+        if word in takes_value:
             next(words, None)
         elif not word.startswith("-"):
             name = word.replace("-", "_")

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import typer
 
 from modpred.errors import UserError
-from modpred.plugins import MODES, check_name, dataset_names, predictor_names
+from modpred.plugins import MODE_SPACES, MODES, check_name, dataset_names, predictor_names
 
 app = typer.Typer(
     add_completion=False,
@@ -27,7 +27,7 @@ ParamsOption = typer.Option(Path("params.yaml"), "--params", help="params file t
 # help text from the plug-in folders (src/modpred/data/datasets, src/modpred/models/predictors)
 DatasetArg = typer.Argument(..., help=f"dataset: {', '.join(dataset_names())}")
 PredictorArg = typer.Argument(..., help=f"predictor: {', '.join(predictor_names())}")
-ModeArg = typer.Argument(..., help=f"mode: {' (pixels) or '.join(MODES)} (VQ-VAE latents)")
+ModeArg = typer.Argument(..., help=f"mode: {', '.join(f'{m} ({MODE_SPACES[m]})' for m in MODES)}")
 
 
 @app.callback()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from modpred import paths
+from modpred.device import pick_device
 from modpred.evaluation.evaluate import blank_frames, copy_last_frame, save_scores, score_test_split
-from modpred.training.compute import pick_device
 from stages.app import DatasetArg, check_dataset, stage
 
 BATCH = 64

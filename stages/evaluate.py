@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from modpred import paths
+from modpred.device import pick_device
 from modpred.evaluation.evaluate import EvaluateConfig, save_scores, score_test_split
 from modpred.models.bundle import load_bundle, model_predictor
 from modpred.params import ParamsFile, build_config
-from modpred.training.compute import pick_device
 from stages.app import DatasetArg, ModeArg, ParamsOption, PredictorArg, check_cell, stage
 
 
@@ -28,8 +28,6 @@ def evaluate(
         device,
         desc=f"evaluate {dataset}-{predictor}-{mode}",
     )
-    summary.update(
-        dataset=dataset, predictor=predictor, mode=mode, decode=cfg.modular_decode if mode == "modular" else "pixels"
-    )
+    summary.update(dataset=dataset, predictor=predictor, mode=mode, decode=bundle.space.decoding)
     out = paths.run_metrics_dir(dataset, predictor, mode)
     save_scores(out / paths.EVAL_JSON, out / paths.PER_FRAME_CSV, table, summary)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from modpred import paths
 from modpred.atomic import atomic_path
+from modpred.device import pick_device
 from modpred.params import ParamsFile, build_config
 from modpred.reporting.dataset_figures import FiguresConfig, draw_figures
-from modpred.training.compute import pick_device
 from stages.app import DatasetArg, ParamsOption, check_dataset, stage
 
 

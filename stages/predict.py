@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
+from modpred.device import pick_device
 from modpred.inference.predict import predict_clip
-from modpred.training.compute import pick_device
 from stages.app import stage
 
 

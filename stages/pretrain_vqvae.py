@@ -9,10 +9,10 @@ import torch
 from modpred import paths
 from modpred.atomic import atomic_path, write_json
 from modpred.data.sequences import read_sequences
+from modpred.device import pick_device
 from modpred.models import count_params
 from modpred.models.vqvae import VQVAEConfig
 from modpred.params import ParamsFile, build_config
-from modpred.training.compute import pick_device
 from modpred.training.curves import write_curve
 from modpred.training.vqvae import VQVAETrainConfig, pretrain_vqvae, vqvae_quality
 from stages.app import DatasetArg, ParamsOption, check_dataset, stage

@@ -15,6 +15,6 @@ def report() -> None:
     """Gather every run's metrics into metrics/report.md and the chart tables of metrics/plots/."""
     if not paths.RUNS.is_dir():
         raise UserError(f"no metrics in {paths.RUNS}: run the evaluate stages first")
-    write_text(paths.REPORT, build_report(paths.RUNS))
+    write_text(paths.REPORT, build_report())
     with atomic_path(paths.PLOTS) as tmp:
-        write_plot_tables(paths.RUNS, tmp)
+        write_plot_tables(tmp)

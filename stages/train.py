@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from modpred import paths
-from modpred.atomic import write_json
 from modpred.models.bundle import save_bundle
 from modpred.params import ParamsFile
+from modpred.training.cell_config import CellConfig
 from modpred.training.curves import LiveCurve, write_curve, write_validation_curve
 from modpred.training.distributed import init_distributed
 from modpred.training.run import train_cell
@@ -18,25 +18,27 @@ from stages.app import DatasetArg, ModeArg, ParamsOption, PredictorArg, check_ce
 def train(
     dataset: str = DatasetArg, predictor: str = PredictorArg, mode: str = ModeArg, params: Path = ParamsOption
 ) -> None:
-    """Train a predictor; write its checkpoint, loss curve and measured compute figures."""
+    """Train a predictor; write its checkpoint, loss curve and measured compute figures.
+
+    Reads `train.<predictor>` from the params file. Writes data/<dataset>/models/<predictor>-<mode>/
+    and metrics/runs/<dataset>/<predictor>-<mode>/ (train.json, loss.csv, validation.csv); a killed
+    run resumes from .resume/ on the next call.
+    """
     check_cell(dataset, predictor, mode)
-    section = ParamsFile(params).get(f"train.{predictor}")
+    cell = CellConfig.from_section(predictor, mode, ParamsFile(params).get(f"train.{predictor}"))
     dist = init_distributed()
     out = paths.run_metrics_dir(dataset, predictor, mode)
     live = LiveCurve(out / paths.LOSS_CSV) if dist.main else None
     try:
-        bundle, result, compute, resume = train_cell(
-            dataset, predictor, mode, section, dist.device(), on_log=live, dist=dist
-        )
+        result = train_cell(dataset, cell, dist.device(), on_log=live, dist=dist)
     except BaseException:
         if live is not None:  # a failed run leaves no partial curve; its resume state keeps the progress
             live.discard()
         raise
     if dist.main:  # rank 0 writes; the others trained the same weights
-        save_bundle(paths.model_file(dataset, predictor, mode), bundle)
-        write_curve(out / paths.LOSS_CSV, result.losses)
-        write_json(out / paths.TRAIN_JSON, compute)
-        write_validation_curve(out / paths.VALIDATION_CSV, result.selection)
-        if resume is not None:
-            resume.clear()
+        save_bundle(paths.model_file(dataset, predictor, mode), result.bundle)
+        write_curve(out / paths.LOSS_CSV, result.training.losses)
+        result.facts.write(out / paths.TRAIN_JSON)
+        write_validation_curve(out / paths.VALIDATION_CSV, result.training.selection)
+        result.resume.clear()
     dist.barrier()

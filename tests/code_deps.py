@@ -3,10 +3,10 @@
 A stage's command is `python -m stages <command>`; `stages/__main__.py` imports only that command's
 module, so the code a stage runs is the transitive closure of that module's imports inside the
 project (`stages`, `modpred`), plus the package `__init__` files on the way. Imports inside
-functions count too: they run when the stage does. Plug-ins (`modpred.plugins`) are imported by
-name at run time: a stage whose command names `${item.predictor}` (or a dataset, `${item}` /
-`${item.dataset}`) runs that plug-in's module alone; any other stage that imports the plug-in
-package may run all of them.
+functions count too: they run when the stage does; those under `if TYPE_CHECKING:` do not.
+Plug-ins (`modpred.plugins`) are imported by name at run time: a stage whose command names
+`${item.predictor}` (or a dataset, `${item}` / `${item.dataset}`) runs that plug-in's module alone;
+any other stage that imports the plug-in package may run all of them.
 """
 
 from __future__ import annotations
@@ -29,9 +29,22 @@ def module_file(root: Path, module: str) -> Path | None:
     return None
 
 
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of `tree` but those under `if TYPE_CHECKING:`, which never run."""
+    nodes, todo = [], [tree]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return nodes
+
+
 def _imported_modules(path: Path) -> set[str]:
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in _runtime_nodes(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import gzip
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
+import yaml
+
+from modpred.plugins import predictor_names
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -81,3 +88,33 @@ def commit(project: Path, message: str) -> None:
 def stage(args: list[str], cwd: Path, params: Path | None = None) -> subprocess.CompletedProcess:
     extra = ["--params", str(params)] if params else []
     return run([sys.executable, "-m", "stages", *args, *extra], cwd, check=False)
+
+
+def tiny_params() -> dict:
+    """The project's params.yaml shrunk to seconds: same keys, tiny sizes."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    p = copy.deepcopy(params)
+    p["data"]["mmnist"].update(num_train=24, num_test=6)
+    p["vqvae"]["model"].update(hidden=16, res_hidden=8, num_codes=16, code_dim=8)
+    p["vqvae"]["train"].update(iters=15, batch=16, eval_frames=40)
+    p["latents"].update(seqs_per_shard=10, batch=8)
+    p["train"]["predrnn"]["model"].update(layers=1, hidden=8)
+    p["train"]["predrnn"].update(iters=4, batch=2, sampling_stop_iter=2, log_every=2, val_sequences=4, val_every=2)
+    p["train"]["tctn"]["model"].update(layers=1, hidden=8, heads=2)
+    p["train"]["tctn"].update(iters=4, batch=2, log_every=2, val_sequences=4, val_every=2)
+    p["train"]["convlstm"]["model"].update(layers=1, hidden=8)
+    p["train"]["convlstm"].update(iters=4, batch=2, sampling_stop_iter=2, log_every=2, val_sequences=4, val_every=2)
+    p["train"]["simvp"]["model"].update(spatial_hidden=4, spatial_layers=2, temporal_hidden=8, temporal_layers=2)
+    p["train"]["simvp"].update(iters=4, batch=2, log_every=2, val_sequences=4, val_every=2)
+    p["predictors"] = list(predictor_names())  # every predictor, both modes, end to end
+    p["evaluate"]["batch"] = 4
+    return p
+
+
+def write_idx_images(path: Path, images: np.ndarray) -> None:
+    """Write uint8 (N, rows, cols) images as an IDX3 file (the standard MNIST files' format)."""
+    n, rows, cols = images.shape
+    header = b"".join(int(v).to_bytes(4, "big") for v in (2051, n, rows, cols))
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wb") as handle:
+        handle.write(header + np.ascontiguousarray(images, dtype=np.uint8).tobytes())

@@ -18,8 +18,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.conftest import tiny_params
-from tests.helpers import ROOT, commit, copy_project, env, run
+from tests.helpers import ROOT, commit, copy_project, env, run, tiny_params
 
 
 def _stages(*args: str) -> list[str]:

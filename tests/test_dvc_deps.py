@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import shutil
 
+from modpred.plugins import predictor_names
 from tests.code_deps import files_run_by, missing_code_deps, read_dvc_yaml
 from tests.helpers import ROOT
 
@@ -28,7 +29,7 @@ def test_a_dvc_yaml_with_one_import_removed_from_a_stage_is_caught():
     broken = copy.deepcopy(dvc)  # each train cell runs its own predictor's file, found by name at run time
     broken["stages"]["train"]["deps"].remove("src/modpred/models/predictors/${item.predictor}.py")
     assert missing_code_deps(ROOT, broken)["train"] == [
-        f"src/modpred/models/predictors/{name}.py" for name in ("convlstm", "predrnn", "simvp", "tctn")
+        f"src/modpred/models/predictors/{name}.py" for name in predictor_names()
     ]
 
 

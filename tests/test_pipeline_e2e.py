@@ -9,8 +9,7 @@ import re
 import pytest
 import yaml
 
-from tests.conftest import tiny_params
-from tests.helpers import clone_run, commit, copy_project, run
+from tests.helpers import clone_run, commit, copy_project, run, tiny_params
 
 pytestmark = pytest.mark.slow
 
@@ -19,6 +18,7 @@ ALL_STAGES = {
     "pretrain_vqvae@mmnist",
     "encode_latents@mmnist",
     "baselines@mmnist",
+    "scores@mmnist",
     "figures@mmnist",
     "report",
 } | {
@@ -28,6 +28,7 @@ ALL_STAGES = {
     for m in ("base", "modular")
 }
 PREDRNN_DOWNSTREAM = {f"{kind}@mmnist-predrnn-{m}" for kind in ("train", "evaluate") for m in ("base", "modular")} | {
+    "scores@mmnist",
     "figures@mmnist",
     "report",
 }
@@ -160,12 +161,14 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
     assert "per-frame SSIM" in diff_page and '"HEAD"' in diff_page
     _assert_offline(diff_page)
 
-    # 6. dvc metrics diff shows the PredRNN metrics changed, and nothing of TCTN's
+    # 6. dvc metrics diff shows the PredRNN metrics changed, and nothing of TCTN's: the one compact
+    # file per dataset is the DVC metrics, keyed model.metric
     diff = json.loads(run(["dvc", "metrics", "diff", "--json"], project).stdout)
-    changed = {path for path, values in diff.items() if values}
-    assert "metrics/runs/mmnist/predrnn-base/eval.json" in changed
-    assert "metrics/runs/mmnist/predrnn-modular/eval.json" in changed
-    assert not any("predrnn" not in path for path in changed), changed
+    assert set(diff) == {"metrics/scores/mmnist.json"}, diff
+    changed = {key for key, value in diff["metrics/scores/mmnist.json"].items() if value.get("diff")}
+    assert "predrnn-base.lpips" in changed
+    assert "predrnn-modular.lpips" in changed
+    assert not any("predrnn" not in key for key in changed), changed
 
 
 def _experiments(project) -> list[dict]:
@@ -188,7 +191,7 @@ def test_dvc_exp_run_set_param_then_exp_show(tiny_run, tmp_path):
     predictor = run(["dvc", "exp", "run", "-n", "tctn-lr", "-S", "train.tctn.lr=0.002"], project)
     assert _ran(predictor.stdout) == {
         f"{k}@mmnist-tctn-{m}" for k in ("train", "evaluate") for m in ("base", "modular")
-    } | {"figures@mmnist", "report"}
+    } | {"scores@mmnist", "figures@mmnist", "report"}
     vqvae = run(["dvc", "exp", "run", "-n", "vq-codes", "-S", "vqvae.model.num_codes=8"], project)
     assert "pretrain_vqvae@mmnist" in _ran(vqvae.stdout)
     assert not {"generate@mmnist", "train@mmnist-predrnn-base", "train@mmnist-tctn-base"} & _ran(vqvae.stdout)
@@ -197,9 +200,10 @@ def test_dvc_exp_run_set_param_then_exp_show(tiny_run, tmp_path):
     assert {"tctn-lr", "vq-codes"} <= set(exps)
     lr = exps["tctn-lr"]["params"]["params.yaml"]["data"]["train"]["tctn"]["lr"]
     assert lr == 0.002
-    metrics = exps["vq-codes"]["metrics"]["metrics/runs/mmnist/vqvae.json"]["data"]
-    assert metrics["codes_used"] <= 8
-    assert "metrics/runs/mmnist/predrnn-modular/eval.json" in exps["vq-codes"]["metrics"]
+    metrics = exps["vq-codes"]["metrics"]["metrics/scores/mmnist.json"]["data"]
+    assert metrics["vqvae"]["codes_used"] <= 8
+    assert set(metrics["predrnn-modular"]) == {"lpips", "ssim", "mse_frame"}
+    assert set(exps["vq-codes"]["metrics"]) == {"metrics/scores/mmnist.json"}  # one compact file: short columns
 
 
 def _quality(project) -> dict:

@@ -12,7 +12,7 @@ from modpred.models.vqvae import VQVAE, VQVAEConfig
 from modpred.params import build_config
 from modpred.plugins import predictor_names
 from modpred.profiles import apply_profile, load_profile, set_param_flags
-from modpred.training.run import build_cell_model, planned_shape, train_config
+from modpred.training.cell_config import CellConfig
 from tests.helpers import ROOT
 
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -25,10 +25,10 @@ def _counts(profile: str) -> dict[str, int]:
     counts = {"vqvae": count_params(vqvae, trainable=False)}
     for name in predictor_names():  # every plug-in has its paper size
         section = p["train"][name]
-        cfg = train_config(section, name)
         for mode in ("base", "modular"):  # patch-reshaped pixels vs code vectors
-            shape = planned_shape(cfg, mode, data.image, vqvae.cfg.code_dim, data.input_len, name)
-            counts[f"{name}-{mode}"] = count_params(build_cell_model(name, section, cfg, shape))
+            cell = CellConfig.from_section(name, mode, section)
+            shape = cell.planned_shape(data.image, vqvae.cfg.code_dim, data.input_len)
+            counts[f"{name}-{mode}"] = count_params(cell.build_model(shape))
     return counts
 
 

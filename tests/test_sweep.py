@@ -8,6 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from modpred.plugins import MODES, predictor_names
 from tests.helpers import ROOT, clone_run, commit, run
 
 GRID = """\
@@ -28,7 +29,7 @@ def test_the_sweep_queues_its_points_and_tabulates_what_each_retrained(tiny_run,
     run(["python", "bench/sweep.py", "run"], project)
 
     table = pd.read_csv(project / "metrics/sweep/sweep.csv")
-    cells = sorted(f"{p}-{m}" for p in ("predrnn", "tctn", "convlstm", "simvp") for m in ("base", "modular"))
+    cells = sorted(f"{p}-{m}" for p in predictor_names() for m in MODES)
     assert sorted(table[table.experiment == "default"].model) == cells  # the baseline commit, every model
     for point in ("tctn-lr", "tctn-8it", "tctn-12it"):  # a point lists only the cells it retrained
         assert sorted(table[table.experiment == point].model) == ["tctn-base", "tctn-modular"]

@@ -50,7 +50,7 @@ def positive(**kw: Any) -> Any:
     return dataclasses.field(metadata={"positive": True}, **kw)
 
 
-def at_least(minimum: int, **kw: Any) -> Any:
+def at_least(minimum: float, **kw: Any) -> Any:
     """A dataclass field that must be >= `minimum` (e.g. a codebook needs 2 codes to say anything)."""
     return dataclasses.field(metadata={"at_least": minimum}, **kw)
 

@@ -12,6 +12,7 @@ The folder each train cell reads is named after its mode, so one templated path
     metrics/runs/<ds>/<predictor>-<mode>/          train.json, loss.csv, validation.csv (train);
                                                    eval.json, per_frame.csv (evaluate)
     metrics/runs/<ds>/baselines/                   <name>.json, <name>_per_frame.csv (baselines)
+    metrics/scores/<ds>.json                  the DVC metrics: model x headline metric, short keys (scores)
     metrics/figures/<ds>/                          PNG figures (figures)
     metrics/report.md                         the report
 """
@@ -34,6 +35,11 @@ LOSS_CSV = "loss.csv"
 VALIDATION_CSV = "validation.csv"  # best-iterate selection: validation metrics every val_every iterations
 EVAL_JSON = "eval.json"
 PER_FRAME_CSV = "per_frame.csv"
+PREDICTIONS_PNG = "predictions.png"  # the figures of metrics/figures/<ds>/
+PER_FRAME_PNG = "per_frame.png"
+VQVAE_RECONSTRUCTIONS_PNG = "vqvae_reconstructions.png"
+TRAINING_LOSS_PNG = "training_loss.png"
+SAMPLE_CLIP = "sample.npy"  # the shown test sequence, a ready-made clip for `predict`
 
 
 def sequences_dir(ds: str) -> Path:
@@ -49,7 +55,7 @@ def vqvae_dir(ds: str) -> Path:
 
 
 def vqvae_checkpoint(ds: str) -> Path:
-    return vqvae_dir(ds) / "model.pt"
+    return vqvae_dir(ds) / MODEL_FILE
 
 
 def latents_dir(ds: str) -> Path:
@@ -91,6 +97,10 @@ def baseline_json(ds: str, name: str) -> Path:
 
 def baseline_per_frame(ds: str, name: str) -> Path:
     return baselines_dir(ds) / f"{name}_per_frame.csv"
+
+
+def scores_file(ds: str) -> Path:
+    return METRICS / "scores" / f"{ds}.json"
 
 
 def figures_dir(ds: str) -> Path:

@@ -71,12 +71,3 @@ def read_idx_images(path: Path) -> np.ndarray:
     if len(raw) != 16 + n * rows * cols:
         raise UserError(f"{path} is truncated: header says {n}x{rows}x{cols} images")
     return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(n, rows, cols)
-
-
-def write_idx_images(path: Path, images: np.ndarray) -> None:
-    """Write uint8 (N, rows, cols) images as an IDX3 file (used to test the IDX path)."""
-    n, rows, cols = images.shape
-    header = b"".join(int(v).to_bytes(4, "big") for v in (2051, n, rows, cols))
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "wb") as handle:
-        handle.write(header + np.ascontiguousarray(images, dtype=np.uint8).tobytes())

@@ -21,6 +21,6 @@ def generate_dataset(dataset: str, section: Any, out: Path) -> dict[str, int]:
     """Write `out/train.h5` and `out/test.h5` for `dataset` from its params section; return the sizes."""
     key = f"data.{dataset}"
     spec = dataset_spec(dataset)
-    cfg = build_config(spec.config, section, key)
+    cfg: Any = build_config(spec.config, section, key)
     _check_layout(cfg, key)
     return spec.write(cfg, out, key)

@@ -10,8 +10,7 @@ import torch
 
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.data.shards import codes_dtype, write_shard
-from modpred.models.spaces import to_unit
-from modpred.models.vqvae import VQVAE
+from modpred.models.vqvae import VQVAE, to_unit
 from modpred.params import positive
 from modpred.progress import progress
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,11 +22,11 @@ from modpred.atomic import write_json, write_text
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.evaluation.frame_metrics import frame_metrics
 from modpred.evaluation.lpips_metric import LpipsScorer, make_lpips_scorer
+from modpred.metrics import LPIPS_KEYS
 from modpred.params import choice, positive
 from modpred.progress import progress
 
 log = logging.getLogger(__name__)
-LPIPS_KEYS = ("lpips", "lpips_published")
 
 
 @dataclass(frozen=True)
@@ -34,14 +35,14 @@ class EvaluateConfig:
     modular_decode: str = choice(("quantize", "direct"), default="quantize")
 
 
-Predictor = Callable[[np.ndarray], np.ndarray]  # uint8 inputs (B, T_in, C, H, W) -> float [0, 1] (B, T_out, ...)
+PredictFn = Callable[[np.ndarray], np.ndarray]  # uint8 inputs (B, T_in, C, H, W) -> float [0, 1] (B, T_out, ...)
 
 
-def copy_last_frame(future: int) -> Predictor:
+def copy_last_frame(future: int) -> PredictFn:
     return lambda inputs: np.repeat(inputs[:, -1:].astype(np.float32) / 255.0, future, axis=1)
 
 
-def blank_frames(future: int) -> Predictor:
+def blank_frames(future: int) -> PredictFn:
     return lambda inputs: np.zeros((inputs.shape[0], future, *inputs.shape[2:]), dtype=np.float32)
 
 
@@ -51,14 +52,14 @@ def _batches(n: int, size: int) -> Iterator[slice]:
 
 
 def score_predictor(
-    predict: Predictor,
+    predict: PredictFn,
     frames: np.ndarray,
     input_len: int,
     batch: int,
     device: torch.device,
     desc: str = "evaluate",
     lpips: tuple[LpipsScorer | None, str] | None = None,
-) -> tuple[pd.DataFrame, dict]:
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Per-frame table (frame index, metric means) and a summary with the means over all frames.
 
     LPIPS is computed only when verified AlexNet weights are present (see `lpips_metric`);
@@ -85,7 +86,7 @@ def score_predictor(
     table = pd.DataFrame({"frame": np.arange(input_len + 1, input_len + future + 1)})
     for key, value in per_seq.items():
         table[key] = value.mean(0)
-    mean = {key: float(value.mean()) for key, value in per_seq.items()}
+    mean: dict[str, float | None] = {key: float(value.mean()) for key, value in per_seq.items()}
     for key in LPIPS_KEYS:  # never a made-up number: empty when not measured
         if scorer is None:
             table[key] = np.nan
@@ -100,8 +101,8 @@ def score_predictor(
 
 
 def score_test_split(
-    dataset: str, make_predictor: Callable[[int], Predictor], batch: int, device: torch.device, desc: str = "evaluate"
-) -> tuple[pd.DataFrame, dict]:
+    dataset: str, make_predictor: Callable[[int], PredictFn], batch: int, device: torch.device, desc: str = "evaluate"
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Score `make_predictor(future)` on the dataset's test split (its layout read from the file)."""
     test_file = paths.sequences_file(dataset, "test")
     input_len, seq_len, _ = sequence_layout(test_file)
@@ -110,6 +111,6 @@ def score_test_split(
     )
 
 
-def save_scores(json_path: Path, csv_path: Path, table: pd.DataFrame, summary: dict) -> None:
+def save_scores(json_path: Path, csv_path: Path, table: pd.DataFrame, summary: dict[str, Any]) -> None:
     write_json(json_path, summary)
     write_text(csv_path, table.to_csv(index=False, float_format="%.6g"))

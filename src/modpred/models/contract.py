@@ -15,9 +15,9 @@ trains, evaluates, plots and reports it in both modes; nothing else names it.
 - Training: `forward(frames, input_len, teacher)` -> `TrainOutput`. `frames` is the whole
   sequence; `teacher` (B, T-2) is the scheduled-sampling mask for steps 1..T-2 (1: feed the true
   frame, 0: the model's own prediction), which a predictor without feedback ignores. The trainer
-  minimises MSE(pred, frames[:, first:]) + aux_loss, so a next-frame predictor returns first=1
-  and a one-shot predictor returns first=input_len; an extra loss term is returned, never left as
-  state on the module.
+  minimises `train_loss` below, MSE(pred, frames[:, first:]) + aux_loss, so a next-frame
+  predictor returns first=1 and a one-shot predictor returns first=input_len; an extra loss term
+  is returned, never left as state on the module.
 - Test time: `predict(inputs, future)`, inputs (B, input_len, C, grid, grid) -> the next `future`
   frames, (B, future, C, grid, grid), with no true frame after the inputs.
 - Counting: trainable parameters are `models.count_params(model)`; the bench counts FLOPs of one
@@ -31,7 +31,10 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+
+from modpred.plugins import MODES
 
 
 class TrainOutput(NamedTuple):
@@ -40,12 +43,29 @@ class TrainOutput(NamedTuple):
     aux_loss: torch.Tensor | float = 0.0  # an extra loss term, already weighted (0.0: none)
 
 
+def train_loss(out: TrainOutput, frames: torch.Tensor) -> torch.Tensor:
+    """The one training loss of every predictor: MSE on the frames it predicted, plus its own term.
+
+    The predictions are cast to float32 first, so the loss is the same under bf16 autocast.
+    """
+    return F.mse_loss(out.pred.float(), frames[:, out.first :]) + out.aux_loss
+
+
 @dataclass(frozen=True)
 class ModelShape:
     channels: int  # C of the sequences the predictor sees
     grid: int  # their height and width
     input_len: int  # frames given at test time
-    pixels: bool  # base mode (patch-reshaped pixels); False: VQ-VAE code vectors
+    mode: str  # "base": patch-reshaped pixels; "modular": VQ-VAE code vectors
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode '{self.mode}': expected one of {', '.join(MODES)}")
+
+    @property
+    def pixels(self) -> bool:
+        """True when the predictor sees pixels (a predictor with its own pixel encoder builds it then)."""
+        return self.mode == "base"
 
 
 @runtime_checkable
@@ -61,9 +81,8 @@ class Predictor(Protocol):
 class PredictorSpec:
     """What a predictor module registers: its config class and how to build it for a space."""
 
-    config: type
-    build: Callable[[ModelShape, Any], nn.Module]
-    summary: str  # one line for --help and the report: the model and its source
+    config: type  # the frozen dataclass built from `train.<name>.model`
+    build: Callable[[ModelShape, Any], nn.Module]  # (shape, an instance of `config`) -> the module
     width: str | None = "hidden"  # the config field that `train.<name>.base_hidden` replaces in base mode
 
 
@@ -77,9 +96,13 @@ def step_input(
     at every step after the first, as the official PredRNN trainer does.
     """
     if teacher is None:
-        return frames[:, t] if t < input_len else previous
+        if t < input_len:
+            return frames[:, t]
+        assert previous is not None, "a step after the input window needs the previous prediction"
+        return previous
     if t == 0:
         return frames[:, 0]
+    assert previous is not None, "a step after the first needs the previous prediction"
     keep = teacher[:, t - 1].view(-1, 1, 1, 1)
     return keep * frames[:, t] + (1 - keep) * previous
 

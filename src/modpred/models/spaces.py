@@ -1,13 +1,19 @@
 """The space a predictor works in: patch-reshaped pixels (base) or frozen VQ-VAE embeddings (modular).
 
 Both present a sequence as (B, T, C, grid, grid) floats, so one predictor class serves both modes.
+Each space also owns what differs between the modes everywhere else: what its training pool
+holds (`from_pool`: uint8 frames or code indices), how it is saved in a checkpoint (`state`) and
+rebuilt (`SPACES[mode].from_state`). Nothing outside this file asks which mode it is in.
 """
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import torch
 
-from modpred.models.vqvae import VQVAE
+from modpred.models.contract import ModelShape
+from modpred.models.vqvae import DOWNSAMPLE, VQVAE, to_unit
 
 
 def patchify(frames: torch.Tensor, patch: int) -> torch.Tensor:
@@ -23,30 +29,45 @@ def unpatchify(x: torch.Tensor, patch: int, channels: int = 1) -> torch.Tensor:
     return x.permute(0, 1, 2, 5, 3, 6, 4).reshape(b, t, channels, gh * patch, gw * patch)
 
 
-def to_unit(frames: torch.Tensor) -> torch.Tensor:
-    """uint8 frames -> float in [0, 1]."""
-    return frames.float() / 255.0
-
-
 class PixelSpace:
-    """Base mode: the predictor sees pixels in [0, 1], patch-reshaped."""
+    """Base mode: the predictor sees pixels in [0, 1], patch-reshaped; its pool holds uint8 frames."""
 
-    mode = "base"
+    mode: ClassVar[str] = "base"
 
-    def __init__(self, patch: int, image: int, channels: int = 1) -> None:
+    def __init__(self, patch: int, image: int, frame_channels: int = 1) -> None:
         if image % patch:
             raise ValueError(f"image size {image} is not divisible by patch {patch}")
-        self.patch, self.image, self.img_channels = patch, image, channels
-        self.channels = channels * patch * patch
+        self.patch, self.image, self.frame_channels = patch, image, frame_channels
+        self.channels = frame_channels * patch * patch  # what the predictor sees per grid cell
         self.grid = image // patch
+
+    @property
+    def decoding(self) -> str:
+        """How predictions become frames, as eval.json records it."""
+        return "pixels"
+
+    def shape(self, input_len: int) -> ModelShape:
+        return ModelShape(self.channels, self.grid, input_len, self.mode)
 
     def encode(self, frames: torch.Tensor) -> torch.Tensor:
         """uint8 frames (B, T, C, H, W) -> model space."""
         return patchify(to_unit(frames), self.patch)
 
+    def from_pool(self, batch: torch.Tensor) -> torch.Tensor:
+        """A batch of the training pool (uint8 frames) -> model space."""
+        return self.encode(batch)
+
     def decode(self, x: torch.Tensor) -> torch.Tensor:
         """Model space -> frames in [0, 1]."""
-        return unpatchify(x, self.patch, self.img_channels).clamp(0, 1)
+        return unpatchify(x, self.patch, self.frame_channels).clamp(0, 1)
+
+    def state(self) -> dict[str, Any]:
+        """The checkpoint entries that rebuild this space."""
+        return {"space": {"patch": self.patch, "image": self.image, "channels": self.frame_channels}}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], device: torch.device, decode: str | None = None) -> PixelSpace:
+        return cls(state["space"]["patch"], state["space"]["image"], state["space"]["channels"])
 
 
 class LatentSpace:
@@ -54,20 +75,34 @@ class LatentSpace:
 
     `decode="quantize"` snaps each predicted vector to its nearest code before the decoder (the
     decoder only ever saw code vectors in training); `decode="direct"` feeds the raw prediction.
+    `vqvae_sha256` is the identity of the checkpoint, which the latent shards must carry.
     """
 
-    mode = "modular"
+    mode: ClassVar[str] = "modular"
 
-    def __init__(self, vqvae: VQVAE, image: int, decode: str = "quantize") -> None:
+    def __init__(self, vqvae: VQVAE, image: int, decode: str = "quantize", vqvae_sha256: str = "") -> None:
         self.vqvae = vqvae.eval().requires_grad_(False)
         self.image = image
         self.channels = vqvae.cfg.code_dim
         self.grid = vqvae.grid(image)
         self.decode_mode = decode
+        self.vqvae_sha256 = vqvae_sha256
+
+    @property
+    def decoding(self) -> str:
+        """How predictions become frames, as eval.json records it: quantize or direct."""
+        return self.decode_mode
+
+    def shape(self, input_len: int) -> ModelShape:
+        return ModelShape(self.channels, self.grid, input_len, self.mode)
 
     def embed(self, codes: torch.Tensor) -> torch.Tensor:
         """Code indices (B, T, h, w) -> embeddings (B, T, D, h, w)."""
         return self.vqvae.codebook.lookup(codes.long())
+
+    def from_pool(self, batch: torch.Tensor) -> torch.Tensor:
+        """A batch of the training pool (code indices, precomputed by encode_latents) -> model space."""
+        return self.embed(batch)
 
     @torch.no_grad()
     def encode(self, frames: torch.Tensor) -> torch.Tensor:
@@ -83,3 +118,28 @@ class LatentSpace:
             flat = self.vqvae.quantize(flat)
         frames = self.vqvae.decoder(flat)
         return frames.view(b, t, *frames.shape[1:]).clamp(0, 1)
+
+    def state(self) -> dict[str, Any]:
+        """The checkpoint entries that rebuild this space: the whole frozen VQ-VAE travels with it."""
+        return {
+            "space": {"image": self.image, "decode": self.decode_mode},
+            "vqvae": self.vqvae.state(),
+            "vqvae_sha256": self.vqvae_sha256,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], device: torch.device, decode: str | None = None) -> LatentSpace:
+        """`decode` overrides the saved decoding path ("quantize" or "direct")."""
+        vqvae = VQVAE.from_state(state["vqvae"]).to(device)
+        return cls(vqvae, state["space"]["image"], decode or state["space"]["decode"], state.get("vqvae_sha256", ""))
+
+
+Space = PixelSpace | LatentSpace
+SPACES: dict[str, type[PixelSpace] | type[LatentSpace]] = {PixelSpace.mode: PixelSpace, LatentSpace.mode: LatentSpace}
+
+
+def planned_shape(mode: str, patch: int, image: int, code_dim: int, input_len: int) -> ModelShape:
+    """The shape a cell's predictor will see, from params alone (the bench and the profile checks)."""
+    if mode == PixelSpace.mode:
+        return PixelSpace(patch, image).shape(input_len)
+    return ModelShape(code_dim, image // DOWNSAMPLE, input_len, LatentSpace.mode)

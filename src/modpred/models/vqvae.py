@@ -25,6 +25,11 @@ from modpred.params import at_least, between, positive
 DOWNSAMPLE = 4  # two stride-2 convolutions: a 64x64 frame becomes a 16x16 grid of codes
 
 
+def to_unit(frames: torch.Tensor) -> torch.Tensor:
+    """uint8 frames -> float in [0, 1], what the VQ-VAE (and every space) reads."""
+    return frames.float() / 255.0
+
+
 @dataclass(frozen=True)
 class VQVAEConfig:
     in_channels: int = positive(default=1)
@@ -100,6 +105,11 @@ class Codebook(nn.Module):
     Sonnet example, decay 0.99); initialisation from encoder outputs; restart of dead codes.
     They change buffers, never the parameter count.
     """
+
+    initialized: torch.Tensor  # buffers (typed for the checker)
+    idle: torch.Tensor
+    cluster_size: torch.Tensor
+    embed_sum: torch.Tensor
 
     def __init__(self, cfg: VQVAEConfig) -> None:
         super().__init__()
@@ -186,9 +196,6 @@ class VQVAE(nn.Module):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Frames (B, C, H, W) in [0, 1] -> code indices (B, h, w)."""
         return self.codebook.indices(self.encoder(x))
-
-    def decode_codes(self, idx: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.codebook.lookup(idx))
 
     def quantize(self, z: torch.Tensor) -> torch.Tensor:
         """Snap arbitrary vectors (B, D, h, w) onto their nearest codes."""

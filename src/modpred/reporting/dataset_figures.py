@@ -13,9 +13,10 @@ from modpred import paths
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.evaluation.frame_metrics import to_uint8
 from modpred.models.bundle import load_bundle, model_predictor
-from modpred.models.spaces import to_unit
-from modpred.models.vqvae import load_frozen_vqvae
-from modpred.reporting.figures import frame_strip, loss_curves, per_frame_curves
+from modpred.models.vqvae import load_frozen_vqvae, to_unit
+from modpred.reporting.colors import baseline_color, model_color
+from modpred.reporting.figures import Curve, frame_strip, loss_curves, per_frame_curves
+from modpred.results import baseline_label, model_label
 
 
 @dataclass(frozen=True)
@@ -40,18 +41,22 @@ def draw_figures(
     for predictor, mode in models:
         bundle = load_bundle(paths.model_file(dataset, predictor, mode), device, None)
         pred = model_predictor(bundle, seq_len - input_len, device)(seq[:, :input_len])
-        rows.append((f"{predictor}-{mode}", to_uint8(pred)[0, :, 0]))
+        rows.append((model_label(predictor, mode), to_uint8(pred)[0, :, 0]))
     vqvae, _ = load_frozen_vqvae(paths.vqvae_checkpoint(dataset), device)
     with torch.no_grad():
         recon = vqvae(to_unit(torch.from_numpy(seq[0])).to(device))[0].clamp(0, 1).cpu().numpy()
-    runs = {f"{p}-{m}": paths.run_metrics_dir(dataset, p, m) for p, m in models}
-    tables = {name: pd.read_csv(folder / paths.PER_FRAME_CSV) for name, folder in runs.items()}
+    scores, losses = [], []
+    for p, m in models:
+        folder, label, color = paths.run_metrics_dir(dataset, p, m), model_label(p, m), model_color(p, m)
+        scores.append(Curve(label, color, pd.read_csv(folder / paths.PER_FRAME_CSV), mode=m))
+        losses.append(Curve(label, color, pd.read_csv(folder / paths.LOSS_CSV), mode=m))
     for name in paths.BASELINES:
-        tables[f"baseline: {name.replace('_', ' ')}"] = pd.read_csv(paths.baseline_per_frame(dataset, name))
-    curves = {name: pd.read_csv(folder / paths.LOSS_CSV) for name, folder in runs.items()}
+        table = pd.read_csv(paths.baseline_per_frame(dataset, name))
+        scores.append(Curve(baseline_label(name), baseline_color(name), table, baseline=True))
     out.mkdir(parents=True, exist_ok=True)
-    frame_strip(rows, out / "predictions.png", column_titles=[f"+{k}" for k in range(1, input_len + 1)])
-    frame_strip([("original", seq[0, :, 0]), ("VQ-VAE", to_uint8(recon)[:, 0])], out / "vqvae_reconstructions.png")
-    per_frame_curves(tables, out / "per_frame.png")
-    loss_curves(curves, out / "training_loss.png")
-    np.save(out / "sample.npy", seq[0, :, 0])
+    frame_strip(rows, out / paths.PREDICTIONS_PNG, column_titles=[f"+{k}" for k in range(1, input_len + 1)])
+    original = [("original", seq[0, :, 0]), ("VQ-VAE", to_uint8(recon)[:, 0])]
+    frame_strip(original, out / paths.VQVAE_RECONSTRUCTIONS_PNG)
+    per_frame_curves(scores, out / paths.PER_FRAME_PNG)
+    loss_curves(losses, out / paths.TRAINING_LOSS_PNG)
+    np.save(out / paths.SAMPLE_CLIP, seq[0, :, 0])

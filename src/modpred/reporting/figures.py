@@ -6,6 +6,7 @@ PNG metadata is left out so identical results give identical bytes (DVC sees no 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -15,13 +16,21 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-CURVE_METRICS = (
-    ("lpips", "LPIPS, inputs in [-1, 1] (↓)"),
-    ("lpips_published", "LPIPS as published, [0, 1] (↓)"),
-    ("ssim", "SSIM (↑)"),
-    ("mse_frame", "MSE per frame (↓)"),
-)
-LOSS_SPACES = (("-base", "base models: MSE on pixels in [0, 1]"), ("-modular", "modular models: MSE on code vectors"))
+from modpred.metrics import metric
+
+CURVE_METRICS = tuple(metric(key) for key in ("lpips", "lpips_published", "ssim", "mse_frame"))
+LOSS_SPACES = {"base": "base models: MSE on pixels in [0, 1]", "modular": "modular models: MSE on code vectors"}
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One line of a figure: its label, colour, and table; baselines are drawn dashed."""
+
+    label: str
+    color: str
+    table: pd.DataFrame
+    baseline: bool = False
+    mode: str = ""  # base or modular for a trained model (which loss panel it goes to)
 
 
 def _save(fig: plt.Figure, path: Path) -> None:
@@ -50,31 +59,31 @@ def frame_strip(rows: list[tuple[str, np.ndarray]], path: Path, column_titles: l
     _save(fig, path)
 
 
-def per_frame_curves(tables: dict[str, pd.DataFrame], path: Path) -> list[str]:
+def per_frame_curves(curves: list[Curve], path: Path) -> list[str]:
     """One panel per metric (LPIPS only where measured), one line per model; returns the metrics drawn."""
-    drawn = [(k, label) for k, label in CURVE_METRICS if any(t[k].notna().any() for t in tables.values() if k in t)]
+    drawn = [m for m in CURVE_METRICS if any(m.key in c.table and c.table[m.key].notna().any() for c in curves)]
     fig, axes = plt.subplots(1, len(drawn), figsize=(4.2 * len(drawn), 3.2), squeeze=False)
-    for ax, (key, label) in zip(axes[0], drawn, strict=True):
-        for name, table in tables.items():
-            if key in table and table[key].notna().any():
-                style = "--" if name.startswith("baseline") else "-"
-                ax.plot(table["frame"], table[key], style, marker="o", markersize=3, label=name)
+    for ax, m in zip(axes[0], drawn, strict=True):
+        for c in curves:
+            if m.key in c.table and c.table[m.key].notna().any():
+                style = "--" if c.baseline else "-"
+                ax.plot(c.table["frame"], c.table[m.key], style, color=c.color, marker="o", markersize=3, label=c.label)
         ax.set_xlabel("frame")
-        ax.set_title(label, fontsize=10)
+        ax.set_title(m.title, fontsize=10)
         ax.grid(alpha=0.3)
     axes[0, -1].legend(fontsize=7, loc="best")
     _save(fig, path)
-    return [k for k, _ in drawn]
+    return [m.key for m in drawn]
 
 
-def loss_curves(curves: dict[str, pd.DataFrame], path: Path) -> None:
+def loss_curves(curves: list[Curve], path: Path) -> None:
     """One panel per loss space: a pixel MSE and a code-vector MSE are different units."""
-    spaces = [(suffix, title) for suffix, title in LOSS_SPACES if any(n.endswith(suffix) for n in curves)]
+    spaces = [(mode, title) for mode, title in LOSS_SPACES.items() if any(c.mode == mode for c in curves)]
     fig, axes = plt.subplots(1, len(spaces), figsize=(5.2 * len(spaces), 3.5), squeeze=False)
-    for ax, (suffix, title) in zip(axes[0], spaces, strict=True):
-        for name, curve in curves.items():
-            if name.endswith(suffix):
-                ax.plot(curve["iteration"], curve["loss"], label=name)
+    for ax, (mode, title) in zip(axes[0], spaces, strict=True):
+        for c in curves:
+            if c.mode == mode:
+                ax.plot(c.table["iteration"], c.table["loss"], color=c.color, label=c.label)
         ax.set_yscale("log")
         ax.set_xlabel("iteration")
         ax.set_title(title, fontsize=10)

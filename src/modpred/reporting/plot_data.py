@@ -1,8 +1,8 @@
 """Long-form tables for `dvc plots`: one CSV per chart, a row per (dataset, model, x), so the charts
 in dvc.yaml name no dataset, predictor or mode and follow the DAG's matrix by themselves.
 
-The `by_model` template (.dvc/plots/by_model.json) colours lines by `model`, dashes them by
-revision (for `dvc plots diff`) and puts datasets side by side.
+Beside them go the charts' templates (`chart_template`): lines coloured by model with the colours
+of every figure, dashed by revision (for `dvc plots diff`), datasets side by side.
 """
 
 from __future__ import annotations
@@ -13,44 +13,48 @@ import pandas as pd
 
 from modpred import paths
 from modpred.atomic import write_text
+from modpred.plugins import MODES
+from modpred.reporting.chart_template import write_chart_template
+from modpred.reporting.colors import VQVAE_COLOR, VQVAE_LABEL, palette
+from modpred.results import baseline_label, datasets_with_results, trained_cells
 
-LOSS_SPACES = {"base": "pixels", "modular": "latents"}  # the training loss is MSE in this space
-
-
-def baseline_label(name: str) -> str:
-    return f"baseline: {name.replace('_', ' ')}"
+MODELS_TEMPLATE = "by_model.json"  # every chart but the VQ-VAE's
+VQVAE_TEMPLATE = "vqvae.json"
 
 
 def _with(table: pd.DataFrame, **columns: str) -> pd.DataFrame:
     return table.assign(**columns)[[*columns, *table.columns]]
 
 
-def plot_tables(runs: Path) -> dict[str, pd.DataFrame]:
+def plot_tables(root: Path = Path(".")) -> dict[str, pd.DataFrame]:
     """{"per_frame", "loss_base", "loss_modular", "vqvae_loss", "validation"}: every dataset's runs."""
     parts: dict[str, list[pd.DataFrame]] = {"per_frame": [], "vqvae_loss": [], "validation": []}
-    parts |= {f"loss_{m}": [] for m in LOSS_SPACES}
-    for ds_dir in sorted(p for p in runs.iterdir() if p.is_dir()):
-        ds = ds_dir.name
-        baselines = ds_dir / paths.baselines_dir(ds).name
-        for folder in sorted(p for p in ds_dir.iterdir() if p.is_dir() and p != baselines):
-            model, mode = folder.name, folder.name.rsplit("-", 1)[-1]
-            if (folder / paths.PER_FRAME_CSV).is_file():
-                parts["per_frame"].append(_with(pd.read_csv(folder / paths.PER_FRAME_CSV), dataset=ds, model=model))
-            if (folder / paths.LOSS_CSV).is_file() and mode in LOSS_SPACES:
-                parts[f"loss_{mode}"].append(_with(pd.read_csv(folder / paths.LOSS_CSV), dataset=ds, model=model))
+    parts |= {f"loss_{m}": [] for m in MODES}  # a pixel MSE and a code-vector MSE are different units
+    for ds in datasets_with_results(root):
+        for facts in trained_cells(ds, root):
+            folder = root / paths.run_metrics_dir(ds, facts.predictor, facts.mode)
+            for name, csv in (("per_frame", paths.PER_FRAME_CSV), (f"loss_{facts.mode}", paths.LOSS_CSV)):
+                if (folder / csv).is_file():
+                    parts[name].append(_with(pd.read_csv(folder / csv), dataset=ds, model=facts.label))
             if (folder / paths.VALIDATION_CSV).is_file():
-                parts["validation"].append(_with(pd.read_csv(folder / paths.VALIDATION_CSV), dataset=ds, model=model))
+                table = pd.read_csv(folder / paths.VALIDATION_CSV)
+                parts["validation"].append(_with(table, dataset=ds, model=facts.label))
         for name in paths.BASELINES:
-            path = baselines / paths.baseline_per_frame(ds, name).name
+            path = root / paths.baseline_per_frame(ds, name)
             if path.is_file():
                 parts["per_frame"].append(_with(pd.read_csv(path), dataset=ds, model=baseline_label(name)))
-        vqvae = ds_dir / paths.vqvae_loss(ds).name
+        vqvae = root / paths.vqvae_loss(ds)
         if vqvae.is_file():
-            parts["vqvae_loss"].append(_with(pd.read_csv(vqvae), dataset=ds, model="vqvae"))
+            parts["vqvae_loss"].append(_with(pd.read_csv(vqvae), dataset=ds, model=VQVAE_LABEL))
     return {name: pd.concat(tables, ignore_index=True) for name, tables in parts.items() if tables}
 
 
-def write_plot_tables(runs: Path, out: Path) -> None:
+def write_plot_tables(out: Path, root: Path = Path(".")) -> None:
+    """The chart tables and the two templates: the run's models and baselines in their colours; the VQ-VAE."""
     out.mkdir(parents=True, exist_ok=True)
-    for name, table in plot_tables(runs).items():
+    tables = plot_tables(root)
+    for name, table in tables.items():
         write_text(out / f"{name}.csv", table.to_csv(index=False, float_format="%.6g"))
+    shown = {label for name, table in tables.items() if name != "vqvae_loss" for label in table.model.unique()}
+    write_chart_template(out / MODELS_TEMPLATE, {k: v for k, v in palette().items() if k in shown})
+    write_chart_template(out / VQVAE_TEMPLATE, {VQVAE_LABEL: VQVAE_COLOR})

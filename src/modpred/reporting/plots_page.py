@@ -44,8 +44,8 @@ def offline_template() -> str:
 
     return (
         PAGE.replace("__VL__", VEGA_LITE)
-        .replace("__VERSION__", vl_convert.__version__)
-        .replace("__BUNDLE__", vl_convert.javascript_bundle(vl_version=VEGA_LITE))
+        .replace("__VERSION__", vl_convert.__version__)  # type: ignore[attr-defined]  # no stubs
+        .replace("__BUNDLE__", vl_convert.javascript_bundle(vl_version=VEGA_LITE))  # type: ignore[call-arg]
     )
 
 

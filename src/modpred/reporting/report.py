@@ -1,4 +1,7 @@
-"""Gather every run's metrics with pandas into the paper's tables (Table I quality, Table III compute)."""
+"""Gather every run's metrics with pandas into the paper's tables (Table I quality, Table III compute).
+
+Rows are named by the records' fields (`modpred.results`), columns by the metrics table.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +11,16 @@ from pathlib import Path
 import pandas as pd
 
 from modpred import paths
+from modpred.metrics import METRICS
+from modpred.results import RunFacts, Scores, dataset_scores, datasets_with_results, trained_cells
 
-QUALITY_COLUMNS = {
-    "mse_frame": "MSE/frame (↓)",
-    "mse_pixel": "MSE/pixel (↓)",
-    "mae_frame": "MAE/frame (↓)",
-    "psnr": "PSNR dB (↑)",
-    "ssim": "SSIM (↑)",
-    "lpips": "LPIPS (↓)",
-    "lpips_published": "LPIPS as published (↓)",
-}
-
+QUALITY_COLUMNS = {m.key: m.title for m in METRICS}
 
 FIGURES = (
-    ("predictions.png", "Predictions for one test sequence (cf. paper Fig. 4)"),
-    ("per_frame.png", "Per-frame metrics, one line per model (cf. paper Fig. 5)"),
-    ("vqvae_reconstructions.png", "VQ-VAE reconstructions (bottom) of the same sequence (top)"),
-    ("training_loss.png", "Training loss"),
+    (paths.PREDICTIONS_PNG, "Predictions for one test sequence (cf. paper Fig. 4)"),
+    (paths.PER_FRAME_PNG, "Per-frame metrics, one line per model (cf. paper Fig. 5)"),
+    (paths.VQVAE_RECONSTRUCTIONS_PNG, "VQ-VAE reconstructions (bottom) of the same sequence (top)"),
+    (paths.TRAINING_LOSS_PNG, "Training loss"),
 )
 
 
@@ -32,53 +28,43 @@ def _read(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def quality_table(runs: Path, dataset: str) -> pd.DataFrame:
+def quality_table(scores: list[Scores]) -> pd.DataFrame:
     """One row per model and baseline; modular beside base."""
-    rows = []
-    models = sorted((runs / dataset).glob(f"*/{paths.EVAL_JSON}"))
-    for path in models + sorted((runs / dataset / paths.baselines_dir(dataset).name).glob("*.json")):
-        summary = _read(path)
-        name = (
-            f"{summary['predictor']}-{summary['mode']}"
-            if summary["mode"] != "baseline"
-            else f"baseline: {summary['predictor'].replace('_', ' ')}"
-        )
-        rows.append({"model": name, **summary["mean"]})
-    table = pd.DataFrame(rows)
+    models = sorted((s for s in scores if not s.is_baseline), key=lambda s: s.label)
+    baselines = sorted((s for s in scores if s.is_baseline), key=lambda s: s.label)
+    table = pd.DataFrame([{"model": s.label, **s.mean} for s in models + baselines])
     if table.empty:
         return table
-    baselines = table[table.model.str.startswith("baseline")]
+    is_baseline = table.model.isin([s.label for s in baselines])
     for metric, label in (("mse_frame", "MSE"), ("lpips", "LPIPS")):
         if len(baselines) < 2 or metric not in table or table[metric].isna().any():
             continue
-        best = float(baselines[metric].min())
+        best = float(table[is_baseline][metric].min())
         table[f"beats both baselines ({label})"] = [
-            "—" if m.startswith("baseline") else ("yes" if v < best else "NO")
-            for m, v in zip(table.model, table[metric], strict=True)
+            "—" if b else ("yes" if v < best else "NO") for b, v in zip(is_baseline, table[metric], strict=True)
         ]
     return table.rename(columns=QUALITY_COLUMNS).set_index("model")
 
 
-def compute_table(runs: Path, dataset: str) -> pd.DataFrame:
+def compute_table(facts: list[RunFacts]) -> pd.DataFrame:
     rows = []
-    for path in sorted((runs / dataset).glob(f"*/{paths.TRAIN_JSON}")):
-        c = _read(path)
-        trainable, frozen = c["trainable_params"] / 1e6, c["frozen_vqvae_params"] / 1e6
+    for c in facts:
+        trainable, frozen = c.trainable_params / 1e6, c.frozen_vqvae_params / 1e6
         rows.append(
             {
-                "model": path.parent.name,
+                "model": c.label,
                 "Params (M)": f"{trainable:.3f} + {frozen:.3f}" if frozen else f"{trainable:.3f}",
-                "Peak memory (MiB)": round(c["peak_memory_mib"], 1),
-                "memory measured as": c["memory_kind"],
-                "s / 100 iters": round(c["seconds_per_100_iters"], 2),
-                "device": c["device"],
-                "iters": c["iters"],
+                "Peak memory (MiB)": round(c.peak_memory_mib, 1),
+                "memory measured as": c.memory_kind,
+                "s / 100 iters": round(c.seconds_per_100_iters, 2),
+                "device": c.device,
+                "iters": c.iters,
             }
         )
     return pd.DataFrame(rows).set_index("model") if rows else pd.DataFrame()
 
 
-def build_report(runs: Path) -> str:
+def build_report(root: Path = Path(".")) -> str:
     """Markdown with, per dataset, the VQ-VAE figures, the quality table and the compute table."""
     lines = [
         "# Results",
@@ -87,10 +73,10 @@ def build_report(runs: Path) -> str:
         "the pipeline; see the README for how each metric is computed.",
         "",
     ]
-    for ds_dir in sorted(p for p in runs.iterdir() if p.is_dir()):
-        ds = ds_dir.name
+    for ds in datasets_with_results(root):
         lines += [f"## {ds}", ""]
-        vq = ds_dir / paths.vqvae_metrics(ds).name
+        facts = trained_cells(ds, root)
+        vq = root / paths.vqvae_metrics(ds)
         if vq.is_file():
             v = _read(vq)
             lines += [
@@ -102,7 +88,8 @@ def build_report(runs: Path) -> str:
                 f"({100 * v['codes_used_fraction']:.0f}%), {v['dead_codes']} dead.",
                 "",
             ]
-        quality = quality_table(runs, ds)
+        scores = dataset_scores(ds, [(f.predictor, f.mode) for f in facts], root)
+        quality = quality_table(scores)
         if not quality.empty:
             lines += [
                 "### Prediction quality on the test set (cf. paper Table I)",
@@ -112,15 +99,16 @@ def build_report(runs: Path) -> str:
                 quality.to_markdown(floatfmt=".4f"),
                 "",
             ]
-            statuses = {_read(p)["lpips_status"] for p in (runs / ds).glob(f"*/{paths.EVAL_JSON}")}
+            statuses = {s.lpips_status for s in scores if not s.is_baseline}
             lines += [f"LPIPS: {s}" for s in sorted(statuses)] + [""]
-        figures = runs.parent / "figures" / ds
+        figures = root / paths.figures_dir(ds)
         shown = [(f, t) for f, t in FIGURES if (figures / f).is_file()]
         if shown:
             lines += ["### Figures", ""]
             for name, title in shown:
-                lines += [f"**{title}**", "", f"![{title}](figures/{ds}/{name})", ""]
-        compute = compute_table(runs, ds)
+                link = (paths.figures_dir(ds) / name).relative_to(paths.REPORT.parent)
+                lines += [f"**{title}**", "", f"![{title}]({link.as_posix()})", ""]
+        compute = compute_table(facts)
         if not compute.empty:
             lines += [
                 "### Training cost (cf. paper Table III)",

@@ -1,25 +1,11 @@
-"""Measured compute figures: device choice, peak memory, wall time per 100 iterations."""
+"""Measured compute figures (peak memory, synchronised timing) and where a training set is kept."""
 
 from __future__ import annotations
 
-import logging
 import resource
 import sys
 
 import torch
-
-log = logging.getLogger(__name__)
-
-
-def pick_device(local_rank: int = 0) -> torch.device:
-    """CUDA when available (the process's GPU under torchrun), else CPU; logged, so a run says where it ran."""
-    if torch.cuda.is_available():
-        device = torch.device("cuda", local_rank)
-        log.info("device: %s (%s)", device, torch.cuda.get_device_name(device))
-    else:
-        device = torch.device("cpu")
-        log.info("device: cpu (%d threads)", torch.get_num_threads())
-    return device
 
 
 def reset_peak_memory(device: torch.device) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from modpred.atomic import atomic_path, write_text
-from modpred.training.selection import BestIterate
+
+if TYPE_CHECKING:  # a type only: the VQ-VAE stage writes curves and must not depend on selection
+    from modpred.training.selection import BestIterate
 
 
 def write_curve(path: Path, points: list[tuple[int, float]]) -> None:

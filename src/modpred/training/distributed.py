@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-from modpred.training.compute import pick_device
+from modpred.device import pick_device
 
 
 @dataclass(frozen=True)

@@ -4,22 +4,32 @@ DVC deletes a stage's outputs before running it, so the state lives in `.resume/
 DVC-ignored). It is written atomically every `checkpoint_every` iterations and removed once the
 stage's real outputs are written. A state is used only if its fingerprint (the params section and
 the identity of the training data) matches the current run; otherwise training starts afresh.
+What is saved is the loop's `TrainState`, whole, plus torch's global random state.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import torch
-from torch import nn
 
 from modpred.atomic import atomic_path
 
 RESUME_DIR = Path(".resume")
+
+
+class Resumable(Protocol):
+    """What the training loop hands over: its whole state as tensors, numbers and lists."""
+
+    iteration: int
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
 def fingerprint(params: Any, inputs: list[str]) -> str:
@@ -28,45 +38,36 @@ def fingerprint(params: Any, inputs: list[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def resume_file(ds: str, predictor: str, mode: str, root: Path = Path(".")) -> Path:
+    """Where the train cell (ds, predictor, mode) keeps its resumable state."""
+    return root / RESUME_DIR / ds / f"{predictor}-{mode}.pt"
+
+
 @dataclass
 class ResumeState:
     path: Path
     fingerprint: str
-    iteration: int = 0  # the next iteration to run
-    losses: list[tuple[int, float]] = field(default_factory=list)
-    extra: dict = field(default_factory=dict)  # the trainer's other state: LR scheduler, best-iterate selection
+    iteration: int = 0  # the iteration the saved state continues from (0: nothing saved)
 
-    def save(self, model: nn.Module, optimizer: torch.optim.Optimizer, gen: torch.Generator) -> None:
-        state = {
-            "fingerprint": self.fingerprint,
-            "iteration": self.iteration,
-            "losses": self.losses,
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "generator": gen.get_state(),
-            "torch_rng": torch.get_rng_state(),
-            "extra": self.extra,
-        }
+    def save(self, state: Resumable) -> None:
+        self.iteration = state.iteration
+        payload = {"fingerprint": self.fingerprint, **state.state_dict(), "torch_rng": torch.get_rng_state()}
         with atomic_path(self.path) as tmp:
-            torch.save(state, tmp)
+            torch.save(payload, tmp)
 
-    def restore(self, model: nn.Module, optimizer: torch.optim.Optimizer, gen: torch.Generator) -> bool:
-        """Load a matching saved state into model, optimizer and generator; False if there is none."""
+    def restore(self, state: Resumable) -> bool:
+        """Load a matching saved state into `state`; False if there is none."""
         if not self.path.is_file():
             return False
         try:
-            state = torch.load(self.path, map_location="cpu", weights_only=True)
+            payload = torch.load(self.path, map_location="cpu", weights_only=True)
         except Exception:  # a damaged state is ignored, never trusted
             return False
-        if state.get("fingerprint") != self.fingerprint:
+        if payload.get("fingerprint") != self.fingerprint:
             return False
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        gen.set_state(state["generator"])
-        torch.set_rng_state(state["torch_rng"])
-        self.iteration = int(state["iteration"])
-        self.losses = [(int(i), float(v)) for i, v in state["losses"]]
-        self.extra = state.get("extra", {})
+        state.load_state_dict(payload)
+        torch.set_rng_state(payload["torch_rng"])
+        self.iteration = state.iteration
         return True
 
     def clear(self) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
 
-HIGHER_IS_BETTER = {"ssim", "psnr"}
-SELECTABLE = ("mse_frame", "mae_frame", "psnr", "ssim", "lpips", "lpips_published")
+from modpred.metrics import metric
 
 Validator = Callable[[nn.Module], dict[str, float]]  # the model -> mean validation metrics
 
@@ -32,7 +32,7 @@ class BestIterate:
     def better(self, score: float) -> bool:
         if math.isnan(self.best_score):
             return True
-        return score > self.best_score if self.metric in HIGHER_IS_BETTER else score < self.best_score
+        return metric(self.metric).better(score, self.best_score)
 
     def update(self, iteration: int, scores: dict[str, float], model: nn.Module) -> None:
         self.curve.append({"iteration": iteration, **scores})
@@ -40,7 +40,7 @@ class BestIterate:
             self.best_iteration, self.best_score = iteration, scores[self.metric]
             self.best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         """What a resumed run needs (tensors, numbers and lists only: loadable with weights_only)."""
         return {
             "curve": self.curve,
@@ -49,7 +49,7 @@ class BestIterate:
             "best_state": self.best_state,
         }
 
-    def load(self, state: dict) -> None:
+    def load(self, state: dict[str, Any]) -> None:
         self.curve = [dict(row) for row in state["curve"]]
         self.best_iteration, self.best_score = int(state["best_iteration"]), float(state["best_score"])
         self.best_state = state["best_state"]

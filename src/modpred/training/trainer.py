@@ -1,4 +1,4 @@
-"""One training loop for every predictor and mode: MSE on the predicted frames in model space.
+"""One training loop for every predictor and mode: `contract.train_loss` on the frames in model space.
 
 The predictor gets the whole sequence and says which frames it predicted (`models.contract`):
 next-frame predictors (PredRNN, ConvLSTM, TCTN) predict frames 1..T-1, one-shot ones (SimVP) the
@@ -13,26 +13,28 @@ The loop checkpoints a resumable state every `checkpoint_every` iterations and r
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from modpred.errors import UserError
-from modpred.models.contract import TrainOutput
+from modpred.metrics import SELECTABLE
+from modpred.models.contract import TrainOutput, train_loss
 from modpred.params import at_least, choice, positive
 from modpred.progress import progress
 from modpred.training.compute import peak_memory, reset_peak_memory, synchronize
 from modpred.training.distributed import Dist
 from modpred.training.divergence import DivergenceGuard
 from modpred.training.resume import ResumeState
-from modpred.training.selection import SELECTABLE, BestIterate, Validator
+from modpred.training.selection import BestIterate, Validator
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +43,11 @@ WARMUP_ITERS = 2  # excluded from the seconds-per-100-iterations figure
 
 @dataclass(frozen=True)
 class TrainConfig:
+    """The loop's keys of a `train.<predictor>` section (the cell's other keys: `training.cell_config`)."""
+
     iters: int = positive(default=300)
     batch: int = positive(default=8)
     lr: float = positive(default=1e-3)
-    patch: int = positive(default=4)
-    base_hidden: int = 0  # hidden units of the base (pixel) model when not 0: Table III's "large" base
     sampling: str = choice(("scheduled", "reverse"), default="scheduled")
     sampling_stop_iter: int = 0  # scheduled: P(true frame) after the input window falls 1 -> 0 over this
     r_sampling_step_1: int = 25000  # reverse (PredRNN-V2): the official schedule's three constants
@@ -69,9 +71,45 @@ class TrainConfig:
 class TrainResult:
     losses: list[tuple[int, float]] = field(default_factory=list)
     seconds_per_100_iters: float = float("nan")
-    memory: dict = field(default_factory=dict)
+    memory: dict[str, Any] = field(default_factory=dict)
     resumed_from: int = 0
     selection: BestIterate | None = None  # the validation curve and chosen iteration, when validating
+
+
+@dataclass
+class TrainState:
+    """Everything the loop changes as it goes, saved and restored whole by `ResumeState`."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    generator: torch.Generator  # draws the batches and the scheduled-sampling masks
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None
+    selection: BestIterate | None  # best-iterate selection, when validating
+    losses: list[tuple[int, float]] = field(default_factory=list)  # (iteration, loss) at each logged one
+    iteration: int = 0  # the next iteration to run
+
+    def state_dict(self) -> dict[str, Any]:
+        """Tensors, numbers and lists only: loadable with `weights_only`."""
+        return {
+            "iteration": self.iteration,
+            "losses": self.losses,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "generator": self.generator.get_state(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
+            "selection": self.selection.state() if self.selection is not None else None,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.generator.set_state(state["generator"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        if self.selection is not None:
+            self.selection.load(state["selection"])
+        self.iteration = int(state["iteration"])
+        self.losses = [(int(i), float(v)) for i, v in state["losses"]]
 
 
 def to_channels_last(model: nn.Module) -> nn.Module:
@@ -151,89 +189,147 @@ def train_loop(
     dist = dist or Dist()
     if cfg.batch % dist.world:
         raise UserError(f"batch {cfg.batch} does not split over {dist.world} processes; make it a multiple")
-    gen = torch.Generator().manual_seed(cfg.seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    scheduler = make_scheduler(optimizer, cfg)
-    result = TrainResult(selection=BestIterate(cfg.select_by) if validate is not None and dist.main else None)
-    first = 0
-    if resume is not None and resume.restore(model, optimizer, gen):
-        first, result.losses, result.resumed_from = resume.iteration, list(resume.losses), resume.iteration
-        if scheduler is not None:
-            scheduler.load_state_dict(resume.extra["scheduler"])
-        if result.selection is not None:
-            result.selection.load(resume.extra["selection"])
-        log.info("resumed from iteration %d (state in %s)", resume.iteration, resume.path)
-    guard = DivergenceGuard(advice, first=result.losses[0][1] if result.losses else None)
+    # 1. the state: fresh, or restored whole from a killed run with the same params and data
+    state = _fresh_state(model, cfg, validating=validate is not None and dist.main)
+    resumed_from = 0
+    if resume is not None and resume.restore(state):
+        resumed_from = state.iteration
+        log.info("resumed from iteration %d (state in %s)", resumed_from, resume.path)
+    # 2. what takes a step: the network (channels-last weights, DDP) and its guarded optimizer update
     if cfg.channels_last:
         to_channels_last(model)
     net = DistributedDataParallel(model) if dist.enabled else model
+    guard = DivergenceGuard(advice, first=state.losses[0][1] if state.losses else None)
+    step = _Step(net, state.optimizer, guard, resume, dist, device, cfg.amp == "bf16")
     model.train()
+    # 3. the iterations: draw, step (twice with reverse_input), schedule, log, validate, checkpoint
+    clock = _Clock(device, timed_from=min(state.iteration + WARMUP_ITERS, cfg.iters - 1))
+    bar = progress(range(state.iteration, cfg.iters), desc, enabled=dist.main)
+    for it in bar:
+        clock.tick(it)
+        frames = sample_batch(state.generator)  # the same global batch on every rank ...
+        b, t = frames.shape[:2]
+        teacher = teacher_mask(b, t, input_len, cfg, it, state.generator)
+        frames, teacher = frames[dist.rank :: dist.world].to(device), teacher[dist.rank :: dist.world].to(device)
+        value = step(frames, teacher, input_len, it)  # ... of which each rank trains on its slice
+        if cfg.reverse_input:  # the official trainers: a second step on the time-reversed batch, same mask
+            value = (value + step(frames.flip(1), teacher, input_len, it)) / 2
+        if state.scheduler is not None:
+            state.scheduler.step()
+        state.iteration = it + 1
+        if _maybe_log(state, cfg, it, value, on_log if dist.main else None):
+            bar.set_postfix(loss=f"{value:.5f}", refresh=False)
+        if validate is not None:
+            with clock.paused():  # seconds per 100 iterations count training only, not validation
+                _maybe_validate(state, cfg, validate)
+        if resume is not None and dist.main and state.iteration % cfg.checkpoint_every == 0:
+            if state.iteration < cfg.iters:
+                resume.save(state)
+    # 4. the result: timing, memory, and the best iterate's weights left in the model
+    return _finish(state, cfg, clock.per_100(cfg.iters), peak_memory(device), resumed_from)
 
-    def step(frames: torch.Tensor, teacher: torch.Tensor, it: int) -> float:
-        """One optimizer step on `frames`; returns the loss averaged over ranks."""
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp == "bf16"):
-            out: TrainOutput = net(frames, input_len, teacher)
-            loss = F.mse_loss(out.pred.float(), frames[:, out.first :]) + out.aux_loss
-        value = dist.mean(loss).item()
+
+def _fresh_state(model: nn.Module, cfg: TrainConfig, validating: bool) -> TrainState:
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    return TrainState(
+        model=model,
+        optimizer=optimizer,
+        generator=torch.Generator().manual_seed(cfg.seed),
+        scheduler=make_scheduler(optimizer, cfg),
+        selection=BestIterate(cfg.select_by) if validating else None,
+    )
+
+
+@dataclass
+class _Step:
+    """One optimizer step on a batch, with the loss averaged over ranks and checked for divergence."""
+
+    net: nn.Module
+    optimizer: torch.optim.Optimizer
+    guard: DivergenceGuard
+    resume: ResumeState | None
+    dist: Dist
+    device: torch.device
+    bf16: bool
+
+    def __call__(self, frames: torch.Tensor, teacher: torch.Tensor, input_len: int, it: int) -> float:
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            out: TrainOutput = self.net(frames, input_len, teacher)
+            loss = train_loss(out, frames)
+        value = self.dist.mean(loss).item()
         try:
-            guard.check(it, value)
+            self.guard.check(it, value)
         except UserError as exc:
-            if resume is None or resume.iteration == 0:
+            if self.resume is None or self.resume.iteration == 0:
                 raise
-            kept = f"the last good checkpoint (iteration {resume.iteration}) is kept in {resume.path}"
+            kept = f"the last good checkpoint (iteration {self.resume.iteration}) is kept in {self.resume.path}"
             raise UserError(f"{exc}; {kept}") from None
-        optimizer.zero_grad(set_to_none=True)
+        self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        optimizer.step()
+        self.optimizer.step()
         return value
 
-    reset_peak_memory(device)
-    start, timed_from = None, min(first + WARMUP_ITERS, cfg.iters - 1)
-    bar = progress(range(first, cfg.iters), desc, enabled=dist.main)
-    for it in bar:
-        if it == timed_from:
-            synchronize(device)
-            start = time.perf_counter()
-        frames = sample_batch(gen)  # the same global batch on every rank ...
-        b, t = frames.shape[:2]
-        teacher = teacher_mask(b, t, input_len, cfg, it, gen)
-        frames, teacher = frames[dist.rank :: dist.world].to(device), teacher[dist.rank :: dist.world].to(device)
-        value = step(frames, teacher, it)  # ... of which each rank trains on its slice
-        if cfg.reverse_input:  # the official trainers: a second step on the time-reversed batch, same mask
-            value = (value + step(frames.flip(1), teacher, it)) / 2
-        if scheduler is not None:
-            scheduler.step()
-        if it % cfg.log_every == 0 or it == cfg.iters - 1:
-            result.losses.append((it, value))
-            bar.set_postfix(loss=f"{value:.5f}", refresh=False)
-            if on_log is not None and dist.main:
-                on_log(result.losses)
-        if result.selection is not None and ((it + 1) % cfg.val_every == 0 or it == cfg.iters - 1):
-            validation_started = time.perf_counter()
-            model.eval()
-            result.selection.update(it + 1, validate(model), model)
-            model.train()
-            if start is not None:  # seconds per 100 iterations count training only, not validation
-                start += time.perf_counter() - validation_started
-        if resume is not None and dist.main and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iters:
-            resume.iteration, resume.losses = it + 1, result.losses
-            resume.extra = {
-                "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                "selection": result.selection.state() if result.selection is not None else None,
-            }
-            resume.save(model, optimizer, gen)
-    synchronize(device)
-    if start is not None and cfg.iters > timed_from:
-        result.seconds_per_100_iters = (time.perf_counter() - start) / (cfg.iters - timed_from) * 100
-    result.memory = peak_memory(device)
-    if result.selection is not None and result.selection.best_state is not None:
-        model.load_state_dict(result.selection.best_state)
+
+class _Clock:
+    """Wall time of the training steps from `timed_from` on (warm-up excluded), validation left out."""
+
+    def __init__(self, device: torch.device, timed_from: int) -> None:
+        self.device, self.timed_from = device, timed_from
+        self.start: float | None = None
+        reset_peak_memory(device)
+
+    def tick(self, it: int) -> None:
+        if it == self.timed_from:
+            synchronize(self.device)
+            self.start = time.perf_counter()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        began = time.perf_counter()
+        yield
+        if self.start is not None:
+            self.start += time.perf_counter() - began
+
+    def per_100(self, iters: int) -> float:
+        synchronize(self.device)
+        if self.start is None or iters <= self.timed_from:
+            return float("nan")
+        return (time.perf_counter() - self.start) / (iters - self.timed_from) * 100
+
+
+def _maybe_log(
+    state: TrainState, cfg: TrainConfig, it: int, value: float, on_log: Callable[[list[tuple[int, float]]], None] | None
+) -> bool:
+    """Record the loss every `log_every` iterations and at the last one; True when it did."""
+    if it % cfg.log_every and it != cfg.iters - 1:
+        return False
+    state.losses.append((it, value))
+    if on_log is not None:
+        on_log(state.losses)
+    return True
+
+
+def _maybe_validate(state: TrainState, cfg: TrainConfig, validate: Validator) -> None:
+    """Score the model every `val_every` iterations and at the last one (on rank 0, which selects)."""
+    if state.selection is None or (state.iteration % cfg.val_every and state.iteration != cfg.iters):
+        return
+    state.model.eval()
+    state.selection.update(state.iteration, validate(state.model), state.model)
+    state.model.train()
+
+
+def _finish(
+    state: TrainState, cfg: TrainConfig, per_100: float, memory: dict[str, Any], resumed_from: int
+) -> TrainResult:
+    selection = state.selection
+    if selection is not None and selection.best_state is not None:
+        state.model.load_state_dict(selection.best_state)
         log.info(
             "kept iteration %d of %d (best validation %s %.4g)",
-            result.selection.best_iteration,
+            selection.best_iteration,
             cfg.iters,
             cfg.select_by,
-            result.selection.best_score,
+            selection.best_score,
         )
-    model.eval()
-    return result
+    state.model.eval()
+    return TrainResult(state.losses, per_100, memory, resumed_from, selection)

@@ -9,8 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from modpred.evaluation.frame_metrics import psnr, ssim_uint8
-from modpred.models.spaces import to_unit
-from modpred.models.vqvae import VQVAE, VQVAEConfig
+from modpred.models.vqvae import VQVAE, VQVAEConfig, to_unit
 from modpred.params import positive
 from modpred.progress import progress
 from modpred.training.divergence import DivergenceGuard
@@ -57,7 +56,9 @@ def vqvae_quality(model: VQVAE, frames: np.ndarray, device: torch.device, max_fr
     flat = frames.reshape(-1, *frames.shape[2:])
     pick = np.linspace(0, len(flat) - 1, min(max_frames, len(flat))).astype(int)
     counts = torch.zeros(model.cfg.num_codes, dtype=torch.float64)
-    mse, psnrs, ssims = [], [], []
+    mse: list[float] = []
+    psnrs: list[float] = []
+    ssims: list[float] = []
     for start in range(0, len(pick), batch):
         x = to_unit(torch.from_numpy(flat[pick[start : start + batch]])).to(device)
         recon, _, idx = model(x)

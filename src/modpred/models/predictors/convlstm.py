@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from modpred.models.contract import PredictorSpec, TrainOutput, feedback_predict, step_input
+from modpred.models.contract import ModelShape, PredictorSpec, TrainOutput, feedback_predict, step_input
 from modpred.params import positive
 
 
@@ -84,8 +84,9 @@ class ConvLSTM(nn.Module):
         return feedback_predict(self, inputs, future)
 
 
-PREDICTOR = PredictorSpec(
-    ConvLSTMConfig,
-    lambda shape, cfg: ConvLSTM(shape.channels, shape.grid, cfg),
-    "ConvLSTM: stacked convolutional LSTMs (Shi et al., NeurIPS 2015; as OpenSTL implements it)",
-)
+def build_convlstm(shape: ModelShape, cfg: ConvLSTMConfig) -> ConvLSTM:
+    """ConvLSTM for a space of `shape`: stacked convolutional LSTMs (Shi et al., NeurIPS 2015; OpenSTL's)."""
+    return ConvLSTM(shape.channels, shape.grid, cfg)
+
+
+PREDICTOR = PredictorSpec(ConvLSTMConfig, build_convlstm)

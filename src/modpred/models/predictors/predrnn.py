@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from modpred.models.contract import PredictorSpec, TrainOutput, feedback_predict, step_input
+from modpred.models.contract import ModelShape, PredictorSpec, TrainOutput, feedback_predict, step_input
 from modpred.params import positive
 
 
@@ -98,6 +98,7 @@ class PredRNN(nn.Module):
     def _decoupling(self, delta_c: torch.Tensor, delta_m: torch.Tensor) -> torch.Tensor:
         """Mean |cosine| between the adapted, L2-normalised increments of C and M, per channel."""
         b, ch = delta_c.shape[:2]
+        assert self.adapter is not None, "the decoupling loss needs decouple_beta > 0"
         dc = F.normalize(self.adapter(delta_c).view(b, ch, -1), dim=2)
         dm = F.normalize(self.adapter(delta_m).view(b, ch, -1), dim=2)
         return torch.cosine_similarity(dc, dm, dim=2).abs().mean()
@@ -138,8 +139,9 @@ class PredRNN(nn.Module):
         return feedback_predict(self, inputs, future)
 
 
-PREDICTOR = PredictorSpec(
-    PredRNNConfig,
-    lambda shape, cfg: PredRNN(shape.channels, shape.grid, cfg),
-    "PredRNN: stacked spatiotemporal LSTMs (Wang et al., TPAMI 2022; thuml/predrnn-pytorch)",
-)
+def build_predrnn(shape: ModelShape, cfg: PredRNNConfig) -> PredRNN:
+    """PredRNN for a space of `shape`: stacked spatiotemporal LSTMs (Wang et al., TPAMI 2022; thuml/predrnn-pytorch)."""
+    return PredRNN(shape.channels, shape.grid, cfg)
+
+
+PREDICTOR = PredictorSpec(PredRNNConfig, build_predrnn)

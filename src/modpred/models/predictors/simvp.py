@@ -69,6 +69,7 @@ class ConvBlock(nn.Module):
 
     def __init__(self, cin: int, cout: int, down: bool = False, up: bool = False) -> None:
         super().__init__()
+        self.conv: nn.Module
         if up:
             self.conv = nn.Sequential(nn.Conv2d(cin, 4 * cout, 3, padding=1), nn.PixelShuffle(2))
         else:
@@ -77,7 +78,8 @@ class ConvBlock(nn.Module):
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
                 nn.init.trunc_normal_(module.weight, std=0.02)
-                nn.init.zeros_(module.bias)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.silu(self.norm(self.conv(x)))
@@ -167,7 +169,8 @@ class GSTABlock(nn.Module):
             if isinstance(module, nn.Conv2d):
                 fan_out = module.kernel_size[0] * module.kernel_size[1] * module.out_channels // module.groups
                 nn.init.normal_(module.weight, 0.0, math.sqrt(2.0 / fan_out))
-                nn.init.zeros_(module.bias)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
         self.reduction = nn.Conv2d(dim, out, 1) if dim != out else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -226,16 +229,12 @@ class SimVP(nn.Module):
     def predict(self, inputs: torch.Tensor, future: int) -> torch.Tensor:
         if inputs.shape[1] != self.input_len:
             raise ValueError(f"SimVP was built for {self.input_len} input frames, got {inputs.shape[1]}")
-        outputs, window = [], inputs
+        outputs: list[torch.Tensor] = []
+        window = inputs
         while sum(o.shape[1] for o in outputs) < future:
             window = self.translate(window)
             outputs.append(window)
         return torch.cat(outputs, dim=1)[:, :future]
 
 
-PREDICTOR = PredictorSpec(
-    SimVPConfig,
-    SimVP,
-    "SimVP with the gSTA translator: one pass, all frames in and out (Gao et al., CVPR 2022; as OpenSTL implements it)",
-    width="temporal_hidden",
-)
+PREDICTOR = PredictorSpec(SimVPConfig, SimVP, width="temporal_hidden")  # SimVP(shape, cfg) builds itself

@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from modpred.models.contract import PredictorSpec, TrainOutput
+from modpred.models.contract import ModelShape, PredictorSpec, TrainOutput
 from modpred.params import at_least, choice, positive
 
 VARIANTS = ("causal", "official")
@@ -194,8 +194,9 @@ class TCTN(nn.Module):
         return seq[:, inputs.shape[1] :]
 
 
-PREDICTOR = PredictorSpec(
-    TCTNConfig,
-    lambda shape, cfg: TCTN(shape.channels, shape.grid, cfg),
-    "TCTN: a transformer decoder of causal 3D convolutions (Yang et al., arXiv 2112.01085; yangziao56/TCTN-pytorch)",
-)
+def build_tctn(shape: ModelShape, cfg: TCTNConfig) -> TCTN:
+    """TCTN for a space of `shape`: a transformer decoder of causal 3D convolutions (Yang et al., 2112.01085)."""
+    return TCTN(shape.channels, shape.grid, cfg)
+
+
+PREDICTOR = PredictorSpec(TCTNConfig, build_tctn)

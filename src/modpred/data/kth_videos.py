@@ -69,7 +69,7 @@ def read_video(video: Video, image: int) -> np.ndarray:
     except Exception as exc:
         raise UserError(f"unreadable KTH video {video.path}: {str(exc).splitlines()[0]}") from None
     gray = frames[..., 0] if frames.ndim == 4 else frames
-    return np.stack([np.asarray(Image.fromarray(f).resize((image, image), Image.BILINEAR)) for f in gray])
+    return np.stack([np.asarray(Image.fromarray(f).resize((image, image), Image.Resampling.BILINEAR)) for f in gray])
 
 
 def window_starts(length: int, seq_len: int, stride: int) -> list[int]:

@@ -10,8 +10,7 @@ import numpy as np
 import torch
 import yaml
 
-from tests.conftest import tiny_params
-from tests.helpers import copy_project, run, stage
+from tests.helpers import copy_project, run, stage, tiny_params
 
 
 def _project(tmp_path, name, edit=None):

@@ -1,0 +1,147 @@
+"""A run's results read back by field: what train.json and eval.json hold, and how each row is named.
+
+Every reader (the report, the chart tables, the figures, the compact scores file, the sweep) locates
+results through `paths` and takes names from these records, never from folder names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self
+
+from modpred import paths
+from modpred.atomic import write_json
+from modpred.errors import UserError
+from modpred.metrics import HEADLINE
+
+BASELINE_MODE = "baseline"  # the `mode` of a trivial predictor's eval.json
+VQVAE_KEY = "vqvae"
+VQVAE_HEADLINE = ("recon_psnr", "recon_ssim", "perplexity", "codes_used")  # of vqvae.json, in the scores file
+
+
+def model_label(predictor: str, mode: str) -> str:
+    """The name of a trained model in tables, figures and charts, e.g. `predrnn-modular`."""
+    return f"{predictor}-{mode}"
+
+
+def baseline_label(name: str) -> str:
+    """The name of a trivial predictor in tables, figures and charts, e.g. `baseline: copy last`."""
+    return f"{BASELINE_MODE}: {name.replace('_', ' ')}"
+
+
+class JsonRecord:
+    """A dataclass written as one JSON object; read back by field, keys it does not know ignored."""
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Self:
+        known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    @classmethod
+    def read(cls, path: Path) -> Self:
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+@dataclass(frozen=True)
+class RunFacts(JsonRecord):
+    """What a train cell records about itself in train.json: where and how it ran, and what it cost."""
+
+    dataset: str
+    predictor: str
+    mode: str
+    trainable_params: int
+    frozen_vqvae_params: int
+    seconds_per_100_iters: float  # training steps only: warm-up and validation excluded
+    peak_memory_mib: float
+    memory_kind: str  # cuda_max_allocated or cpu_process_max_rss
+    device: str
+    iters: int
+    batch: int
+    final_loss: float
+    processes: int
+    resumed_from_iteration: int
+    selected_iteration: int | None = None  # best-iterate selection, when the cell validated
+    select_by: str | None = None
+    selected_validation_score: float | None = None
+    validation_sequences: int = 0
+
+    @property
+    def label(self) -> str:
+        return model_label(self.predictor, self.mode)
+
+    @property
+    def train_seconds(self) -> float:
+        """Measured training time of the whole run (iterations x seconds per iteration)."""
+        return self.iters * self.seconds_per_100_iters / 100
+
+    def write(self, path: Path) -> None:
+        write_json(path, dataclasses.asdict(self))
+
+
+@dataclass(frozen=True)
+class Scores(JsonRecord):
+    """What evaluate and baselines write to eval.json / <baseline>.json: mean metrics on the test split."""
+
+    dataset: str
+    predictor: str  # the predictor, or the baseline's name
+    mode: str  # base, modular or BASELINE_MODE
+    mean: dict[str, float | None]  # metric key (modpred.metrics) -> mean over sequences and frames
+    test_sequences: int
+    lpips_status: str
+    lpips_source: str | None = None
+    decode: str | None = None
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.mode == BASELINE_MODE
+
+    @property
+    def label(self) -> str:
+        return baseline_label(self.predictor) if self.is_baseline else model_label(self.predictor, self.mode)
+
+
+def model_scores_file(ds: str, predictor: str, mode: str, root: Path = Path(".")) -> Path:
+    return root / paths.run_metrics_dir(ds, predictor, mode) / paths.EVAL_JSON
+
+
+def run_facts_file(ds: str, predictor: str, mode: str, root: Path = Path(".")) -> Path:
+    return root / paths.run_metrics_dir(ds, predictor, mode) / paths.TRAIN_JSON
+
+
+def dataset_scores(ds: str, cells: list[tuple[str, str]], root: Path = Path(".")) -> list[Scores]:
+    """The scores of the given (predictor, mode) cells that were evaluated, then of every baseline."""
+    found = [model_scores_file(ds, p, m, root) for p, m in cells]
+    found += [root / paths.baseline_json(ds, name) for name in paths.BASELINES]
+    return [Scores.read(path) for path in found if path.is_file()]
+
+
+def trained_cells(ds: str, root: Path = Path(".")) -> list[RunFacts]:
+    """Every train cell of `ds` with a train.json, sorted by label (the report and charts show what ran)."""
+    folder = root / paths.RUNS / ds
+    facts = [RunFacts.read(path) for path in folder.glob(f"*/{paths.TRAIN_JSON}")]
+    return sorted(facts, key=lambda f: f.label)
+
+
+def datasets_with_results(root: Path = Path(".")) -> list[str]:
+    runs = root / paths.RUNS
+    return sorted(p.name for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else []
+
+
+def compact_scores(ds: str, cells: list[tuple[str, str]], root: Path = Path(".")) -> dict[str, dict[str, float | None]]:
+    """The DVC metrics of a dataset: {model or baseline name: {headline metric: value}}, short keys
+    (`predrnn-modular.lpips`, `copy_last.lpips`, `vqvae.recon_psnr`) so `dvc exp show` fits a terminal."""
+    missing = [path for p, m in cells if not (path := model_scores_file(ds, p, m, root)).is_file()]
+    if missing:
+        raise UserError(f"missing {missing[0]} (run `dvc repro` for its evaluate stage)")
+    out: dict[str, dict[str, float | None]] = {}
+    for s in dataset_scores(ds, cells, root):
+        name = s.predictor if s.is_baseline else model_label(s.predictor, s.mode)
+        out[name] = {key: s.mean.get(key) for key in HEADLINE}
+    vqvae = root / paths.vqvae_metrics(ds)
+    if vqvae.is_file():  # the frozen VQ-VAE's reconstruction quality and codebook use
+        quality = json.loads(vqvae.read_text())
+        out[VQVAE_KEY] = {key: quality[key] for key in VQVAE_HEADLINE}
+    return out

@@ -1,0 +1,94 @@
+"""One train cell's configuration, parsed once from its `train.<predictor>` section in `stages/train.py`.
+
+The section is flat in params.yaml (users set `train.predrnn.lr` and `train.predrnn.patch` alike);
+here it splits by what each key configures: the loop (`TrainConfig`), the pixel space (`patch`),
+the model (`model:`, the predictor's own config) and the large-base width (`base_hidden`, which
+replaces the predictor's width in base mode only).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+from modpred.errors import UserError
+from modpred.models.contract import ModelShape
+from modpred.models.predictors import build_from_config, predictor_config, predictor_spec
+from modpred.models.spaces import planned_shape
+from modpred.params import build_config, positive
+from modpred.plugins import MODES, check_name
+from modpred.training.trainer import TrainConfig
+
+
+@dataclass(frozen=True)
+class SpaceConfig:
+    patch: int = positive(default=4)  # base mode: pixels reshaped into patch x patch cells (official PredRNN)
+
+
+@dataclass(frozen=True)
+class WidthConfig:
+    base_hidden: int = 0  # hidden units of the base (pixel) model when not 0: Table III's "large" base
+
+
+@dataclass(frozen=True)
+class CellConfig:
+    predictor: str
+    mode: str
+    trainer: TrainConfig
+    space: SpaceConfig
+    model: Any  # the predictor's config dataclass, with `base_hidden` applied in base mode
+    section: dict[str, Any]  # the raw section: what a resumed run must share (with the data)
+
+    @property
+    def key(self) -> str:
+        return f"train.{self.predictor}"
+
+    def planned_shape(self, image: int, code_dim: int, input_len: int) -> ModelShape:
+        """The shape this cell's predictor will see, from params alone (the bench and the profile checks)."""
+        if image % self.space.patch:
+            raise UserError(f"params key '{self.key}.patch' ({self.space.patch}) must divide the image size {image}")
+        return planned_shape(self.mode, self.space.patch, image, code_dim, input_len)
+
+    def build_model(self, shape: ModelShape) -> nn.Module:
+        """This cell's predictor, freshly initialised, for `shape`."""
+        return build_from_config(self.predictor, self.model, shape, f"{self.key}.model")
+
+    @classmethod
+    def from_section(cls, predictor: str, mode: str, section: Any) -> CellConfig:
+        """Parse and check the whole section before any work; each error names its key."""
+        check_name(mode, MODES, "mode")
+        key = f"train.{predictor}"
+        if not isinstance(section, dict) or "model" not in section:
+            raise UserError(f"missing params key '{key}.model'")
+        parts = {cfg: {f.name for f in dataclasses.fields(cfg)} for cfg in (TrainConfig, SpaceConfig, WidthConfig)}
+        known = ["model", *(name for names in parts.values() for name in names)]
+        unknown = sorted(set(section) - set(known))
+        if unknown:
+            raise UserError(f"unknown params key '{key}.{unknown[0]}' (known: {', '.join(known)})")
+        built: dict[type, Any] = {
+            cfg: build_config(cfg, {k: v for k, v in section.items() if k in names}, key)
+            for cfg, names in parts.items()
+        }
+        width = built[WidthConfig]
+        return cls(
+            predictor=predictor,
+            mode=mode,
+            trainer=built[TrainConfig],
+            space=built[SpaceConfig],
+            model=cell_model_config(predictor, mode, section["model"], width.base_hidden, key),
+            section=section,
+        )
+
+
+def cell_model_config(predictor: str, mode: str, model_params: Any, base_hidden: int, key: str) -> Any:
+    """The predictor's typed config; in base mode with `base_hidden`, its width replaced (Table III)."""
+    params = dict(model_params) if isinstance(model_params, dict) else model_params
+    if base_hidden and mode == "base":
+        width = predictor_spec(predictor).width
+        if width is None:
+            raise UserError(f"params key '{key}.base_hidden': {predictor} has no width to replace")
+        params[width] = base_hidden
+    return predictor_config(predictor, params, f"{key}.model")

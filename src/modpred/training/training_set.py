@@ -1,0 +1,110 @@
+"""What a train cell trains and validates on, read for its space: the only place the two modes differ.
+
+- base: the pixel sequences; the pool holds uint8 frames, the data identity is their hash, and the
+  validation frames are the pool's held-out tail.
+- modular: the latent shards and the frozen VQ-VAE beside them; the pool holds int16 code indices
+  (4x smaller than int64), the identity is the VQ-VAE's hash and the codes' hash, and the
+  validation frames are read from the pixel file (validation scores pixels, as evaluate does).
+
+`load_training_set` picks the loader by mode, so the cell itself never asks which mode it is in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from modpred import paths
+from modpred.data.sequences import read_sequences, sequence_layout
+from modpred.data.shards import read_shards
+from modpred.errors import UserError
+from modpred.models import count_params
+from modpred.models.spaces import LatentSpace, PixelSpace, Space
+from modpred.models.vqvae import load_frozen_vqvae
+from modpred.training.cell_config import CellConfig
+from modpred.training.compute import place_dataset
+
+
+@dataclass
+class TrainingSet:
+    space: Space
+    pool: np.ndarray  # every training sequence as the space stores it (validation ones at the end)
+    input_len: int
+    seq_len: int
+    identity: list[str]  # hashes of what was read: with the params, what a resumed run must share
+    frozen_params: int  # parameters of the frozen VQ-VAE (0 on pixels)
+    validation_frames: Callable[[int], np.ndarray]  # first held-out index -> their uint8 pixel frames
+
+    def held_out_from(self, val_sequences: int, key: str) -> int:
+        """Index where the held-out validation sequences (the last `val_sequences`) begin."""
+        if val_sequences >= len(self.pool):
+            raise UserError(
+                f"params key '{key}.val_sequences' ({val_sequences}) must leave training sequences "
+                f"(there are {len(self.pool)})"
+            )
+        return len(self.pool) - val_sequences
+
+    def sampler(self, end: int, batch: int, device: torch.device) -> Callable[[torch.Generator], torch.Tensor]:
+        """Draws `batch` sequences of the pool's first `end` with a generator, in model space."""
+        data = place_dataset(torch.from_numpy(self.pool[:end]), device)
+
+        def sample(gen: torch.Generator) -> torch.Tensor:
+            pick = torch.randint(len(data), (batch,), generator=gen).to(data.device)
+            return self.space.from_pool(data[pick].to(device, non_blocking=True))
+
+        return sample
+
+
+def pixel_training_set(ds: str, cell: CellConfig, device: torch.device, root: Path) -> TrainingSet:
+    train_file = root / paths.sequences_file(ds, "train")
+    input_len, seq_len, image = sequence_layout(train_file)
+    if image % cell.space.patch:
+        raise UserError(f"params key '{cell.key}.patch' ({cell.space.patch}) must divide the image size {image}")
+    frames = read_sequences(train_file)
+    return TrainingSet(
+        space=PixelSpace(cell.space.patch, image),
+        pool=frames,
+        input_len=input_len,
+        seq_len=seq_len,
+        identity=[hashlib.sha256(frames.tobytes()).hexdigest()],
+        frozen_params=0,
+        validation_frames=lambda start: frames[start:],
+    )
+
+
+def latent_training_set(ds: str, cell: CellConfig, device: torch.device, root: Path) -> TrainingSet:
+    folder = root / paths.latents_dir(ds)
+    vqvae, sha = load_frozen_vqvae(root / paths.frozen_vqvae(ds), device)
+    codes, meta = read_shards(folder, "train", sha)
+    train_file = root / paths.sequences_file(ds, "train")
+
+    def validation_frames(start: int) -> np.ndarray:
+        frames = read_sequences(train_file, start=start)
+        if len(frames) != len(codes) - start:
+            raise UserError(f"{train_file} and the latent shards hold different numbers of sequences; rerun the DAG")
+        return frames
+
+    return TrainingSet(
+        space=LatentSpace(vqvae, meta["image"], vqvae_sha256=sha),
+        pool=codes,
+        input_len=meta["input_len"],
+        seq_len=meta["seq_len"],
+        identity=[sha, hashlib.sha256(codes.tobytes()).hexdigest()],
+        frozen_params=count_params(vqvae, trainable=False),
+        validation_frames=validation_frames,
+    )
+
+
+LOADERS: dict[str, Callable[[str, CellConfig, torch.device, Path], TrainingSet]] = {
+    PixelSpace.mode: pixel_training_set,
+    LatentSpace.mode: latent_training_set,
+}
+
+
+def load_training_set(ds: str, cell: CellConfig, device: torch.device, root: Path = Path(".")) -> TrainingSet:
+    return LOADERS[cell.mode](ds, cell, device, root)
