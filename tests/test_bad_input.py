@@ -363,6 +363,7 @@ def test_every_stage_has_help():
         "train",
         "evaluate",
         "baselines",
+        "scores",
         "figures",
         "report",
         "predict",
