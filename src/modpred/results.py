@@ -107,10 +107,6 @@ def model_scores_file(ds: str, predictor: str, mode: str, root: Path = Path(".")
     return root / paths.run_metrics_dir(ds, predictor, mode) / paths.EVAL_JSON
 
 
-def run_facts_file(ds: str, predictor: str, mode: str, root: Path = Path(".")) -> Path:
-    return root / paths.run_metrics_dir(ds, predictor, mode) / paths.TRAIN_JSON
-
-
 def dataset_scores(ds: str, cells: list[tuple[str, str]], root: Path = Path(".")) -> list[Scores]:
     """The scores of the given (predictor, mode) cells that were evaluated, then of every baseline."""
     found = [model_scores_file(ds, p, m, root) for p, m in cells]

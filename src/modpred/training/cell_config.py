@@ -46,10 +46,14 @@ class CellConfig:
     def key(self) -> str:
         return f"train.{self.predictor}"
 
-    def planned_shape(self, image: int, code_dim: int, input_len: int) -> ModelShape:
-        """The shape this cell's predictor will see, from params alone (the bench and the profile checks)."""
+    def check_patch(self, image: int) -> None:
+        """A one-line error when `patch` does not divide the frames (base mode reshapes them into patches)."""
         if image % self.space.patch:
             raise UserError(f"params key '{self.key}.patch' ({self.space.patch}) must divide the image size {image}")
+
+    def planned_shape(self, image: int, code_dim: int, input_len: int) -> ModelShape:
+        """The shape this cell's predictor will see, from params alone (the bench and the profile checks)."""
+        self.check_patch(image)
         return planned_shape(self.mode, self.space.patch, image, code_dim, input_len)
 
     def build_model(self, shape: ModelShape) -> nn.Module:

@@ -63,8 +63,7 @@ class TrainingSet:
 def pixel_training_set(ds: str, cell: CellConfig, device: torch.device, root: Path) -> TrainingSet:
     train_file = root / paths.sequences_file(ds, "train")
     input_len, seq_len, image = sequence_layout(train_file)
-    if image % cell.space.patch:
-        raise UserError(f"params key '{cell.key}.patch' ({cell.space.patch}) must divide the image size {image}")
+    cell.check_patch(image)
     frames = read_sequences(train_file)
     return TrainingSet(
         space=PixelSpace(cell.space.patch, image),
