@@ -10,6 +10,9 @@ every model of the committed default as `default`.
     python bench/sweep.py collect            # metrics/sweep/sweep.csv and sweep.png from the experiments
     python bench/sweep.py plot               # sweep.png again from the committed sweep.csv (a fresh clone)
 
+`--grid FILE --out DIR` run another grid into its own folder (issue 20's: bench/sweep_issue20.yaml
+into metrics/sweep/issue20), so an earlier sweep's table stays as it was committed.
+
 The queue runs each experiment in a copy of the repository under .dvc/tmp/exps; PYTHONPATH=src
 makes its stages import that copy's code, not the editable install of the working tree.
 """
@@ -38,7 +41,7 @@ from modpred.reporting.colors import baseline_color, model_color
 from modpred.results import RunFacts, Scores, baseline_label, model_label
 
 GRID = Path("bench/sweep.yaml")
-OUT = Path("metrics/sweep")
+OUT = Path("metrics/sweep")  # where the tables and the figure go (--out)
 PREFIX = "sweep-"
 METRIC_COLUMNS = tuple(dict.fromkeys((*LPIPS_KEYS, *HEADLINE)))  # lpips, lpips_published, ssim, mse_frame
 
@@ -114,7 +117,7 @@ def _rows(
     return rows
 
 
-def collect(grid: dict[str, dict]) -> pd.DataFrame:
+def collect(grid: dict[str, dict], out: Path = OUT) -> pd.DataFrame:
     """The sweep's baseline commit (the default run the points were queued on) and every sweep
     experiment derived from it, as one long table."""
     shown = json.loads(_sh("dvc", "exp", "show", "--json", "--all-commits"))
@@ -137,8 +140,8 @@ def collect(grid: dict[str, dict]) -> pd.DataFrame:
         rows += _rows(rev, name, grid[name], default)
     table = pd.DataFrame(rows)
     table.insert(0, "baseline_commit", base_rev[:7])
-    OUT.mkdir(parents=True, exist_ok=True)
-    table.to_csv(OUT / "sweep.csv", index=False, float_format="%.5g")
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "sweep.csv", index=False, float_format="%.5g")
     return table
 
 
@@ -155,7 +158,7 @@ def _changes_length_only(overrides: dict) -> bool:
     return all(k in ("predictors", "modes") or k.endswith(LENGTH_KEYS) for k in overrides)
 
 
-def trend(table: pd.DataFrame, grid: dict[str, dict], target: float) -> pd.DataFrame:
+def trend(table: pd.DataFrame, grid: dict[str, dict], target: float, out_dir: Path = OUT) -> pd.DataFrame:
     """Per model with three or more training lengths (the default and the points that change only
     iterations), the least-squares line LPIPS = a + b log10(seconds), and the training seconds at
     which that line reaches `target` (copy-last's LPIPS): an extrapolation, said as one."""
@@ -180,11 +183,11 @@ def trend(table: pd.DataFrame, grid: dict[str, dict], target: float) -> pd.DataF
             }
         )
     out = pd.DataFrame(rows)
-    out.to_csv(OUT / "trend.csv", index=False, float_format="%.5g")
+    out.to_csv(out_dir / "trend.csv", index=False, float_format="%.5g")
     return out
 
 
-def plot(table: pd.DataFrame, fits: pd.DataFrame, ds: str) -> None:
+def plot(table: pd.DataFrame, fits: pd.DataFrame, ds: str, out: Path = OUT) -> None:
     """LPIPS against training seconds, one point per experiment and model, in each model's colour of
     the figures; baselines as lines and the trend fits as thin dashed lines over their fitted range."""
     fig, ax = plt.subplots(figsize=(9, 5.5))
@@ -229,22 +232,24 @@ def plot(table: pd.DataFrame, fits: pd.DataFrame, ds: str) -> None:
     ax.legend(fontsize=7, ncol=2)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(OUT / "sweep.png", dpi=110)
+    fig.savefig(out / "sweep.png", dpi=110)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("run", "collect", "plot"))
     parser.add_argument("--only", default="", help="comma-separated points of the grid to queue (default: all)")
+    parser.add_argument("--grid", type=Path, default=GRID, help=f"the grid of points (default: {GRID})")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"folder of the table and figure (default: {OUT})")
     args = parser.parse_args()
-    grid = yaml.safe_load(GRID.read_text())
+    grid = yaml.safe_load(args.grid.read_text())
     if args.action == "run":
         queue_and_run({k: v for k, v in grid.items() if not args.only or k in args.only.split(",")})
-    table = collect(grid) if args.action in ("run", "collect") else pd.read_csv(OUT / "sweep.csv")
+    table = collect(grid, args.out) if args.action in ("run", "collect") else pd.read_csv(args.out / "sweep.csv")
     ds = str(table.dataset.iloc[0])
     copy_last = baselines(ds)["copy_last"]
-    fits = trend(table, grid, copy_last if copy_last is not None else float("nan"))
-    plot(table, fits, ds)
+    fits = trend(table, grid, copy_last if copy_last is not None else float("nan"), args.out)
+    plot(table, fits, ds, args.out)
     best = table.sort_values("lpips").groupby("mode").head(3)
     print(best[["experiment", "model", "lpips", "ssim", "mse_frame", "train_seconds"]].to_string(index=False))
     print(fits.to_string(index=False))

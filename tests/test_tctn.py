@@ -68,6 +68,23 @@ def test_prediction_procedures():
     torch.testing.assert_close(pred, official.step(seq)[:, 2:])
 
 
+@pytest.mark.parametrize("out_kernel", [3, 1])
+def test_cached_causal_inference_equals_recomputing_the_prefix(out_kernel):
+    """Issue 20: one single-frame step per frame, the same predictions within 1e-5 (a trained-like scale)."""
+    torch.manual_seed(0)
+    cfg = TCTNConfig(layers=3, hidden=16, heads=4, ffn_mult=2, out_kernel=out_kernel)
+    model = TCTN(channels=6, grid=8, cfg=cfg).eval()
+    for p in model.parameters():  # weights of the scale training reaches, so errors could compound
+        p.data.mul_(1.5)
+    inputs = torch.randn(3, 5, 6, 8, 8)
+    with torch.no_grad():
+        cached, recomputed = model.predict_cached(inputs, 7), model.predict_recompute(inputs, 7)
+    assert cached.shape == (3, 7, 6, 8, 8)
+    assert recomputed.abs().max() > 0.1  # not equal because both are zero
+    torch.testing.assert_close(cached, recomputed, atol=1e-5, rtol=0)
+    torch.testing.assert_close(model.predict(inputs, 7), cached, atol=0, rtol=0)  # eval uses the cache
+
+
 def test_dropout_only_when_training():
     torch.manual_seed(0)
     model = TCTN(channels=4, grid=8, cfg=TCTNConfig(layers=1, hidden=8, heads=2, variant="official", dropout=0.1))

@@ -1,4 +1,5 @@
 import contextlib
+import itertools
 import math
 from collections.abc import Iterator
 
@@ -9,6 +10,7 @@ from modpred.errors import UserError
 from modpred.models.contract import TrainOutput
 from modpred.models.predictors.predrnn import PredRNN, PredRNNConfig
 from modpred.models.predictors.tctn import TCTN, TCTNConfig
+from modpred.training.resume import ResumeState
 from modpred.training.trainer import TrainConfig, sampling_probabilities, teacher_mask, teacher_probability, train_loop
 
 
@@ -186,3 +188,48 @@ def test_best_iterate_selection_keeps_the_best_weights_not_the_last():
     higher = TrainConfig(iters=4, batch=2, val_every=2, select_by="ssim")
     result = train_loop(model, _fixed_batch, 3, higher, torch.device("cpu"), validate=lambda m: {"ssim": 0.5})
     assert result.selection.best_iteration == 2  # ties keep the earlier iterate
+
+
+def test_one_cycle_rises_to_lr_then_anneals():
+    model = _Recorder()
+    cfg = TrainConfig(iters=20, batch=2, lr=1.0, lr_schedule="onecycle", warmup_share=0.25)
+    with _adam_steps() as rates:
+        train_loop(model, lambda g: torch.rand(2, 6, 2, 4, 4, generator=g), 3, cfg, torch.device("cpu"))
+    assert len(rates) == 20 and rates[0] == pytest.approx(1.0 / 25)  # OneCycleLR's start: max / 25
+    peak = rates.index(max(rates))
+    assert max(rates) == pytest.approx(1.0, rel=1e-3) and 3 <= peak <= 5  # a quarter of 20 iterations
+    assert all(a < b for a, b in itertools.pairwise(rates[: peak + 1]))  # rising ...
+    assert all(a > b for a, b in itertools.pairwise(rates[peak:]))  # ... then falling
+    assert rates[-1] < 1e-3
+
+
+def test_one_cycle_resumes_where_a_killed_run_stopped(tmp_path):
+    """The schedule's position travels in the resume file: a run killed after its checkpoint ends as an unbroken one."""
+    cfg = TrainConfig(iters=10, batch=2, lr=0.01, lr_schedule="onecycle", checkpoint_every=5, log_every=1)
+
+    def run(kill_at: int | None) -> tuple[list[float], dict]:
+        torch.manual_seed(0)
+        model = PredRNN(2, 4, PredRNNConfig(layers=1, hidden=4))
+        calls = iter(range(100))
+
+        def sample(g: torch.Generator) -> torch.Tensor:
+            if next(calls) == kill_at:
+                raise KeyboardInterrupt
+            return torch.rand(2, 6, 2, 4, 4, generator=g)
+
+        resume = ResumeState(tmp_path / f"resume-{kill_at}.pt", "same")
+        with _adam_steps() as rates:
+            try:
+                train_loop(model, sample, 3, cfg, torch.device("cpu"), resume=resume)
+            except KeyboardInterrupt:
+                torch.manual_seed(1)  # another process: nothing of the first survives but the file
+                model = PredRNN(2, 4, PredRNNConfig(layers=1, hidden=4))
+                calls = iter(range(100))
+                train_loop(model, sample, 3, cfg, torch.device("cpu"), resume=resume)
+        return rates, model.state_dict()
+
+    unbroken_rates, unbroken = run(None)
+    killed_rates, resumed = run(7)
+    assert killed_rates[:7] == unbroken_rates[:7] and killed_rates[7:] == unbroken_rates[5:]  # restarted at 5
+    for key, value in unbroken.items():
+        torch.testing.assert_close(resumed[key], value, atol=0, rtol=0)

@@ -97,6 +97,7 @@ def test_degenerate_vqvae_params_are_user_errors_naming_the_key():
         ({"restart_dead_after": -1}, r"'vqvae\.model\.restart_dead_after' must be at least 0"),
         ({"beta": float("inf")}, r"'vqvae\.model\.beta' must be a finite number"),
         ({"beta": float("nan")}, r"'vqvae\.model\.beta' must be a finite number"),
+        ({"downsample": 2}, r"unknown vqvae\.model\.downsample '2': expected one of 4, 8"),
     ):
         with pytest.raises(UserError, match=message):
             build_config(VQVAEConfig, bad, "vqvae.model")
@@ -110,3 +111,37 @@ def test_encoder_is_sonnets_layout_and_width_128_gives_sonnets_count():
     assert kinds == ["Conv2d", "ReLU", "Conv2d", "ReLU", "Conv2d", "ReLU", "ResidualStack", "Conv2d"]
     assert isinstance(model.encoder.net[6], ResidualStack)
     assert sum(p.numel() for p in model.parameters()) == 691_393  # the Sonnet example, one input channel
+
+
+def test_downsample_8_adds_one_stride_2_stage_each_way_and_an_8x8_latent_space():
+    """Issue 20: `downsample: 8` gives 8x8 codes of a 64x64 frame; the paper's 4 keeps its layout and count."""
+    from modpred.models.spaces import LatentSpace
+
+    torch.manual_seed(0)
+    cfg = VQVAEConfig(hidden=16, res_hidden=8, num_codes=10, code_dim=4, downsample=8)
+    model = VQVAE(cfg)
+    x = torch.rand(3, 1, 64, 64)
+    recon, _, idx = model(x)
+    assert recon.shape == x.shape and idx.shape == (3, 8, 8) and model.grid(64) == 8
+    four = VQVAE(VQVAEConfig(hidden=16, res_hidden=8, num_codes=10, code_dim=4))
+    assert len(model.encoder.net) == len(four.encoder.net) + 2 and len(model.decoder.net) == len(four.decoder.net) + 2
+    extra = 16 * 16 * 16 + 16  # one 4x4 h -> h convolution, each way
+    assert count_params(model) == count_params(four) + 2 * extra
+    space = LatentSpace(model, image=64)
+    assert space.shape(10).grid == 8
+    frames = (torch.rand(2, 3, 1, 64, 64) * 255).to(torch.uint8)
+    z = space.encode(frames)
+    assert z.shape == (2, 3, 4, 8, 8) and space.decode(z).shape == (2, 3, 1, 64, 64)
+    assert VQVAE.from_state(model.state()).grid(64) == 8  # the factor travels in the checkpoint
+
+
+def test_a_downsample_that_does_not_divide_the_frames_is_one_line():
+    import numpy as np
+    import pytest
+
+    from modpred.errors import UserError
+    from modpred.training.vqvae import VQVAETrainConfig, pretrain_vqvae
+
+    frames = np.zeros((2, 3, 1, 36, 36), np.uint8)  # 36 = 4 x 9: fine at 4, not at 8
+    with pytest.raises(UserError, match=r"'vqvae\.model\.downsample' \(8\) must divide the frame size 36x36"):
+        pretrain_vqvae(frames, VQVAEConfig(downsample=8), VQVAETrainConfig(iters=1), torch.device("cpu"))

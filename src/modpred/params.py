@@ -60,7 +60,7 @@ def between(low: float, high: float, **kw: Any) -> Any:
     return dataclasses.field(metadata={"between": (low, high)}, **kw)
 
 
-def choice(options: tuple[str, ...], **kw: Any) -> Any:
+def choice(options: tuple[Any, ...], **kw: Any) -> Any:
     return dataclasses.field(metadata={"choices": options}, **kw)
 
 
@@ -97,7 +97,7 @@ def _check_range(value: Any, rules: Any, where: str) -> None:
         low, high = rules["between"]
         raise UserError(f"params key '{where}' must be in ({low:g}, {high:g}), got {value}")
     if "choices" in rules and value not in rules["choices"]:
-        raise UserError(f"unknown {where} '{value}': expected one of {', '.join(rules['choices'])}")
+        raise UserError(f"unknown {where} '{value}': expected one of {', '.join(map(str, rules['choices']))}")
 
 
 def _coerce(value: Any, kind: Any, where: str) -> Any:

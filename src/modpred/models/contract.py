@@ -15,7 +15,8 @@ trains, evaluates, plots and reports it in both modes; nothing else names it.
 - Training: `forward(frames, input_len, teacher)` -> `TrainOutput`. `frames` is the whole
   sequence; `teacher` (B, T-2) is the scheduled-sampling mask for steps 1..T-2 (1: feed the true
   frame, 0: the model's own prediction), which a predictor without feedback ignores. The trainer
-  minimises `train_loss` below, MSE(pred, frames[:, first:]) + aux_loss, so a next-frame
+  minimises `train_loss` below, MSE(pred, frames[:, first:]) + aux_loss (or, for a modular cell,
+  the loss in code or pixel space that `training.losses` builds on the same output), so a next-frame
   predictor returns first=1 and a one-shot predictor returns first=input_len; an extra loss term
   is returned, never left as state on the module.
 - Test time: `predict(inputs, future)`, inputs (B, input_len, C, grid, grid) -> the next `future`

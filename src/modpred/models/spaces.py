@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import torch
 
 from modpred.models.contract import ModelShape
-from modpred.models.vqvae import DOWNSAMPLE, VQVAE, to_unit
+from modpred.models.vqvae import VQVAE, to_unit
 
 
 def patchify(frames: torch.Tensor, patch: int) -> torch.Tensor:
@@ -138,8 +138,8 @@ Space = PixelSpace | LatentSpace
 SPACES: dict[str, type[PixelSpace] | type[LatentSpace]] = {PixelSpace.mode: PixelSpace, LatentSpace.mode: LatentSpace}
 
 
-def planned_shape(mode: str, patch: int, image: int, code_dim: int, input_len: int) -> ModelShape:
+def planned_shape(mode: str, patch: int, image: int, code_dim: int, input_len: int, downsample: int = 4) -> ModelShape:
     """The shape a cell's predictor will see, from params alone (the bench and the profile checks)."""
     if mode == PixelSpace.mode:
         return PixelSpace(patch, image).shape(input_len)
-    return ModelShape(code_dim, image // DOWNSAMPLE, input_len, LatentSpace.mode)
+    return ModelShape(code_dim, image // downsample, input_len, LatentSpace.mode)

@@ -6,7 +6,9 @@ mirror (3x3 conv, residual stack, two 4x4 stride-2 transposed convs with a ReLU 
 Sonnet example. Its width differs: the example uses 128 hidden channels (691,393 parameters for
 one input channel); our paper profile uses 256 (1 channel, 32 residual hidden, 2 residual layers,
 512 codes of dimension 64), which gives 2,169,025 parameters, the paper's "2.17M". 4x
-downsampling: 64x64 frames become a 16x16 grid of codes.
+downsampling: 64x64 frames become a 16x16 grid of codes. `downsample: 8` (not in the paper) adds a
+third 4x4 stride-2 convolution (h -> h) after the second and its mirror before the decoder's two, so
+64x64 frames become an 8x8 grid: every modular step handles four times fewer positions.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from torch import nn
 
 from modpred.atomic import sha256_file
 from modpred.errors import UserError
-from modpred.params import at_least, between, positive
+from modpred.params import at_least, between, choice, positive
 
-DOWNSAMPLE = 4  # two stride-2 convolutions: a 64x64 frame becomes a 16x16 grid of codes
+DOWNSAMPLES = (4, 8)  # two or three stride-2 convolutions: a 64x64 frame becomes 16x16 or 8x8 codes
 
 
 def to_unit(frames: torch.Tensor) -> torch.Tensor:
@@ -43,6 +45,12 @@ class VQVAEConfig:
     decay: float = between(0.0, 1.0, default=0.99)  # EMA decay
     init_from_data: bool = False  # codes start as encoder outputs of the first training batch
     restart_dead_after: int = at_least(0, default=0)  # restart a code unused for this many batches (0: never)
+    downsample: int = choice(DOWNSAMPLES, default=4)  # frame side / code-grid side
+
+    @property
+    def extra_stages(self) -> int:
+        """Stride-2 stages beyond the paper's two (0 at 4x, 1 at 8x)."""
+        return DOWNSAMPLES.index(self.downsample)
 
 
 class ResidualStack(nn.Module):
@@ -67,11 +75,14 @@ class Encoder(nn.Module):
     def __init__(self, cfg: VQVAEConfig) -> None:
         super().__init__()
         h = cfg.hidden
+        down = [(nn.Conv2d(h, h, 4, stride=2, padding=1), nn.ReLU()) for _ in range(cfg.extra_stages)]
+        extra = [m for pair in down for m in pair]
         self.net = nn.Sequential(
             nn.Conv2d(cfg.in_channels, h // 2, 4, stride=2, padding=1),
             nn.ReLU(),
             nn.Conv2d(h // 2, h, 4, stride=2, padding=1),
             nn.ReLU(),
+            *extra,
             nn.Conv2d(h, h, 3, padding=1),
             nn.ReLU(),
             ResidualStack(h, cfg.res_hidden, cfg.res_layers),
@@ -86,9 +97,13 @@ class Decoder(nn.Module):
     def __init__(self, cfg: VQVAEConfig) -> None:
         super().__init__()
         h = cfg.hidden
+        extra = [
+            m for _ in range(cfg.extra_stages) for m in (nn.ConvTranspose2d(h, h, 4, stride=2, padding=1), nn.ReLU())
+        ]
         self.net = nn.Sequential(
             nn.Conv2d(cfg.code_dim, h, 3, padding=1),
             ResidualStack(h, cfg.res_hidden, cfg.res_layers),
+            *extra,
             nn.ConvTranspose2d(h, h // 2, 4, stride=2, padding=1),
             nn.ReLU(),
             nn.ConvTranspose2d(h // 2, cfg.in_channels, 4, stride=2, padding=1),
@@ -202,7 +217,7 @@ class VQVAE(nn.Module):
         return self.codebook.lookup(self.codebook.indices(z))
 
     def grid(self, image: int) -> int:
-        return image // DOWNSAMPLE
+        return image // self.cfg.downsample
 
     def state(self) -> dict:
         return {"config": asdict(self.cfg), "state_dict": self.state_dict()}

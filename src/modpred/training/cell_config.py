@@ -2,8 +2,9 @@
 
 The section is flat in params.yaml (users set `train.predrnn.lr` and `train.predrnn.patch` alike);
 here it splits by what each key configures: the loop (`TrainConfig`), the pixel space (`patch`),
-the model (`model:`, the predictor's own config) and the large-base width (`base_hidden`, which
-replaces the predictor's width in base mode only).
+the loss (`LossConfig`: what a modular cell learns), the model (`model:`, the predictor's own
+config) and the large-base width (`base_hidden`, which replaces the predictor's width in base
+mode only).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from modpred.models.predictors import build_from_config, predictor_config, predi
 from modpred.models.spaces import planned_shape
 from modpred.params import build_config, positive
 from modpred.plugins import MODES, check_name
+from modpred.training.losses import LossConfig
 from modpred.training.trainer import TrainConfig
 
 
@@ -39,6 +41,7 @@ class CellConfig:
     mode: str
     trainer: TrainConfig
     space: SpaceConfig
+    loss: LossConfig
     model: Any  # the predictor's config dataclass, with `base_hidden` applied in base mode
     section: dict[str, Any]  # the raw section: what a resumed run must share (with the data)
 
@@ -51,10 +54,10 @@ class CellConfig:
         if image % self.space.patch:
             raise UserError(f"params key '{self.key}.patch' ({self.space.patch}) must divide the image size {image}")
 
-    def planned_shape(self, image: int, code_dim: int, input_len: int) -> ModelShape:
+    def planned_shape(self, image: int, code_dim: int, input_len: int, downsample: int = 4) -> ModelShape:
         """The shape this cell's predictor will see, from params alone (the bench and the profile checks)."""
         self.check_patch(image)
-        return planned_shape(self.mode, self.space.patch, image, code_dim, input_len)
+        return planned_shape(self.mode, self.space.patch, image, code_dim, input_len, downsample)
 
     def build_model(self, shape: ModelShape) -> nn.Module:
         """This cell's predictor, freshly initialised, for `shape`."""
@@ -67,7 +70,10 @@ class CellConfig:
         key = f"train.{predictor}"
         if not isinstance(section, dict) or "model" not in section:
             raise UserError(f"missing params key '{key}.model'")
-        parts = {cfg: {f.name for f in dataclasses.fields(cfg)} for cfg in (TrainConfig, SpaceConfig, WidthConfig)}
+        parts = {
+            cfg: {f.name for f in dataclasses.fields(cfg)}
+            for cfg in (TrainConfig, SpaceConfig, LossConfig, WidthConfig)
+        }
         known = ["model", *(name for names in parts.values() for name in names)]
         unknown = sorted(set(section) - set(known))
         if unknown:
@@ -82,6 +88,7 @@ class CellConfig:
             mode=mode,
             trainer=built[TrainConfig],
             space=built[SpaceConfig],
+            loss=built[LossConfig],
             model=cell_model_config(predictor, mode, section["model"], width.base_hidden, key),
             section=section,
         )

@@ -18,6 +18,7 @@ from modpred.models.bundle import Bundle, model_predictor
 from modpred.results import RunFacts
 from modpred.training.cell_config import CellConfig
 from modpred.training.distributed import Dist
+from modpred.training.losses import make_loss
 from modpred.training.resume import ResumeState, fingerprint, resume_file
 from modpred.training.selection import Validator
 from modpred.training.trainer import TrainResult, train_loop
@@ -64,6 +65,7 @@ def train_cell(
         dist,
         advice=f"lower {cell.key}.lr",
         validate=validate,
+        loss_fn=make_loss(cell.loss, data.space, data.pool[:held_out]),
     )
     selection = result.selection
     facts = RunFacts(

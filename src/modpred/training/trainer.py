@@ -1,4 +1,4 @@
-"""One training loop for every predictor and mode: `contract.train_loss` on the frames in model space.
+"""One training loop for every predictor and mode: the cell's loss on the frames in model space.
 
 The predictor gets the whole sequence and says which frames it predicted (`models.contract`):
 next-frame predictors (PredRNN, ConvLSTM, TCTN) predict frames 1..T-1, one-shot ones (SimVP) the
@@ -28,7 +28,7 @@ from torch.nn.parallel import DistributedDataParallel
 from modpred.errors import UserError
 from modpred.metrics import SELECTABLE
 from modpred.models.contract import TrainOutput, train_loss
-from modpred.params import at_least, choice, positive
+from modpred.params import at_least, between, choice, positive
 from modpred.progress import progress
 from modpred.training.compute import peak_memory, reset_peak_memory, synchronize
 from modpred.training.distributed import Dist
@@ -39,6 +39,7 @@ from modpred.training.selection import BestIterate, Validator
 log = logging.getLogger(__name__)
 
 WARMUP_ITERS = 2  # excluded from the seconds-per-100-iterations figure
+LR_SCHEDULES = ("constant", "cosine_restarts", "onecycle")
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,10 @@ class TrainConfig:
     log_every: int = positive(default=10)
     checkpoint_every: int = positive(default=50)
     reverse_input: bool = False  # also train on each batch reversed in time, a second step (official PredRNN/TCTN)
-    lr_schedule: str = choice(("constant", "cosine_restarts"), default="constant")
+    lr_schedule: str = choice(LR_SCHEDULES, default="constant")
     restart_period: int = positive(default=5000)  # cosine_restarts: T_0, in iterations (official TCTN: 5000)
     restart_mult: int = positive(default=2)  # cosine_restarts: T_mult (official TCTN: 2)
+    warmup_share: float = between(0.0, 1.0, default=0.3)  # onecycle: share of `iters` rising to `lr` (OpenSTL: 0.3)
     val_sequences: int = at_least(0, default=0)  # held out from the training split for best-iterate selection
     val_every: int = positive(default=100)  # iterations between validation scores (and at the last one)
     select_by: str = choice(SELECTABLE, default="lpips")  # the validation metric that picks the kept iterate
@@ -157,9 +159,17 @@ def teacher_mask(
 
 
 def make_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig) -> torch.optim.lr_scheduler.LRScheduler | None:
-    """None (constant rate) or cosine annealing with warm restarts, stepped every iteration."""
+    """The rate schedule, stepped every iteration: None (constant), cosine restarts, or one cycle.
+
+    `onecycle` is torch's OneCycleLR as OpenSTL trains every method: from lr/25 up to `lr` over
+    `warmup_share` of the iterations (cosine), then down to lr/25/1e4 at the last one.
+    """
     if cfg.lr_schedule == "constant":
         return None
+    if cfg.lr_schedule == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=cfg.lr, total_steps=cfg.iters, pct_start=cfg.warmup_share
+        )
     return torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
         optimizer, T_0=cfg.restart_period, T_mult=cfg.restart_mult
     )
@@ -177,6 +187,7 @@ def train_loop(
     dist: Dist | None = None,
     advice: str = "lower the learning rate",
     validate: Validator | None = None,
+    loss_fn: Callable[[TrainOutput, torch.Tensor], torch.Tensor] = train_loss,
 ) -> TrainResult:
     """Train `model` in place on batches (B, T, C, H, W) drawn by `sample_batch`.
 
@@ -184,7 +195,8 @@ def train_loop(
     goes); `resume`, when given, is restored if it matches and saved every `checkpoint_every`
     iterations; `dist` slices each global batch across DDP ranks. With `validate`, the model is
     scored every `val_every` iterations and at the last one, and left holding the weights of the
-    best score by `select_by` (the result records the curve and the chosen iteration).
+    best score by `select_by` (the result records the curve and the chosen iteration). `loss_fn`
+    is the cell's loss (`training.losses`; the paper's MSE by default).
     """
     dist = dist or Dist()
     if cfg.batch % dist.world:
@@ -200,7 +212,7 @@ def train_loop(
         to_channels_last(model)
     net = DistributedDataParallel(model) if dist.enabled else model
     guard = DivergenceGuard(advice, first=state.losses[0][1] if state.losses else None)
-    step = _Step(net, state.optimizer, guard, resume, dist, device, cfg.amp == "bf16")
+    step = _Step(net, state.optimizer, guard, resume, dist, device, cfg.amp == "bf16", loss_fn)
     model.train()
     # 3. the iterations: draw, step (twice with reverse_input), schedule, log, validate, checkpoint
     clock = _Clock(device, timed_from=min(state.iteration + WARMUP_ITERS, cfg.iters - 1))
@@ -251,11 +263,12 @@ class _Step:
     dist: Dist
     device: torch.device
     bf16: bool
+    loss_fn: Callable[[TrainOutput, torch.Tensor], torch.Tensor]
 
     def __call__(self, frames: torch.Tensor, teacher: torch.Tensor, input_len: int, it: int) -> float:
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             out: TrainOutput = self.net(frames, input_len, teacher)
-            loss = train_loss(out, frames)
+            loss = self.loss_fn(out, frames)
         value = self.dist.mean(loss).item()
         try:
             self.guard.check(it, value)

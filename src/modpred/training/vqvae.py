@@ -8,6 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from modpred.errors import UserError
 from modpred.evaluation.frame_metrics import psnr, ssim_uint8
 from modpred.models.vqvae import VQVAE, VQVAEConfig, to_unit
 from modpred.params import positive
@@ -28,6 +29,11 @@ def pretrain_vqvae(
     frames: np.ndarray, model_cfg: VQVAEConfig, cfg: VQVAETrainConfig, device: torch.device
 ) -> tuple[VQVAE, list[tuple[int, float]]]:
     """Train on random single frames of uint8 sequences (N, T, C, H, W); return model and loss curve."""
+    if frames.shape[-1] % model_cfg.downsample or frames.shape[-2] % model_cfg.downsample:
+        size = "x".join(map(str, frames.shape[-2:]))
+        raise UserError(
+            f"params key 'vqvae.model.downsample' ({model_cfg.downsample}) must divide the frame size {size}"
+        )
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     model = VQVAE(model_cfg).to(device)

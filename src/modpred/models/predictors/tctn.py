@@ -27,7 +27,8 @@ to 0 with -1e9; we fill only the masked ones (the same except for a score exactl
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -69,6 +70,15 @@ class CausalConv3d(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: (B, C, T, H, W)
         return self.conv(F.pad(x, (0, 0, 0, 0, self.k - 1, 0)))
 
+    def last(self, history: list[torch.Tensor]) -> torch.Tensor:
+        """The output at the newest frame only, from the input frames so far ((B, C, 1, H, W) each).
+
+        The same zero padding before the first frame as `forward`, so the result is `forward`'s last frame.
+        """
+        window = history[-self.k :]
+        x = torch.cat(window, dim=2)
+        return self.conv(F.pad(x, (0, 0, 0, 0, self.k - len(window), 0)))
+
 
 def interleaved_position(length: int, dim: int) -> torch.Tensor:
     """Paper eq. 8: P[j, 2d] = sin(j / 10000^(2d/D)), P[j, 2d+1] = cos(...); shape (T, D)."""
@@ -92,6 +102,19 @@ def _per_frame(norm: nn.Module, x: torch.Tensor) -> torch.Tensor:
     b, c, t, h, w = x.shape
     y = norm(x.transpose(1, 2).reshape(b * t, c, h, w))
     return y.view(b, t, c, h, w).transpose(1, 2)
+
+
+@dataclass
+class LayerCache:
+    """What one causal layer keeps of the frames it has seen: the inputs of its causal
+    convolutions (only the last k-1 are read) and its attention keys and values (all are read)."""
+
+    norm_in: list[torch.Tensor] = field(default_factory=list)
+    keys: list[torch.Tensor] = field(default_factory=list)
+    values: list[torch.Tensor] = field(default_factory=list)
+    attended: list[torch.Tensor] = field(default_factory=list)
+    norm_ffn: list[torch.Tensor] = field(default_factory=list)
+    hidden: list[torch.Tensor] = field(default_factory=list)
 
 
 class DecoderLayer(nn.Module):
@@ -132,6 +155,30 @@ class DecoderLayer(nn.Module):
             weights = drop.view(b, heads, t, t, h, w).permute(0, 4, 5, 1, 3, 2)
         out = weights @ split(v)  # (B, H, W, heads, T, dh)
         return out.permute(0, 3, 5, 4, 1, 2).reshape(b, c, t, h, w)
+
+    def forward_last(self, e: torch.Tensor, cache: LayerCache) -> torch.Tensor:
+        """`forward` (causal variant, eval) at one new frame e (B, C, 1, H, W), given what earlier frames left.
+
+        Every operation is causal, so the new frame's output needs only the cached inputs of the
+        causal convolutions (their last k-1 frames) and the keys and values of the past frames.
+        """
+        b, c, _, h, w = e.shape
+        heads, dh = self.cfg.heads, c // self.cfg.heads
+        cache.norm_in.append(_per_frame(self.norm_in, e))
+        q, k, v = self.qkv.last(cache.norm_in).chunk(3, dim=1)
+        cache.keys.append(k)
+        cache.values.append(v)
+
+        def split(z: torch.Tensor) -> torch.Tensor:  # (B, C, T, H, W) -> (B, H, W, heads, T, dh)
+            return z.reshape(b, heads, dh, z.shape[2], h, w).permute(0, 4, 5, 1, 3, 2)
+
+        keys, values = torch.cat(cache.keys, dim=2), torch.cat(cache.values, dim=2)
+        weights = torch.softmax(split(q) @ split(keys).transpose(-1, -2) / math.sqrt(dh), dim=-1)
+        cache.attended.append((weights @ split(values)).permute(0, 3, 5, 4, 1, 2).reshape(b, c, 1, h, w))
+        s = e + self.out.last(cache.attended)
+        cache.norm_ffn.append(_per_frame(self.norm_ffn, s))
+        cache.hidden.append(F.leaky_relu(self.ffn_in.last(cache.norm_ffn), 0.2))
+        return s + self.ffn_out.last(cache.hidden)
 
     def forward(self, e: torch.Tensor, pos: torch.Tensor | None) -> torch.Tensor:
         # 1. attention on the normalised input, through the output convolution, added back
@@ -180,8 +227,40 @@ class TCTN(nn.Module):
         """Teacher-forced training (both variants, as the official trainer): predictions of frames 1..T-1."""
         return TrainOutput(self.step(frames[:, :-1]), 1)
 
+    def step_last(self, frame: torch.Tensor, index: int, caches: list[LayerCache]) -> torch.Tensor:
+        """Causal variant: `step`'s output at one new frame (B, C, H, W) at position `index`, from the caches."""
+        e = self.embed(frame[:, :, None])
+        d = e.shape[1]
+        e = e + interleaved_position(index + 1, d)[index].to(e)[None, :, None, None, None]
+        for layer, cache in zip(self.layers, caches, strict=True):
+            e = cast(DecoderLayer, layer).forward_last(e, cache)
+        return self.conv_last(_per_frame(self.norm_out, e))[:, :, 0]
+
+    def predict_cached(self, inputs: torch.Tensor, future: int) -> torch.Tensor:
+        """Causal variant: each frame, given or predicted, costs one single-frame step of every layer."""
+        caches = [LayerCache() for _ in self.layers]
+        for t in range(inputs.shape[1] - 1):
+            self.step_last(inputs[:, t], t, caches)
+        frame, out = inputs[:, -1], []
+        for t in range(inputs.shape[1] - 1, inputs.shape[1] - 1 + future):
+            frame = self.step_last(frame, t, caches)
+            out.append(frame)
+        return torch.stack(out, dim=1)
+
     def predict(self, inputs: torch.Tensor, future: int) -> torch.Tensor:
-        """Autoregressive: append each predicted frame and run the decoder again.
+        """Autoregressive, one predicted frame at a time.
+
+        Causal: `predict_cached`, which does not recompute the past (with dropout active in
+        training mode, `predict_recompute`: dropout masks are drawn over the whole sequence).
+        Official: `predict_recompute`; its sequence-wide GroupNorm changes every past output at
+        each step, so nothing can be cached.
+        """
+        if not self.official and not (self.training and self.cfg.dropout):
+            return self.predict_cached(inputs, future)
+        return self.predict_recompute(inputs, future)
+
+    def predict_recompute(self, inputs: torch.Tensor, future: int) -> torch.Tensor:
+        """Append each predicted frame and run the decoder over the whole sequence again.
 
         Causal: the appended frames are the predictions. Official: the outputs of a final pass
         over inputs + the first future-1 predictions, as the official test procedure returns.
