@@ -97,7 +97,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--sizes", default="default,paper")
     parser.add_argument("--predictors", default=",".join(predictor_names()))
-    parser.add_argument("--amp", choices=("off", "bf16"), default="off")
+    parser.add_argument("--amp", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument("--channels-last", action="store_true")
     args = parser.parse_args()
     device = pick_device()

@@ -65,7 +65,7 @@ class TrainConfig:
     val_sequences: int = at_least(0, default=0)  # held out from the training split for best-iterate selection
     val_every: int = positive(default=100)  # iterations between validation scores (and at the last one)
     select_by: str = choice(SELECTABLE, default="lpips")  # the validation metric that picks the kept iterate
-    amp: str = choice(("off", "bf16"), default="off")  # bf16 autocast of forward and loss (GPU speed option)
+    amp: str = choice(("fp32", "bf16"), default="fp32")  # bf16 autocast of forward and loss (GPU speed option)
     channels_last: bool = False  # channels-last memory format for the convolutions (GPU speed option)
 
 
