@@ -43,6 +43,7 @@ def cells(params: dict, predictor: str) -> list[tuple[str, CellConfig, ModelShap
     section = params["train"][predictor]
     data = params["data"][DATASET]
     code_dim = params["vqvae"]["model"]["code_dim"]
+    downsample = params["vqvae"]["model"].get("downsample", 4)
     width = predictor_spec(predictor).width
     out = []
     for row in ("base", "large base", "modular"):
@@ -52,7 +53,9 @@ def cells(params: dict, predictor: str) -> list[tuple[str, CellConfig, ModelShap
         elif row == "large base":
             continue
         cell = CellConfig.from_section(predictor, row.split()[-1], s)
-        out.append((row, cell, cell.planned_shape(data["image"], code_dim, data["input_len"]), data["seq_len"]))
+        out.append(
+            (row, cell, cell.planned_shape(data["image"], code_dim, data["input_len"], downsample), data["seq_len"])
+        )
     return out
 
 

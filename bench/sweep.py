@@ -153,19 +153,28 @@ def baselines(ds: str) -> dict[str, float | None]:
 LENGTH_KEYS = (".iters", ".val_every", ".sampling_stop_iter")  # the training length and what scales with it
 
 
-def _changes_length_only(overrides: dict) -> bool:
-    """True for the default and for points that change only the training length (and which cells run)."""
-    return all(k in ("predictors", "modes") or k.endswith(LENGTH_KEYS) for k in overrides)
+def recipe(overrides: dict, predictor: str, mode: str) -> str:
+    """The overrides a model's cell reads, but its length: what makes two points the same recipe.
+
+    A train cell reads `train.<its predictor>` (and the data and evaluation settings); a modular
+    cell also reads the VQ-VAE and latents. `predictors`, `modes` and other predictors' keys only
+    choose which cells run, and the length keys are what a trend varies.
+    """
+    read = (f"train.{predictor}.", "data.", "evaluate.", *(("vqvae.", "latents.") if mode == "modular" else ()))
+    kept = {k: v for k, v in overrides.items() if k.startswith(read) and not k.endswith(LENGTH_KEYS)}
+    return " ".join(f"{k}={_flag(v)}" for k, v in sorted(kept.items()))
 
 
 def trend(table: pd.DataFrame, grid: dict[str, dict], target: float, out_dir: Path = OUT) -> pd.DataFrame:
-    """Per model with three or more training lengths (the default and the points that change only
+    """Per model and recipe with three or more training lengths (points that differ only in
     iterations), the least-squares line LPIPS = a + b log10(seconds), and the training seconds at
     which that line reaches `target` (copy-last's LPIPS): an extrapolation, said as one."""
-    series = table[table.experiment.map(lambda name: _changes_length_only(grid.get(name, {})))]
+    recipes = [recipe(grid.get(row.experiment, {}), row.predictor, row["mode"]) for _, row in table.iterrows()]
+    series = table.assign(recipe=recipes)
     rows = []
-    for model, group in series.groupby("model"):
-        if group.train_seconds.nunique() < 3:
+    for (model, kind), group in series.groupby(["model", "recipe"]):
+        group = group.drop_duplicates("iters")  # one point per length: another experiment may reuse the cell
+        if len(group) < 3:
             continue
         b, a = np.polyfit(np.log10(group.train_seconds), group.lpips, 1)
         reach = 10 ** ((target - a) / b) if b < 0 else float("nan")
@@ -174,7 +183,9 @@ def trend(table: pd.DataFrame, grid: dict[str, dict], target: float, out_dir: Pa
                 "model": model,
                 "predictor": group.predictor.iloc[0],
                 "mode": group["mode"].iloc[0],
+                "recipe": kind,
                 "points": len(group),
+                "experiments": " ".join(group.experiment),
                 "seconds_min": group.train_seconds.min(),
                 "seconds_max": group.train_seconds.max(),
                 "intercept": a,
@@ -185,6 +196,57 @@ def trend(table: pd.DataFrame, grid: dict[str, dict], target: float, out_dir: Pa
     out = pd.DataFrame(rows)
     out.to_csv(out_dir / "trend.csv", index=False, float_format="%.5g")
     return out
+
+
+def table_iii(table: pd.DataFrame, fits: pd.DataFrame, grid: dict, chosen: dict, ds: str, out: Path) -> pd.DataFrame:
+    """Table III's framing at this size: per predictor, the training seconds its base model needs to
+    reach the committed default's modular LPIPS (from the trend line of the base model's recipe in
+    that default, `chosen`: the grid's `_default` overrides), over the seconds the modular model
+    trained. The modular LPIPS is the working tree's default run's; its training seconds are those
+    the sweep measured for the same cell (machines of this kind drift in speed between runs), or
+    the default run's when the sweep has no such point."""
+    rows = []
+    for _, fit in fits[fits["mode"] == "base"].iterrows():
+        if fit.recipe != recipe(chosen, fit.predictor, "base"):
+            continue
+        run = paths.run_metrics_dir(ds, fit.predictor, "modular")
+        if not (run / paths.EVAL_JSON).is_file():
+            continue
+        target = Scores.read(run / paths.EVAL_JSON).mean["lpips"]
+        facts = RunFacts.from_dict(
+            {
+                "dataset": ds,
+                "predictor": fit.predictor,
+                "mode": "modular",
+                **json.loads((run / paths.TRAIN_JSON).read_text()),
+            }
+        )
+        needed = 10 ** ((target - fit.intercept) / fit.slope_per_decade) if fit.slope_per_decade < 0 else float("nan")
+        same = [
+            row.train_seconds
+            for _, row in table[table.model == f"{fit.predictor}-modular"].iterrows()
+            if row.iters == facts.iters
+            and recipe(grid.get(row.experiment, {}), fit.predictor, "modular")
+            == recipe(chosen, fit.predictor, "modular")
+        ]
+        seconds = same[0] if same else facts.train_seconds
+        rows.append(
+            {
+                "predictor": fit.predictor,
+                "base_recipe": fit.recipe,
+                "base_points": fit.experiments,
+                "modular_lpips": target,
+                "modular_train_seconds": seconds,
+                "base_fit_seconds_min": fit.seconds_min,
+                "base_fit_seconds_max": fit.seconds_max,
+                "base_slope_per_decade": fit.slope_per_decade,
+                "base_seconds_to_modular_lpips": needed,
+                "ratio": needed / seconds,
+            }
+        )
+    table = pd.DataFrame(rows)
+    table.to_csv(out / "table3.csv", index=False, float_format="%.5g")
+    return table
 
 
 def plot(table: pd.DataFrame, fits: pd.DataFrame, ds: str, out: Path = OUT) -> None:
@@ -241,8 +303,12 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated points of the grid to queue (default: all)")
     parser.add_argument("--grid", type=Path, default=GRID, help=f"the grid of points (default: {GRID})")
     parser.add_argument("--out", type=Path, default=OUT, help=f"folder of the table and figure (default: {OUT})")
+    parser.add_argument(
+        "--table3", action="store_true", help="also the base/modular training-time ratio against the committed default"
+    )
     args = parser.parse_args()
     grid = yaml.safe_load(args.grid.read_text())
+    chosen = grid.pop("_default", {})  # not a point: the default the sweep chose, for --table3
     if args.action == "run":
         queue_and_run({k: v for k, v in grid.items() if not args.only or k in args.only.split(",")})
     table = collect(grid, args.out) if args.action in ("run", "collect") else pd.read_csv(args.out / "sweep.csv")
@@ -250,6 +316,8 @@ def main() -> None:
     copy_last = baselines(ds)["copy_last"]
     fits = trend(table, grid, copy_last if copy_last is not None else float("nan"), args.out)
     plot(table, fits, ds, args.out)
+    if args.table3:
+        print(table_iii(table, fits, grid, chosen, ds, args.out).to_string(index=False))
     best = table.sort_values("lpips").groupby("mode").head(3)
     print(best[["experiment", "model", "lpips", "ssim", "mse_frame", "train_seconds"]].to_string(index=False))
     print(fits.to_string(index=False))

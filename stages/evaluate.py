@@ -20,7 +20,7 @@ def evaluate(
     check_cell(dataset, predictor, mode)
     cfg = build_config(EvaluateConfig, ParamsFile(params).get("evaluate"), "evaluate")
     device = pick_device()
-    bundle = load_bundle(paths.model_file(dataset, predictor, mode), device, cfg.modular_decode)
+    bundle = load_bundle(paths.model_file(dataset, predictor, mode), device, cfg.modular_decode, (predictor, mode))
     table, summary = score_test_split(
         dataset,
         lambda future: model_predictor(bundle, future, device),

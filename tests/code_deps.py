@@ -54,8 +54,10 @@ def _imported_modules(path: Path) -> set[str]:
 
 
 def plugin_modules(root: Path, package: str) -> list[str]:
+    """The plug-ins of `package`: its modules and its sub-packages, as `modpred.plugins` lists them."""
     folder = module_file(root, package).parent
-    return [f"{package}.{p.stem}" for p in sorted(folder.glob("*.py")) if not p.stem.startswith("_")]
+    names = [p.stem for p in folder.glob("*.py")] + [p.parent.name for p in folder.glob("*/__init__.py")]
+    return [f"{package}.{name}" for name in sorted(names) if not name.startswith("_")]
 
 
 def files_run_by(root: Path, module: str, chosen: dict[str, str] | None = None) -> set[Path]:

@@ -83,6 +83,43 @@ def _clip(frames: Callable[[np.ndarray], np.ndarray] | bytes, name: str) -> Call
     return setup
 
 
+def _codes_outside_codebook(project: Path) -> None:
+    """A shard whose codes exceed the codebook, its checksum recomputed: it passes every other check."""
+    import hashlib
+
+    with h5py.File(project / "data/mmnist/modular/train/shard-00000.h5", "r+") as f:
+        f["codes"][0, 0, 0, 0] = 999
+        f.attrs["codes_sha256"] = hashlib.sha256(f["codes"][()].tobytes()).hexdigest()
+
+
+def _layout_attribute(rel: str, key: str, value: int) -> Callable[[Path], None]:
+    """A sequences file whose recorded layout disagrees with its frames."""
+
+    def setup(project: Path) -> None:
+        with h5py.File(project / rel, "r+") as f:
+            f.attrs[key] = value
+
+    return setup
+
+
+def _other_cells_checkpoint(project: Path) -> None:
+    """predrnn-base's checkpoint copied into tctn-base's place."""
+    target = project / "data/mmnist/models/tctn-base"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(project / MODEL, target / "model.pt")
+
+
+def _drop_entry(key: str) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        import torch
+
+        state = torch.load(project / MODEL, weights_only=True)
+        del state[key]
+        torch.save(state, project / MODEL)
+
+    return setup
+
+
 def _strip_attributes(rel: str) -> Callable[[Path], None]:
     """An HDF5 file with the frames but none of the attributes `generate` writes (made by another tool)."""
 
@@ -276,6 +313,30 @@ CASES = [
         ["evaluate", "mmnist", "predrnn", "base"],
         ("test.h5", "lacks the attribute 'input_len'"),
         _strip_attributes("data/mmnist/base/test.h5"),
+    ),
+    Case(
+        "shard codes outside the codebook, checksum consistent",
+        ["train", "mmnist", "predrnn", "modular"],
+        ("corrupt latent shard", "shard-00000.h5", "fall outside the VQ-VAE's"),
+        _codes_outside_codebook,
+    ),
+    Case(
+        "sequences file whose frames disagree with its layout",
+        ["evaluate", "mmnist", "predrnn", "base"],
+        ("test.h5 contradicts itself", "seq_len 30", "but its frames are"),
+        _layout_attribute("data/mmnist/base/test.h5", "seq_len", 30),
+    ),
+    Case(
+        "checkpoint of another predictor",
+        ["evaluate", "mmnist", "tctn", "base"],
+        ("tctn-base/model.pt holds a predrnn base model, not tctn base",),
+        _other_cells_checkpoint,
+    ),
+    Case(
+        "checkpoint without its weights",
+        ["evaluate", "mmnist", "predrnn", "base"],
+        ("model.pt lacks 'state_dict', which `train` writes",),
+        _drop_entry("state_dict"),
     ),
     Case(
         "clip with non-finite values",

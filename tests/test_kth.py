@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from modpred.data.kth_videos import window_starts
+from modpred.data.datasets.kth.videos import window_starts
 from tests.helpers import copy_project, run, tiny_params
 
 FRAMES = 45  # boxing: samples end at frames 44, 24; running (every 3): 44, 41, ..., 20 -> 9 samples

@@ -252,3 +252,86 @@ def test_latents_shared_through_a_remote_are_not_recomputed(tiny_run, tmp_path):
 
     unreachable = run(["dvc", "pull", "-r", "nowhere"], mate, check=False)
     assert unreachable.returncode != 0 and "nowhere" in unreachable.stderr + unreachable.stdout
+
+
+TOY_DATASET = '''"""A toy dataset for the caching test: one bright square drifting across a black frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from modpred.data.datasets import DatasetSpec
+from modpred.data.sequences import write_sequences
+
+
+@dataclass(frozen=True)
+class ToyConfig:
+    num_train: int = 24
+    num_test: int = 6
+    seq_len: int = 20
+    input_len: int = 10
+    image: int = 64
+
+
+def squares(n: int, cfg: ToyConfig, rng: np.random.Generator) -> np.ndarray:
+    frames = np.zeros((n, cfg.seq_len, 1, cfg.image, cfg.image), np.uint8)
+    for i in range(n):
+        x, y = rng.integers(0, cfg.image - 8, 2)
+        dx, dy = rng.integers(-2, 3, 2)
+        for t in range(cfg.seq_len):
+            cx, cy = (x + dx * t) % (cfg.image - 8), (y + dy * t) % (cfg.image - 8)
+            frames[i, t, 0, cy : cy + 8, cx : cx + 8] = 255
+    return frames
+
+
+def write_toy(cfg: ToyConfig, out: Path, key: str) -> dict[str, int]:
+    rng = np.random.default_rng(0)
+    attrs = {"dataset": "toy", "input_len": cfg.input_len, "seq_len": cfg.seq_len, "image": cfg.image}
+    write_sequences(out / "train.h5", squares(cfg.num_train, cfg, rng), split="train", **attrs)
+    write_sequences(out / "test.h5", squares(cfg.num_test, cfg, rng), split="test", **attrs)
+    return {"train": cfg.num_train, "test": cfg.num_test}
+
+
+DATASET = DatasetSpec(ToyConfig, write_toy)
+'''
+
+
+@pytest.mark.slow
+def test_adding_or_editing_a_dataset_reruns_nothing_of_the_others(tiny_run, tmp_path):
+    """Issue 19: a dataset's readers are its own folder, and only its generate stage depends on it;
+    the VQ-VAE trainer is a dep of the pretraining, not of every train cell."""
+    project = clone_run(tiny_run[0], tmp_path / "proj")
+
+    def status() -> set[str]:
+        return set(json.loads(run(["dvc", "status", "--json"], project).stdout))
+
+    # 1. editing another dataset's reader changes nothing of mmnist's
+    reader = project / "src/modpred/data/datasets/kth/videos.py"
+    reader.write_text(reader.read_text() + "\n# an edit to the KTH reader\n")
+    assert status() == set()
+    # 2. editing the VQ-VAE trainer reruns the pretraining (and what its outputs feed), no base model
+    trainer = project / "src/modpred/training/vqvae.py"
+    trainer.write_text(trainer.read_text() + "\n# an edit to the VQ-VAE trainer\n")
+    assert status() == {"pretrain_vqvae@mmnist"}
+    run(["git", "checkout", "--", "src/modpred/training/vqvae.py"], project)
+    # 3. a new dataset is its folder and its params section; dvc repro runs its stages and the report only
+    (project / "src/modpred/data/datasets/toy").mkdir()
+    (project / "src/modpred/data/datasets/toy/__init__.py").write_text(TOY_DATASET)
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["data"]["toy"] = {"num_train": 24, "num_test": 6, "seq_len": 20, "input_len": 10, "image": 64}
+    params["datasets"].append("toy")
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    assert status() and all(name.endswith("@toy") or "@toy-" in name or name == "report" for name in status())
+    ran = _ran(run(["dvc", "repro"], project).stdout)
+    assert ran and not {name for name in ran if "mmnist" in name}, ran
+    cells = {
+        f"{kind}@toy-{p}-{m}" for kind in ("train", "evaluate") for p in params["predictors"] for m in params["modes"]
+    }
+    per_dataset = {
+        f"{s}@toy" for s in ("generate", "pretrain_vqvae", "encode_latents", "baselines", "scores", "figures")
+    }
+    assert ran == cells | per_dataset | {"report"}
+    assert "toy" in (project / "metrics/report.md").read_text()

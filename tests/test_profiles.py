@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from modpred.data.moving_mnist import MovingMnistConfig
+from modpred.data.datasets.mmnist.moving_mnist import MovingMnistConfig
 from modpred.errors import UserError
 from modpred.models import count_params
 from modpred.models.vqvae import VQVAE, VQVAEConfig
@@ -27,7 +27,7 @@ def _counts(profile: str) -> dict[str, int]:
         section = p["train"][name]
         for mode in ("base", "modular"):  # patch-reshaped pixels vs code vectors
             cell = CellConfig.from_section(name, mode, section)
-            shape = cell.planned_shape(data.image, vqvae.cfg.code_dim, data.input_len)
+            shape = cell.planned_shape(data.image, vqvae.cfg.code_dim, data.input_len, vqvae.cfg.downsample)
             counts[f"{name}-{mode}"] = count_params(cell.build_model(shape))
     return counts
 

@@ -1,4 +1,4 @@
-"""Predictors and datasets are plug-ins: one module each in a folder, named by its file.
+"""Predictors and datasets are plug-ins: one module (or package) each in a folder, named by its file.
 
 The names are read from the folders without importing anything, so every command can list and
 check them cheaply (help text, argument errors); a plug-in module is imported only when it is
@@ -16,7 +16,7 @@ from modpred.errors import UserError
 
 _ROOT = Path(__file__).resolve().parent
 PREDICTORS = "modpred.models.predictors"  # models/predictors/<name>.py defines PREDICTOR, a PredictorSpec
-DATASETS = "modpred.data.datasets"  # data/datasets/<name>.py defines DATASET, a DatasetSpec
+DATASETS = "modpred.data.datasets"  # the package data/datasets/<name>/ defines DATASET, a DatasetSpec
 MODES = ("base", "modular")  # pixels (data/<ds>/base) or frozen VQ-VAE latents (data/<ds>/modular)
 MODE_SPACES = {"base": "pixels", "modular": "frozen VQ-VAE latents"}  # what each mode's predictor sees
 

@@ -90,4 +90,12 @@ def sequence_layout(path: Path) -> tuple[int, int, int]:
                 "this project (regenerate it with `dvc repro generate`)"
             )
         attrs: Any = f.attrs
-        return int(attrs["input_len"]), int(attrs["seq_len"]), int(attrs["image"])
+        input_len, seq_len, image = int(attrs["input_len"]), int(attrs["seq_len"]), int(attrs["image"])
+        shape = tuple(_dataset(f, path, FRAMES).shape)
+        if len(shape) != 5 or shape[1] != seq_len or shape[3:] != (image, image) or not 0 < input_len < seq_len:
+            layout = f"seq_len {seq_len}, input_len {input_len}, image {image}"
+            raise UserError(
+                f"{path} contradicts itself: it records {layout}, but its frames are "
+                f"{'x'.join(map(str, shape))} (N, T, C, H, W); regenerate it with `dvc repro generate`"
+            )
+        return input_len, seq_len, image

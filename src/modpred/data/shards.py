@@ -43,8 +43,9 @@ def shard_paths(folder: Path, split: str) -> list[Path]:
     return paths
 
 
-def read_shards(folder: Path, split: str, vqvae_sha256: str) -> tuple[np.ndarray, dict]:
-    """Concatenate a split's shards, checking each against the VQ-VAE hash and its own checksum."""
+def read_shards(folder: Path, split: str, vqvae_sha256: str, num_codes: int) -> tuple[np.ndarray, dict]:
+    """Concatenate a split's shards, checking each against the VQ-VAE hash, its own checksum, and
+    the codebook: a code index outside it would embed as an out-of-range lookup deep in training."""
     parts, meta = [], {}
     for path in shard_paths(folder, split):
         with open_h5(path) as f:
@@ -62,6 +63,11 @@ def read_shards(folder: Path, split: str, vqvae_sha256: str) -> tuple[np.ndarray
                 raise UserError(f"corrupt latent shard {path}: {str(exc).splitlines()[0]}") from None
             if hashlib.sha256(codes.tobytes()).hexdigest() != f.attrs.get("codes_sha256"):
                 raise UserError(f"corrupt latent shard {path}: checksum mismatch")
+            if codes.size and (int(codes.min()) < 0 or int(codes.max()) >= num_codes):
+                raise UserError(
+                    f"corrupt latent shard {path}: code indices {int(codes.min())}..{int(codes.max())} fall outside "
+                    f"the VQ-VAE's {num_codes} codes; rerun encode_latents"
+                )
             meta = {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
         parts.append(codes)
     return np.concatenate(parts), meta

@@ -47,19 +47,44 @@ def save_bundle(path: Path, bundle: Bundle) -> None:
         torch.save(state, tmp)
 
 
-def load_bundle(path: Path, device: torch.device, decode: str | None = None) -> Bundle:
-    """Rebuild a bundle; `decode` overrides the modular decoding path ("quantize" or "direct")."""
+ENTRIES = ("predictor", "model_config", "state_dict", "input_len", "seq_len", "mode", "space")  # save_bundle's
+
+
+def load_bundle(
+    path: Path, device: torch.device, decode: str | None = None, expect: tuple[str, str] | None = None
+) -> Bundle:
+    """Rebuild a bundle; `decode` overrides the modular decoding path ("quantize" or "direct").
+
+    `expect` (predictor, mode) refuses a checkpoint of another cell, which would otherwise be
+    scored and reported under this cell's name.
+    """
     if not Path(path).is_file():
         raise UserError(f"missing model checkpoint: {path} (run `dvc repro` for its train stage)")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a damaged file
         raise UserError(f"corrupt model checkpoint {path}: {str(exc).splitlines()[0]}") from None
-    space = SPACES[state["mode"]].from_state(state, device, decode)
-    model = build_predictor(
-        state["predictor"], state["model_config"], space.shape(state["input_len"]), f"{path}: model"
-    )
-    model.load_state_dict(state["state_dict"])
+    missing = [key for key in ENTRIES if not isinstance(state, dict) or key not in state]
+    if missing:
+        raise UserError(
+            f"model checkpoint {path} lacks '{missing[0]}', which `train` writes: not a model of this project"
+        )
+    if state["mode"] not in SPACES:
+        raise UserError(f"model checkpoint {path} records an unknown mode '{state['mode']}'")
+    if expect is not None and (state["predictor"], state["mode"]) != expect:
+        raise UserError(
+            f"model checkpoint {path} holds a {state['predictor']} {state['mode']} model, not {expect[0]} {expect[1]}; "
+            "rerun its train stage (`dvc repro`)"
+        )
+    try:
+        space = SPACES[state["mode"]].from_state(state, device, decode)
+        model = build_predictor(
+            state["predictor"], state["model_config"], space.shape(state["input_len"]), f"{path}: model"
+        )
+        model.load_state_dict(state["state_dict"])
+    except (KeyError, RuntimeError, TypeError) as exc:  # entries that contradict each other
+        reason = str(exc).splitlines()[0]
+        raise UserError(f"model checkpoint {path} contradicts itself: {reason}") from None
     return Bundle(state["predictor"], model.to(device).eval(), space, state["input_len"], state["seq_len"])
 
 

@@ -39,7 +39,7 @@ def draw_figures(
         (f"ground truth (t={input_len + 1}-{seq_len})", seq[0, input_len:, 0]),
     ]
     for predictor, mode in models:
-        bundle = load_bundle(paths.model_file(dataset, predictor, mode), device, None)
+        bundle = load_bundle(paths.model_file(dataset, predictor, mode), device, None, (predictor, mode))
         pred = model_predictor(bundle, seq_len - input_len, device)(seq[:, :input_len])
         rows.append((model_label(predictor, mode), to_uint8(pred)[0, :, 0]))
     vqvae, _ = load_frozen_vqvae(paths.vqvae_checkpoint(dataset), device)

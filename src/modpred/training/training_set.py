@@ -79,7 +79,7 @@ def pixel_training_set(ds: str, cell: CellConfig, device: torch.device, root: Pa
 def latent_training_set(ds: str, cell: CellConfig, device: torch.device, root: Path) -> TrainingSet:
     folder = root / paths.latents_dir(ds)
     vqvae, sha = load_frozen_vqvae(root / paths.frozen_vqvae(ds), device)
-    codes, meta = read_shards(folder, "train", sha)
+    codes, meta = read_shards(folder, "train", sha, vqvae.cfg.num_codes)
     train_file = root / paths.sequences_file(ds, "train")
 
     def validation_frames(start: int) -> np.ndarray:

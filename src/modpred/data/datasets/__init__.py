@@ -1,7 +1,10 @@
-"""The datasets, one module each: `data/datasets/<name>.py` defines `DATASET = DatasetSpec(...)`.
+"""The datasets, one plug-in each: the package `data/datasets/<name>/` defines `DATASET = DatasetSpec(...)`.
 
 With its `data.<name>` section in params.yaml and its name in `datasets:`, `dvc repro` generates,
-encodes, trains on and reports it; nothing else names it.
+encodes, trains on and reports it; nothing else names it. A dataset's readers live in its own
+folder (`mmnist/`: digit sources and the renderer; `kth/`: the video reader), and only its
+`generate` stage depends on that folder, so adding or editing one dataset reruns nothing of the
+others (tests/test_dvc_deps.py and a real-DVC test in tests/test_pipeline_e2e.py check it).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from modpred.data.datasets import DatasetSpec
-from modpred.data.kth_videos import TEST_PERSONS, TRAIN_PERSONS, KthConfig, find_videos, kth_samples
+from modpred.data.datasets.kth.videos import TEST_PERSONS, TRAIN_PERSONS, KthConfig, find_videos, kth_samples
 from modpred.data.sequences import write_sequence_stream
 from modpred.errors import UserError
 

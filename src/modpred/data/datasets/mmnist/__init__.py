@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from modpred.data.datasets import DatasetSpec
-from modpred.data.digits import load_digit_pools
-from modpred.data.moving_mnist import MovingMnistConfig, moving_mnist
+from modpred.data.datasets.mmnist.digits import load_digit_pools
+from modpred.data.datasets.mmnist.moving_mnist import MovingMnistConfig, moving_mnist
 from modpred.data.sequences import write_sequences
 from modpred.errors import UserError
 
