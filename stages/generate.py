@@ -15,7 +15,11 @@ from stages.app import DatasetArg, ParamsOption, check_dataset, stage
 
 @stage("generate")
 def generate(dataset: str = DatasetArg, params: Path = ParamsOption) -> None:
-    """Generate a dataset's train and test sequences (uint8 HDF5, (N, T, 1, H, W))."""
+    """Generate a dataset's train and test sequences into data/DATASET/base/ (uint8 HDF5, (N, T, C, H, W)).
+
+    Settings come from the `data.DATASET` section of the params file; the videos dataset also writes
+    `manifest.json` there (what each clip gave, and why a skipped one was skipped).
+    """
     check_dataset(dataset)
     section = ParamsFile(params).get(f"data.{dataset}")
     with atomic_path(paths.sequences_dir(dataset)) as tmp:

@@ -10,6 +10,7 @@ from modpred import paths
 from modpred.atomic import atomic_path, write_json
 from modpred.data.sequences import read_sequences
 from modpred.device import pick_device
+from modpred.errors import UserError
 from modpred.models import count_params
 from modpred.models.vqvae import VQVAEConfig
 from modpred.params import ParamsFile, build_config
@@ -23,11 +24,14 @@ def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption)
     """Pretrain the VQ-VAE on single train frames; write its checkpoint and quality metrics."""
     check_dataset(dataset)
     p = ParamsFile(params)
-    model_cfg = build_config(VQVAEConfig, p.get("vqvae.model"), "vqvae.model")
+    section = p.get("vqvae.model")
+    if isinstance(section, dict) and "in_channels" in section:
+        raise UserError("params key 'vqvae.model.in_channels' must go: the VQ-VAE takes the channels of the data")
     train_cfg = build_config(VQVAETrainConfig, p.get("vqvae.train"), "vqvae.train")
     device = pick_device()
     train = read_sequences(paths.sequences_file(dataset, "train"))
     test = read_sequences(paths.sequences_file(dataset, "test"))
+    model_cfg = build_config(VQVAEConfig, {**section, "in_channels": train.shape[2]}, "vqvae.model")
     model, losses = pretrain_vqvae(train, model_cfg, train_cfg, device)
     quality = vqvae_quality(model, test, device, train_cfg.eval_frames)
     quality["params"] = count_params(model, trainable=False)

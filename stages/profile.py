@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from modpred.profiles import load_profile, set_param_flags
+from modpred.profiles import PROFILES, load_profile, set_param_flags
 from stages.app import stage
 
 
+NAMES = ", ".join(sorted(p.stem for p in PROFILES.glob("*.yaml")))
+
+
 @stage("profile")
-def profile(name: str = typer.Argument(..., help="paper or large_base (files in profiles/)")) -> None:
+def profile(name: str = typer.Argument(..., help=f"a profile in profiles/: {NAMES}")) -> None:
     """Print -S flags for `dvc exp run -n NAME $(python -m stages profile NAME)`."""
     typer.echo(" ".join(set_param_flags(load_profile(name))))

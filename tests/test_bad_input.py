@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import yaml
 
+from tests.footage import moving_square, write_video
 from tests.helpers import ROOT, commit, copy_project, env, run, tiny_params
 
 
@@ -157,6 +158,24 @@ def _unreachable_remote(project: Path) -> None:
 
 
 MODEL = "data/mmnist/models/predrnn-base/model.pt"
+
+
+def _footage(*files: tuple[str, bytes | np.ndarray]) -> Callable[[Path], None]:
+    """A `footage/` folder of the given files (bytes as they are, frames as a video), set as data.videos.root."""
+
+    def setup(project: Path) -> None:
+        for name, content in files:
+            path = project / "footage" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                write_video(path, content)
+        _edit_params(lambda p: p["data"]["videos"].update(root="footage", image=32, stride=10, test=["held_out*"]))(
+            project
+        )
+
+    return setup
 
 
 @dataclass
@@ -357,6 +376,30 @@ CASES = [
         pythonpath="site",
     ),
     Case(
+        "videos folder without a clip",
+        ["generate", "videos"],
+        ("no video under footage", ".mp4"),
+        _footage(("notes.txt", b"not footage")),
+    ),
+    Case(
+        "videos folder without a readable clip",
+        ["generate", "videos"],
+        ("no train window", "train.mp4, unreadable.avi", "skipped (warnings above)"),
+        _footage(("train.mp4", b"text"), ("unreadable.avi", b""), ("held_out.mp4", b"text")),
+    ),
+    Case(
+        "videos split without a test file",
+        ["generate", "videos"],
+        ("no test file among the 1 clips", "data.videos.test"),
+        _footage(("street.mp4", moving_square(45, 48, 64))),
+    ),
+    Case(
+        "the VQ-VAE's channels set in params",
+        ["pretrain-vqvae", "mmnist"],
+        ("'vqvae.model.in_channels' must go", "channels of the data"),
+        _edit_params(lambda p: p["vqvae"]["model"].update(in_channels=3)),
+    ),
+    Case(
         "unreachable remote",
         ["dvc", "pull", "generate@mmnist"],
         ("failed to pull data from the cloud",),
@@ -432,3 +475,78 @@ def test_every_stage_has_help():
     ):
         proc = run(_stages(name, "--help"), ROOT, check=False)
         assert proc.returncode == 0 and "Usage" in proc.stdout, proc.stderr
+
+
+def _truncated_video(path: Path) -> None:
+    """A video cut off part-way: its header declares 60 frames, 25 or so remain."""
+    noise = np.random.default_rng(0).integers(0, 255, (60, 120, 160, 3), dtype=np.uint8)
+    write_video(path, noise)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@dataclass
+class Tolerated:
+    """A footage problem the videos dataset handles: the run goes on, and says so naming the file."""
+
+    name: str
+    file: str  # written beside a good train clip and a good test clip
+    content: bytes | np.ndarray | Callable[[Path], None]
+    needle: str  # in one WARNING or INFO line, with the file's name
+    outcome: str  # what the manifest records for the file: skipped, truncated or used
+    channels: int = 1
+
+
+TOLERATED = [
+    Tolerated("not a video, with a video suffix", "notes.mp4", b"meeting notes", "not a readable video", "skipped"),
+    Tolerated("0-byte file", "empty.avi", b"", "an empty file (0 bytes)", "skipped"),
+    Tolerated("broken GIF", "broken.gif", b"GIF89a broken", "not readable", "skipped"),
+    Tolerated("truncated video", "cut.avi", _truncated_video, "truncated: 2", "truncated"),
+    Tolerated(
+        "video shorter than one window", "short.mp4", moving_square(12, 48, 64), "shorter than one window", "skipped"
+    ),
+    Tolerated(
+        "gray clip in a colour dataset",
+        "hall.mp4",
+        moving_square(30, 48, 64, colour=False),
+        "is gray in a colour dataset",
+        "used",
+        channels=3,
+    ),
+    Tolerated(
+        "clips of different sizes and frame rates",
+        "wide.mp4",
+        moving_square(30, 36, 96),
+        "clips of different sizes",
+        "used",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", TOLERATED, ids=[c.name for c in TOLERATED])
+def test_footage_problems_are_handled_and_said(tmp_path, case):
+    project = copy_project(tmp_path / "proj")
+    root = project / "footage"
+    write_video(root / "street.mp4", moving_square(45, 48, 64))
+    write_video(root / "held_out.mp4", moving_square(30, 48, 64, seed=1), fps=10)
+    if callable(case.content):
+        case.content(root / case.file)
+    elif isinstance(case.content, bytes):
+        (root / case.file).write_bytes(case.content)
+    else:
+        write_video(root / case.file, case.content)
+    params = tiny_params()
+    params["data"]["videos"].update(root="footage", image=32, stride=10, test=["held_out*"], channels=case.channels)
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    proc = run(_stages("generate", "videos"), project, check=False)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    said = [line for line in proc.stderr.splitlines() if case.needle in line]
+    assert len(said) == 1 and case.file in said[0] and said[0].startswith(("WARNING", "INFO")), proc.stderr
+    manifest = {c["file"]: c for c in yaml.safe_load((project / "data/videos/base/manifest.json").read_text())["clips"]}
+    entry = manifest[case.file]
+    assert ("skipped" in entry) == (case.outcome == "skipped") and ("truncated" in entry) == (
+        case.outcome == "truncated"
+    )
+    with h5py.File(project / "data/videos/base/train.h5") as f:
+        windows = sum(c.get("windows", 0) for c in manifest.values() if c["split"] == "train")
+        assert f["frames"].shape[0] == windows == 3 + (entry.get("windows", 0))
+        assert f["frames"].shape[2] == case.channels

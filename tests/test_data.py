@@ -93,3 +93,19 @@ def test_standard_movingmnist_test_file_becomes_the_test_split(tmp_path):
     np.save(tmp_path / "bad.npy", standard[:, :, :32])
     with pytest.raises(UserError, match=r"has shape \(20, 7, 32, 64\)"):
         generate_dataset("mmnist", {**section, "test_file": str(tmp_path / "bad.npy")}, tmp_path)
+
+
+def test_a_split_too_big_for_memory_is_refused_with_the_size_needed(tmp_path, monkeypatch):
+    from modpred.data.sequences import stored_shape
+    from modpred.training import compute
+
+    frames = np.zeros((6, 20, 3, 32, 32), np.uint8)
+    write_sequences(tmp_path / "train.h5", frames, input_len=10, seq_len=20, image=32)
+    assert stored_shape(tmp_path / "train.h5") == frames.shape
+    assert read_sequences(tmp_path / "train.h5", 2, 4).shape == (2, 20, 3, 32, 32)
+    compute.check_fits_in_memory(frames.shape, 1, "train.h5")  # 368 kB: fits on any machine
+    monkeypatch.setattr(compute, "available_memory", lambda: 100_000)
+    with pytest.raises(
+        UserError, match=r"train.h5 needs 0.4 MiB in memory \(6x20x3x32x32 uint8\) and 0.1 MiB is available"
+    ):
+        compute.check_fits_in_memory(frames.shape, 1, "train.h5")

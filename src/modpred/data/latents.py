@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from modpred.data.sequences import read_sequences, sequence_layout
+from modpred.data.sequences import read_sequences, sequence_layout, stored_shape
 from modpred.data.shards import codes_dtype, write_shard
 from modpred.models.vqvae import VQVAE, to_unit
 from modpred.params import positive
@@ -35,15 +35,15 @@ def encode_split(
     """Write `folder/shard-00000.h5`, ... for the sequences in `source`; return how many this rank wrote.
 
     Under torchrun, rank r encodes and writes shards r, r + world, ...; together they write all.
+    Only one shard's sequences are in memory at a time, however long the split.
     """
-    frames = read_sequences(source)
     input_len, seq_len, image = sequence_layout(source)
-    n, t = frames.shape[:2]
+    n, t = stored_shape(source)[0], seq_len
     grid = vqvae.grid(image)
     folder.mkdir(parents=True, exist_ok=True)
     mine = list(range(0, n, cfg.seqs_per_shard))[rank::world]
     for first in progress(mine, f"encode {folder.name}", enabled=rank == 0):
-        block = frames[first : first + cfg.seqs_per_shard]
+        block = read_sequences(source, first, first + cfg.seqs_per_shard)  # one shard in memory at a time
         codes = np.empty((len(block), t, grid, grid), dtype=codes_dtype(vqvae.cfg.num_codes))
         for start in range(0, len(block), cfg.batch):
             x = to_unit(torch.from_numpy(block[start : start + cfg.batch])).to(device)

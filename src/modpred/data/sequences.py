@@ -50,16 +50,22 @@ def write_sequence_stream(
     return count
 
 
-def read_sequences(path: str | Path, start: int = 0) -> np.ndarray:
-    """Load sequences `start`.. (all by default) into memory as uint8 (N, T, C, H, W).
+def read_sequences(path: str | Path, start: int = 0, stop: int | None = None) -> np.ndarray:
+    """Load sequences `start`..`stop` (all by default) into memory as uint8 (N, T, C, H, W).
 
     Only the rows asked for are read (chunks hold one sequence each).
     """
     with open_h5(path) as f:
         try:
-            return np.asarray(_dataset(f, path, FRAMES)[start:])
+            return np.asarray(_dataset(f, path, FRAMES)[start:stop])
         except OSError as exc:
             raise UserError(f"corrupt HDF5 file {path}: {str(exc).splitlines()[0]}") from None
+
+
+def stored_shape(path: str | Path) -> tuple[int, ...]:
+    """The (N, T, C, H, W) of a file's frames, read from its header alone."""
+    with open_h5(path) as f:
+        return tuple(int(d) for d in _dataset(f, path, FRAMES).shape)
 
 
 def open_h5(path: str | Path) -> h5py.File:

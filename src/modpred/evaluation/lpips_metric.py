@@ -147,7 +147,7 @@ def lpips_backbone() -> Backbone | str:
 
 
 class LpipsScorer:
-    """Scores gray frames in [0, 1], repeated to 3 channels, in both input conventions at once.
+    """Scores frames in [0, 1], RGB as they are and gray repeated to 3 channels, in both input conventions at once.
 
     `lpips` is the correct use ([-1, 1], as lpips expects). `lpips_published` feeds [0, 1] without
     lpips' `normalize` flag, as the official PredRNN test code does, so published PredRNN LPIPS
@@ -175,7 +175,7 @@ class LpipsScorer:
 
     @torch.no_grad()
     def __call__(self, pred: np.ndarray, gt: np.ndarray) -> dict[str, np.ndarray]:
-        """{"lpips", "lpips_published"} per frame for (..., 1, H, W) arrays; shape pred.shape[:-3]."""
+        """{"lpips", "lpips_published"} per frame for (..., 1 | 3, H, W) arrays; shape pred.shape[:-3]."""
         lead = pred.shape[:-3]
         p = torch.from_numpy(np.ascontiguousarray(pred.reshape(-1, *pred.shape[-3:]))).float()
         g = torch.from_numpy(np.ascontiguousarray(gt.reshape(-1, *gt.shape[-3:]))).float()

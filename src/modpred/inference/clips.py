@@ -1,4 +1,4 @@
-"""Reading a user's clip (.npy, GIF or video) as gray uint8 frames of the model's size."""
+"""Reading a user's clip (.npy, GIF or video) as uint8 frames of the model's size and channels."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
+from modpred.data.frames import VIDEO_SUFFIXES, fit_frame
 from modpred.errors import UserError
-
-VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"}
 
 
 def read_clip(path: Path) -> np.ndarray:
-    """Any supported clip -> uint8 (T, H, W) gray frames."""
+    """Any supported clip -> uint8 (T, H, W, 1 | 3) frames."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"clip not found: {path}")
@@ -37,20 +35,20 @@ def read_clip(path: Path) -> np.ndarray:
         raise UserError(
             f"unreadable clip {path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
         ) from None
-    return to_gray_uint8(np.asarray(frames), path)
+    return to_uint8_frames(np.asarray(frames), path)
 
 
-def to_gray_uint8(frames: np.ndarray, path: Path) -> np.ndarray:
-    """(T, H, W), (T, 1, H, W), (T, H, W, 1|3|4) in uint8 or [0, 1] floats -> uint8 (T, H, W)."""
-    if frames.ndim == 4 and frames.shape[1] == 1:
-        frames = frames[:, 0]
-    elif frames.ndim == 4 and frames.shape[-1] in (1, 3, 4):
-        rgb = frames[..., :3].astype(np.float64)
-        frames = rgb[..., 0] if rgb.shape[-1] == 1 else rgb @ np.array([0.299, 0.587, 0.114])
-    if frames.ndim != 3:
+def to_uint8_frames(frames: np.ndarray, path: Path) -> np.ndarray:
+    """(T, H, W), (T, 1|3, H, W), (T, H, W, 1|3|4) in uint8 or [0, 1] floats -> uint8 (T, H, W, 1|3)."""
+    if frames.ndim == 3:
+        frames = frames[..., None]
+    elif frames.ndim == 4 and frames.shape[1] in (1, 3) and frames.shape[-1] not in (1, 3, 4):
+        frames = frames.transpose(0, 2, 3, 1)
+    if frames.ndim != 4 or frames.shape[-1] not in (1, 3, 4):
         raise UserError(
-            f"clip {path} has shape {frames.shape}: expected frames (T, H, W), (T, 1, H, W) or (T, H, W, C)"
+            f"clip {path} has shape {frames.shape}: expected frames (T, H, W), (T, C, H, W) or (T, H, W, C)"
         )
+    frames = frames[..., :3]
     if not np.issubdtype(frames.dtype, np.number) or np.issubdtype(frames.dtype, np.complexfloating):
         raise UserError(f"clip {path} holds {frames.dtype} values: expected numbers (uint8, or floats in [0, 1])")
     if np.issubdtype(frames.dtype, np.floating) and not np.isfinite(frames).all():
@@ -61,18 +59,17 @@ def to_gray_uint8(frames: np.ndarray, path: Path) -> np.ndarray:
     return np.clip(np.round(frames), 0, 255).astype(np.uint8)
 
 
-def fit_clip(frames: np.ndarray, input_len: int, image: int, resize: bool, path: Path) -> np.ndarray:
-    """The last `input_len` frames at image x image; too short is an error, a wrong size a warning or an error."""
+def fit_clip(frames: np.ndarray, input_len: int, image: int, channels: int, resize: bool, path: Path) -> np.ndarray:
+    """The last `input_len` frames as uint8 (T, channels, image, image): colour to gray or gray repeated
+    as the model needs (silently: it is lossless or the luma the datasets use), a wrong size a warning
+    (the centred square, resized, as the videos dataset fits footage) or an error."""
     if len(frames) < input_len:
         raise UserError(f"clip {path} has {len(frames)} frames; the model needs at least {input_len}")
     frames = frames[-input_len:]
-    if frames.shape[1:] != (image, image):
+    h, w = frames.shape[1:3]
+    if (h, w) != (image, image):
         if not resize:
-            raise UserError(
-                f"clip {path} is {frames.shape[2]}x{frames.shape[1]}; the model takes {image}x{image} "
-                "(pass --resize to resize it)"
-            )
-        warnings.warn(f"resizing clip {path} from {frames.shape[2]}x{frames.shape[1]} to {image}x{image}", stacklevel=2)
-        bilinear = Image.Resampling.BILINEAR
-        frames = np.stack([np.asarray(Image.fromarray(f).resize((image, image), bilinear)) for f in frames])
-    return frames
+            raise UserError(f"clip {path} is {w}x{h}; the model takes {image}x{image} (pass --resize to resize it)")
+        what = "resizing" if h == w else "cropping to the centred square and resizing"
+        warnings.warn(f"{what} clip {path} from {w}x{h} to {image}x{image}", stacklevel=2)
+    return np.stack([fit_frame(f, image, channels) for f in frames])

@@ -84,6 +84,7 @@ class LatentSpace:
         self.vqvae = vqvae.eval().requires_grad_(False)
         self.image = image
         self.channels = vqvae.cfg.code_dim
+        self.frame_channels = vqvae.cfg.in_channels  # of the frames it encodes and decodes
         self.grid = vqvae.grid(image)
         self.decode_mode = decode
         self.vqvae_sha256 = vqvae_sha256
@@ -138,8 +139,10 @@ Space = PixelSpace | LatentSpace
 SPACES: dict[str, type[PixelSpace] | type[LatentSpace]] = {PixelSpace.mode: PixelSpace, LatentSpace.mode: LatentSpace}
 
 
-def planned_shape(mode: str, patch: int, image: int, code_dim: int, input_len: int, downsample: int = 4) -> ModelShape:
+def planned_shape(
+    mode: str, patch: int, image: int, code_dim: int, input_len: int, downsample: int = 4, channels: int = 1
+) -> ModelShape:
     """The shape a cell's predictor will see, from params alone (the bench and the profile checks)."""
     if mode == PixelSpace.mode:
-        return PixelSpace(patch, image).shape(input_len)
+        return PixelSpace(patch, image, channels).shape(input_len)
     return ModelShape(code_dim, image // downsample, input_len, LatentSpace.mode)

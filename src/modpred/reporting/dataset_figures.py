@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 
 from modpred import paths
+from modpred.data.frames import as_images
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.evaluation.frame_metrics import to_uint8
 from modpred.models.bundle import load_bundle, model_predictor
@@ -35,13 +36,13 @@ def draw_figures(
     index = cfg.sample % len(frames)
     seq = frames[index : index + 1]
     rows = [
-        (f"input (t=1-{input_len})", seq[0, :input_len, 0]),
-        (f"ground truth (t={input_len + 1}-{seq_len})", seq[0, input_len:, 0]),
+        (f"input (t=1-{input_len})", as_images(seq[0, :input_len])),
+        (f"ground truth (t={input_len + 1}-{seq_len})", as_images(seq[0, input_len:])),
     ]
     for predictor, mode in models:
         bundle = load_bundle(paths.model_file(dataset, predictor, mode), device, None, (predictor, mode))
         pred = model_predictor(bundle, seq_len - input_len, device)(seq[:, :input_len])
-        rows.append((model_label(predictor, mode), to_uint8(pred)[0, :, 0]))
+        rows.append((model_label(predictor, mode), as_images(to_uint8(pred)[0])))
     vqvae, _ = load_frozen_vqvae(paths.vqvae_checkpoint(dataset), device)
     with torch.no_grad():
         recon = vqvae(to_unit(torch.from_numpy(seq[0])).to(device))[0].clamp(0, 1).cpu().numpy()
@@ -55,8 +56,8 @@ def draw_figures(
         scores.append(Curve(baseline_label(name), baseline_color(name), table, baseline=True))
     out.mkdir(parents=True, exist_ok=True)
     frame_strip(rows, out / paths.PREDICTIONS_PNG, column_titles=[f"+{k}" for k in range(1, input_len + 1)])
-    original = [("original", seq[0, :, 0]), ("VQ-VAE", to_uint8(recon)[:, 0])]
+    original = [("original", as_images(seq[0])), ("VQ-VAE", as_images(to_uint8(recon)))]
     frame_strip(original, out / paths.VQVAE_RECONSTRUCTIONS_PNG)
     per_frame_curves(scores, out / paths.PER_FRAME_PNG)
     loss_curves(losses, out / paths.TRAINING_LOSS_PNG)
-    np.save(out / paths.SAMPLE_CLIP, seq[0, :, 0])
+    np.save(out / paths.SAMPLE_CLIP, as_images(seq[0]))

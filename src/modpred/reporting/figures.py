@@ -40,7 +40,8 @@ def _save(fig: plt.Figure, path: Path) -> None:
 
 
 def frame_strip(rows: list[tuple[str, np.ndarray]], path: Path, column_titles: list[str] | None = None) -> None:
-    """Labelled rows of frames, uint8 (T, H, W) each; columns titled t=1, 2, ... unless given."""
+    """Labelled rows of frames, uint8 (T, H, W) gray or (T, H, W, 3) colour each; columns titled t=1, 2, ...
+    unless given."""
     cols = max(len(frames) for _, frames in rows)
     fig, axes = plt.subplots(len(rows), cols, figsize=(cols * 0.9, len(rows) * 0.95), squeeze=False)
     for r, (label, frames) in enumerate(rows):

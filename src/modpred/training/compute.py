@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import resource
 import sys
+from pathlib import Path
 
 import torch
+
+from modpred.errors import UserError
+
+MEMINFO = Path("/proc/meminfo")
 
 
 def reset_peak_memory(device: torch.device) -> None:
@@ -44,3 +50,28 @@ def place_dataset(data: torch.Tensor, device: torch.device, fraction: float = 0.
     if data.numel() * data.element_size() < fraction * free:
         return data.to(device)
     return data.pin_memory()
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the kernel says a new allocation can get now (MemAvailable); None off Linux."""
+    if not MEMINFO.is_file():
+        return None
+    for line in MEMINFO.read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) * 1024
+    return None
+
+
+def check_fits_in_memory(shape: tuple[int, ...], itemsize: int, what: str) -> None:
+    """Refuse, with the size needed, a training split that would not fit in memory (rather than be killed)."""
+    needed, available = math.prod(shape) * itemsize, available_memory()
+    if available is not None and needed > available:
+        raise UserError(
+            f"{what} needs {_size(needed)} in memory ({'x'.join(map(str, shape))} uint8) and "
+            f"{_size(available)} is available: train on a machine with more memory, or on fewer or "
+            "smaller sequences (the modular cells, which hold codes, need far less)"
+        )
+
+
+def _size(nbytes: int) -> str:
+    return f"{nbytes / 2**30:.2f} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:.1f} MiB"

