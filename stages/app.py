@@ -17,6 +17,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # docstring paragraphs reflow to the terminal width
     help="Stages of the modular spatiotemporal prediction pipeline (see dvc.yaml).",
 )
 

@@ -12,11 +12,16 @@ BATCH = 64
 
 @stage("baselines")
 def baselines(dataset: str = DatasetArg) -> None:
-    """Score 'copy the last input frame' and 'predict blank frames' on the test set."""
+    """Score 'copy the last input frame' and 'predict blank frames' on the test set, as `evaluate` scores a model.
+
+    Reads data/DATASET/base/test.h5; no settings. Writes metrics/runs/DATASET/baselines/: NAME.json,
+    NAME_per_frame.csv and NAME_per_sequence.csv for copy_last and blank.
+    """
     check_dataset(dataset)
     makers = {"copy_last": copy_last_frame, "blank": blank_frames}
     for name in paths.BASELINES:
         make = makers[name]
-        table, summary = score_test_split(dataset, make, BATCH, pick_device(), desc=f"baseline {name}")
-        summary.update(dataset=dataset, predictor=name, mode="baseline")
-        save_scores(paths.baseline_json(dataset, name), paths.baseline_per_frame(dataset, name), table, summary)
+        scored = score_test_split(dataset, make, BATCH, pick_device(), desc=f"baseline {name}")
+        scored.summary.update(dataset=dataset, predictor=name, mode="baseline")
+        json_path, per_frame = paths.baseline_json(dataset, name), paths.baseline_per_frame(dataset, name)
+        save_scores(json_path, per_frame, paths.baseline_per_sequence(dataset, name), scored)

@@ -19,7 +19,9 @@ from stages.app import DatasetArg, ParamsOption, check_dataset, stage
 def encode_latents(dataset: str = DatasetArg, params: Path = ParamsOption) -> None:
     """Encode train and test sequences to code-index shards, stamped with the VQ-VAE's hash.
 
-    Under `torchrun --nproc_per_node N` the shards are split across the N processes.
+    Reads data/DATASET/base/ and data/DATASET/vqvae/model.pt; settings: the `latents` params section.
+    Writes data/DATASET/modular/{train,test}/shard-*.h5 and a copy of the VQ-VAE beside them. Under
+    `torchrun --nproc_per_node N` the shards are split across the N processes.
     """
     check_dataset(dataset)
     cfg = build_config(LatentsConfig, ParamsFile(params).get("latents"), "latents")

@@ -16,18 +16,23 @@ from stages.app import DatasetArg, ModeArg, ParamsOption, PredictorArg, check_ce
 def evaluate(
     dataset: str = DatasetArg, predictor: str = PredictorArg, mode: str = ModeArg, params: Path = ParamsOption
 ) -> None:
-    """Score a trained model per frame (MSE, MAE, PSNR, SSIM, LPIPS); write JSON and per-frame CSV."""
+    """Score a trained model on every test sequence (MSE, MAE, PSNR, SSIM, LPIPS) and write the scores.
+
+    Reads data/DATASET/models/PREDICTOR-MODE/model.pt and data/DATASET/base/test.h5; settings: the
+    `evaluate` params section. Writes metrics/runs/DATASET/PREDICTOR-MODE/: eval.json (the means and
+    how LPIPS was measured), per_frame.csv (per predicted frame) and per_sequence.csv (per test sequence).
+    """
     check_cell(dataset, predictor, mode)
     cfg = build_config(EvaluateConfig, ParamsFile(params).get("evaluate"), "evaluate")
     device = pick_device()
     bundle = load_bundle(paths.model_file(dataset, predictor, mode), device, cfg.modular_decode, (predictor, mode))
-    table, summary = score_test_split(
+    scored = score_test_split(
         dataset,
         lambda future: model_predictor(bundle, future, device),
         cfg.batch,
         device,
         desc=f"evaluate {dataset}-{predictor}-{mode}",
     )
-    summary.update(dataset=dataset, predictor=predictor, mode=mode, decode=bundle.space.decoding)
+    scored.summary.update(dataset=dataset, predictor=predictor, mode=mode, decode=bundle.space.decoding)
     out = paths.run_metrics_dir(dataset, predictor, mode)
-    save_scores(out / paths.EVAL_JSON, out / paths.PER_FRAME_CSV, table, summary)
+    save_scores(out / paths.EVAL_JSON, out / paths.PER_FRAME_CSV, out / paths.PER_SEQUENCE_CSV, scored)

@@ -14,7 +14,12 @@ from stages.app import DatasetArg, ParamsOption, check_dataset, stage
 
 @stage("figures")
 def figures(dataset: str = DatasetArg, params: Path = ParamsOption) -> None:
-    """Draw the paper-style figures for one dataset into metrics/figures/<dataset>/."""
+    """Draw the paper-style figures for one dataset into metrics/figures/DATASET/.
+
+    Reads the trained models, the test sequences and metrics/runs/DATASET/; settings: the `figures`,
+    `predictors` and `modes` params keys. Writes predictions, per-frame curves, VQ-VAE
+    reconstructions and loss curves (PNG, and PDF for papers) and sample.npy, a clip for `predict`.
+    """
     check_dataset(dataset)
     p = ParamsFile(params)
     cfg = build_config(FiguresConfig, p.get("figures"), "figures")

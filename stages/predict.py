@@ -14,10 +14,21 @@ from stages.app import stage
 @stage("predict")
 def predict(
     model: Path = typer.Argument(..., help="a trained model, e.g. data/mmnist/models/predrnn-modular/model.pt"),
-    clip: Path = typer.Argument(..., help="a clip of >= 10 frames: .npy (T,H,W), .gif, or a video file"),
+    clip: Path = typer.Argument(
+        ..., help="a clip of at least the model's input frames (10 by default): .npy, .gif or a video"
+    ),
     out: Path = typer.Option(Path("prediction"), "--out", help="folder for prediction.{gif,png,npy}"),
-    resize: bool = typer.Option(True, "--resize/--no-resize", help="resize a clip of another size (warns)"),
+    resize: bool = typer.Option(
+        True, "--resize/--no-resize", help="fit a clip of another size (its centred square, resized; warns)"
+    ),
 ) -> None:
-    """Predict the frames after the last input-window frames of CLIP; write a GIF and a PNG strip."""
+    """Predict the frames that follow CLIP with a trained MODEL (not a DVC stage; no params file).
+
+    CLIP: .npy as (T, H, W), (T, C, H, W) or (T, H, W, C), uint8 or floats in [0, 1]; a GIF; or a
+    video (.mp4 .avi .mov .mkv .webm .m4v .mpg .mpeg .ogv .wmv, read with PyAV). Its last input-length
+    frames are the input (10 for every model of the default), fitted to the model's size and channels.
+    OUT gets prediction.gif (the predicted frames: 10 by default), prediction.png (inputs above,
+    predictions below) and prediction.npy (uint8, (T, H, W) gray or (T, H, W, 3) colour).
+    """
     frames = predict_clip(model, clip, out, resize, pick_device())
     typer.echo(f"wrote {len(frames)} predicted frames to {out}/prediction.gif and prediction.png")

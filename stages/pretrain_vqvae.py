@@ -21,7 +21,12 @@ from stages.app import DatasetArg, ParamsOption, check_dataset, stage
 
 @stage("pretrain-vqvae")
 def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption) -> None:
-    """Pretrain the VQ-VAE on single train frames; write its checkpoint and quality metrics."""
+    """Pretrain the VQ-VAE on single train frames; write its checkpoint and quality metrics.
+
+    Reads data/DATASET/base/{train,test}.h5; settings: the `vqvae.model` and `vqvae.train` params
+    sections (its input channels come from the data). Writes data/DATASET/vqvae/model.pt and
+    metrics/runs/DATASET/vqvae.json (reconstruction PSNR and SSIM, codebook use) and vqvae_loss.csv.
+    """
     check_dataset(dataset)
     p = ParamsFile(params)
     section = p.get("vqvae.model")

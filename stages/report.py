@@ -12,7 +12,11 @@ from stages.app import stage
 
 @stage("report")
 def report() -> None:
-    """Gather every run's metrics into metrics/report.md and the chart tables of metrics/plots/."""
+    """Gather every run's metrics into metrics/report.md and the chart tables of metrics/plots/.
+
+    Reads metrics/runs/ and metrics/figures/ of every dataset; no settings. metrics/report.md holds
+    the quality and cost tables and the figures; metrics/plots/ feeds `dvc plots show`.
+    """
     if not paths.RUNS.is_dir():
         raise UserError(f"no metrics in {paths.RUNS}: run the evaluate stages first")
     write_text(paths.REPORT, build_report())

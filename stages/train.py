@@ -20,9 +20,9 @@ def train(
 ) -> None:
     """Train a predictor; write its checkpoint, loss curve and measured compute figures.
 
-    Reads `train.<predictor>` from the params file. Writes data/<dataset>/models/<predictor>-<mode>/
-    and metrics/runs/<dataset>/<predictor>-<mode>/ (train.json, loss.csv, validation.csv); a killed
-    run resumes from .resume/ on the next call.
+    Reads data/DATASET/MODE/ (pixels or latent shards); settings: the `train.PREDICTOR` params
+    section. Writes data/DATASET/models/PREDICTOR-MODE/model.pt and metrics/runs/DATASET/PREDICTOR-MODE/
+    (train.json, loss.csv, validation.csv); a killed run resumes from .resume/ on the next call.
     """
     check_cell(dataset, predictor, mode)
     cell = CellConfig.from_section(predictor, mode, ParamsFile(params).get(f"train.{predictor}"))

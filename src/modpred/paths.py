@@ -35,6 +35,7 @@ LOSS_CSV = "loss.csv"
 VALIDATION_CSV = "validation.csv"  # best-iterate selection: validation metrics every val_every iterations
 EVAL_JSON = "eval.json"
 PER_FRAME_CSV = "per_frame.csv"
+PER_SEQUENCE_CSV = "per_sequence.csv"  # each test sequence's means: the spread, and paired differences
 PREDICTIONS_PNG = "predictions.png"  # the figures of metrics/figures/<ds>/
 PER_FRAME_PNG = "per_frame.png"
 VQVAE_RECONSTRUCTIONS_PNG = "vqvae_reconstructions.png"
@@ -97,6 +98,10 @@ def baseline_json(ds: str, name: str) -> Path:
 
 def baseline_per_frame(ds: str, name: str) -> Path:
     return baselines_dir(ds) / f"{name}_per_frame.csv"
+
+
+def baseline_per_sequence(ds: str, name: str) -> Path:
+    return baselines_dir(ds) / f"{name}_per_sequence.csv"
 
 
 def scores_file(ds: str) -> Path:

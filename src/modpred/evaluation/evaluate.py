@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,12 @@ class EvaluateConfig:
 PredictFn = Callable[[np.ndarray], np.ndarray]  # uint8 inputs (B, T_in, C, H, W) -> float [0, 1] (B, T_out, ...)
 
 
+class Scored(NamedTuple):
+    per_frame: pd.DataFrame  # frame index, each metric's mean over the test sequences
+    summary: dict[str, Any]  # the means over all sequences and frames, and how LPIPS was measured
+    per_sequence: pd.DataFrame  # test sequence index, each metric's mean over its predicted frames
+
+
 def copy_last_frame(future: int) -> PredictFn:
     return lambda inputs: np.repeat(inputs[:, -1:].astype(np.float32) / 255.0, future, axis=1)
 
@@ -59,8 +65,8 @@ def score_predictor(
     device: torch.device,
     desc: str = "evaluate",
     lpips: tuple[LpipsScorer | None, str] | None = None,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Per-frame table (frame index, metric means) and a summary with the means over all frames.
+) -> Scored:
+    """Per-frame and per-sequence tables of metric means, and a summary with the means over all frames.
 
     LPIPS is computed only when verified AlexNet weights are present (see `lpips_metric`);
     otherwise its columns are empty and the summary says why. `lpips` passes a scorer made once
@@ -87,9 +93,13 @@ def score_predictor(
     for key, value in per_seq.items():
         table[key] = value.mean(0)
     mean: dict[str, float | None] = {key: float(value.mean()) for key, value in per_seq.items()}
+    sequences = pd.DataFrame({"sequence": np.arange(len(frames))})
+    for key, value in per_seq.items():
+        sequences[key] = value.mean(1)
     for key in LPIPS_KEYS:  # never a made-up number: empty when not measured
         if scorer is None:
             table[key] = np.nan
+            sequences[key] = np.nan
         mean.setdefault(key, None)
     summary = {
         "mean": mean,
@@ -97,12 +107,12 @@ def score_predictor(
         "lpips_status": lpips_status,
         "lpips_source": scorer.source if scorer is not None else None,
     }
-    return table, summary
+    return Scored(table, summary, sequences)
 
 
 def score_test_split(
     dataset: str, make_predictor: Callable[[int], PredictFn], batch: int, device: torch.device, desc: str = "evaluate"
-) -> tuple[pd.DataFrame, dict[str, Any]]:
+) -> Scored:
     """Score `make_predictor(future)` on the dataset's test split (its layout read from the file)."""
     test_file = paths.sequences_file(dataset, "test")
     input_len, seq_len, _ = sequence_layout(test_file)
@@ -111,6 +121,7 @@ def score_test_split(
     )
 
 
-def save_scores(json_path: Path, csv_path: Path, table: pd.DataFrame, summary: dict[str, Any]) -> None:
-    write_json(json_path, summary)
-    write_text(csv_path, table.to_csv(index=False, float_format="%.6g"))
+def save_scores(json_path: Path, per_frame_csv: Path, per_sequence_csv: Path, scored: Scored) -> None:
+    write_json(json_path, scored.summary)
+    write_text(per_frame_csv, scored.per_frame.to_csv(index=False, float_format="%.6g"))
+    write_text(per_sequence_csv, scored.per_sequence.to_csv(index=False, float_format="%.6g"))

@@ -99,9 +99,9 @@ def validator(bundle: Bundle, frames: np.ndarray, metric: str, device: torch.dev
     future = bundle.seq_len - bundle.input_len
 
     def validate(model: nn.Module) -> dict[str, float]:
-        _, summary = score_predictor(
+        scored = score_predictor(
             model_predictor(bundle, future, device), frames, bundle.input_len, 32, device, "validate", lpips
         )
-        return {k: v for k, v in summary["mean"].items() if v is not None}
+        return {k: v for k, v in scored.summary["mean"].items() if v is not None}
 
     return validate

@@ -1,0 +1,157 @@
+"""The README is a guide that stays true: short, its numbers the committed run's, its links alive, and the
+paper-scale commands it shows resolving to valid params and a full DVC plan (checked on the CPU)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+
+import pytest
+import yaml
+
+from modpred.params import build_config
+from modpred.plugins import dataset_names
+from modpred.profiles import load_profile, set_param_flags
+from modpred.training.cell_config import CellConfig
+from tests.helpers import ROOT, copy_project, run
+
+README = (ROOT / "README.md").read_text()
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+MAX_README_LINES = 331  # a third of the 995 lines the README had when it held guide, results and design notes
+# headers of the README's and docs/results.md's tables -> the key in the evaluation records, and the decimals shown
+COLUMNS = {
+    "LPIPS ↓": ("lpips", 3),
+    "LPIPS as published ↓": ("lpips_published", 3),
+    "SSIM ↑": ("ssim", 3),
+    "MSE / frame ↓": ("mse_frame", 1),
+    "MSE/frame ↓": ("mse_frame", 1),
+    "MAE/frame ↓": ("mae_frame", 1),
+    "PSNR ↑": ("psnr", 2),
+}
+ROWS = {"baseline: copy last frame": "copy_last", "baseline: copy last": "copy_last", "baseline: blank frame": "blank"}
+ROWS["baseline: blank"] = "blank"
+
+
+def committed_scores(dataset: str = "mmnist") -> dict[str, dict[str, float]]:
+    """Every model's and baseline's mean metrics, as the committed run's evaluation records hold them."""
+    runs = ROOT / "metrics" / "runs" / dataset
+    scores = {p.parent.name: json.loads(p.read_text())["mean"] for p in runs.glob("*/eval.json")}
+    for name in ("copy_last", "blank"):
+        scores[name] = json.loads((runs / "baselines" / f"{name}.json").read_text())["mean"]
+    return scores
+
+
+def metric_tables(text: str):
+    """(row label, {column header: cell}) for every markdown table whose first column is `model`."""
+    header = None
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header = None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if header is None:
+            header = cells if cells[0] == "model" else []
+        elif header and not set(cells[0]) <= set("-: "):
+            yield cells[0], dict(zip(header, cells, strict=False))
+
+
+def test_the_readme_is_a_short_guide_with_a_contents_list():
+    assert len(README.splitlines()) <= MAX_README_LINES
+    contents = README.split("## Contents", 1)[1].split("\n## ", 1)[0]
+    for task in ("Paper scale on a GPU", "Compare two experiments", "Add a predictor", "own videos", "Predict a clip"):
+        assert task in contents, task
+    for task in ("Share latents", "Resume a killed run", "Several GPUs"):
+        assert task in contents, task
+    assert "source .venv/bin/activate" in README.split("## Contents")[0]
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/results.md"])
+def test_every_number_in_the_results_tables_is_the_committed_runs(page):
+    scores = committed_scores()
+    checked = 0
+    for label, row in metric_tables((ROOT / page).read_text()):
+        name = ROWS.get(label, label)
+        if name not in scores:
+            continue
+        for header, (key, decimals) in COLUMNS.items():
+            if header in row:
+                assert row[header] == f"{scores[name][key]:,.{decimals}f}", (page, label, header)
+                checked += 1
+    assert checked >= 24, checked  # eight rows of at least three metrics
+
+
+def _slug(title: str) -> str:
+    """GitHub's anchor for a heading."""
+    title = re.sub(r"[`*]", "", title.strip().lower())
+    return re.sub(r"[^\w\- ]", "", title).replace(" ", "-")
+
+
+def test_every_link_in_the_readme_and_docs_reaches_a_file_and_heading():
+    for page in [ROOT / "README.md", *DOCS]:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if target.startswith(("http://", "https://")):
+                continue
+            path, _, anchor = target.partition("#")
+            file = (page.parent / path).resolve() if path else page
+            assert file.exists(), (page.name, target)
+            if anchor and file.suffix == ".md":
+                headings = [_slug(h) for h in re.findall(r"^#+ (.+)$", file.read_text(), flags=re.M)]
+                assert anchor in headings, (page.name, target)
+
+
+def _readme_exp_runs() -> list[list[str]]:
+    """Each `dvc exp run` line of the README as -S overrides, profiles expanded as the shell would."""
+    found = []
+    for line in re.findall(r"^dvc exp run .*$", README, flags=re.M):
+        line = line.split("  #")[0]
+        line = re.sub(
+            r"\$\(python -m stages profile (\w+)\)",
+            lambda m: shlex.join(set_param_flags(load_profile(m[1], ROOT / "profiles"))),
+            line,
+        )
+        words = shlex.split(line)
+        found.append([words[i + 1] for i, w in enumerate(words) if w == "-S"])
+    return found
+
+
+def _resolve(overrides: list[str], tmp_path) -> dict:
+    """params.yaml with the overrides applied by DVC's own parser, as `dvc exp run -S` does."""
+    from dvc.utils.hydra import apply_overrides
+
+    params = tmp_path / "params.yaml"
+    shutil.copy(ROOT / "params.yaml", params)
+    apply_overrides(str(params), overrides)
+    return yaml.safe_load(params.read_text())
+
+
+def test_the_readmes_experiment_commands_resolve_to_valid_params(tmp_path):
+    runs = _readme_exp_runs()
+    assert len(runs) >= 5 and any("train.predrnn.amp=bf16" in r for r in runs)
+    for overrides in runs:
+        params = _resolve(overrides, tmp_path)
+        for name in params["predictors"]:
+            for mode in params["modes"]:
+                CellConfig.from_section(name, mode, params["train"][name])
+        for dataset in params["datasets"]:
+            assert dataset in dataset_names()
+            from modpred.data.datasets import dataset_spec
+
+            build_config(dataset_spec(dataset).config, params["data"][dataset], f"data.{dataset}")
+    paper = _resolve(_readme_exp_runs()[[i for i, r in enumerate(runs) if "train.predrnn.amp=bf16" in r][0]], tmp_path)
+    assert paper["train"]["predrnn"]["amp"] == "bf16" and paper["train"]["predrnn"]["iters"] == 70000
+
+
+@pytest.mark.slow
+def test_the_paper_profile_plans_every_stage(tmp_path):
+    """`dvc repro --dry` on the paper profile's params: the plan DVC would run, without running it."""
+    project = copy_project(tmp_path / "proj")
+    overrides = set_param_flags(load_profile("paper", ROOT / "profiles"))[1::2]
+    params = _resolve(overrides, tmp_path)
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    planned = set(re.findall(r"Running stage '([^']+)'", run(["dvc", "repro", "--dry"], project).stdout))
+    cells = {
+        f"{k}@mmnist-{p}-{m}" for k in ("train", "evaluate") for p in params["predictors"] for m in params["modes"]
+    }
+    assert cells | {"generate@mmnist", "pretrain_vqvae@mmnist", "encode_latents@mmnist", "report"} <= planned
