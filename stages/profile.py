@@ -7,7 +7,6 @@ import typer
 from modpred.profiles import PROFILES, load_profile, set_param_flags
 from stages.app import stage
 
-
 NAMES = ", ".join(sorted(p.stem for p in PROFILES.glob("*.yaml")))
 
 

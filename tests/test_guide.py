@@ -139,7 +139,7 @@ def test_the_readmes_experiment_commands_resolve_to_valid_params(tmp_path):
             from modpred.data.datasets import dataset_spec
 
             build_config(dataset_spec(dataset).config, params["data"][dataset], f"data.{dataset}")
-    paper = _resolve(_readme_exp_runs()[[i for i, r in enumerate(runs) if "train.predrnn.amp=bf16" in r][0]], tmp_path)
+    paper = _resolve(next(r for r in runs if "train.predrnn.amp=bf16" in r), tmp_path)
     assert paper["train"]["predrnn"]["amp"] == "bf16" and paper["train"]["predrnn"]["iters"] == 70000
 
 

@@ -117,6 +117,14 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
     for figure in ("predictions.png", "per_frame.png", "vqvae_reconstructions.png", "training_loss.png"):
         assert (project / "metrics/figures/mmnist" / figure).stat().st_size > 1000, figure
         assert f"(figures/mmnist/{figure})" in report
+        pdf = (project / "metrics/figures/mmnist" / figure).with_suffix(".pdf")
+        assert pdf.read_bytes().startswith(b"%PDF") and f"(figures/mmnist/{pdf.name})" in report  # a vector copy
+    assert "**Setting.** Dataset `mmnist`, 6 test sequences" in report
+    differences = report.split("### Differences, paired over the test sequences")[1].split("###")[0]
+    for p in tiny_params()["predictors"]:  # modular - base and each mode - copy last, with a 95% CI
+        assert re.search(rf"\| {p} +\| modular − base +\| [+-]\d\.\d{{3}} ± \d\.\d{{3}}", differences), p
+    sequences = (project / "metrics/runs/mmnist/predrnn-base/per_sequence.csv").read_text().splitlines()
+    assert sequences[0].startswith("sequence,") and len(sequences) == 1 + 6
     loss_rows = (project / "metrics/runs/mmnist/tctn-base/loss.csv").read_text().splitlines()
     assert loss_rows[0] == "iteration,loss" and len(loss_rows) == 4  # iterations 0, 2, 3
 

@@ -41,6 +41,7 @@ def test_paper_profile_matches_the_papers_sizes():
 
 
 def test_large_base_doubles_the_base_models_only():
+    assert load_profile("large_base", ROOT / "profiles")["modes"] == ["base"]  # the modular cells are not retrained
     paper, large = _counts("paper"), _counts("large_base")
     assert large["predrnn-modular"] == paper["predrnn-modular"] and large["tctn-modular"] == paper["tctn-modular"]
     assert large["predrnn-base"] == 23_838_720  # Table III: PredRNN-large 27.79M

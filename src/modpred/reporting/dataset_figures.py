@@ -55,7 +55,9 @@ def draw_figures(
         table = pd.read_csv(paths.baseline_per_frame(dataset, name))
         scores.append(Curve(baseline_label(name), baseline_color(name), table, baseline=True))
     out.mkdir(parents=True, exist_ok=True)
-    frame_strip(rows, out / paths.PREDICTIONS_PNG, column_titles=[f"+{k}" for k in range(1, input_len + 1)])
+    future = seq_len - input_len
+    times = [f"t={k + 1} | {input_len + k + 1}" if k < future else f"t={k + 1}" for k in range(input_len)]
+    frame_strip(rows, out / paths.PREDICTIONS_PNG, column_titles=times)  # an input frame's time, a predicted one's
     original = [("original", as_images(seq[0])), ("VQ-VAE", as_images(to_uint8(recon)))]
     frame_strip(original, out / paths.VQVAE_RECONSTRUCTIONS_PNG)
     per_frame_curves(scores, out / paths.PER_FRAME_PNG)

@@ -1,7 +1,10 @@
 """Figures like the paper's: prediction strips (Fig. 4), per-frame metric curves (Fig. 5),
 VQ-VAE reconstructions beside originals, and training-loss curves.
 
-PNG metadata is left out so identical results give identical bytes (DVC sees no change).
+Each is written twice: a 150-dpi PNG (the report shows it) and a PDF beside it (vector, for a
+paper). A model has one colour everywhere (`colors.py`) and a line style per mode: modular solid,
+base dashed, baselines dotted gray; one legend per figure. Metadata (dates, software) is left
+out of both files, so identical results give identical bytes (DVC sees no change).
 """
 
 from __future__ import annotations
@@ -15,11 +18,22 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 
 from modpred.metrics import metric
 
 CURVE_METRICS = tuple(metric(key) for key in ("lpips", "lpips_published", "ssim", "mse_frame"))
 LOSS_SPACES = {"base": "base models: MSE on pixels in [0, 1]", "modular": "modular models: MSE on code vectors"}
+LOSS_UNITS = {"base": "pixel MSE (per pixel, frames in [0, 1])", "modular": "code-vector MSE (per element)"}
+CURVE_UNITS = {  # the y axis of each per-frame panel: what the number is
+    "lpips": "LPIPS distance (0: identical)",
+    "lpips_published": "LPIPS distance (0: identical)",
+    "ssim": "SSIM (1: identical)",
+    "mse_frame": "squared error summed over a frame (pixels in [0, 1])",
+}
+LINE_STYLES = {"modular": "-", "base": "--", "baseline": ":"}
+PNG_DPI = 150
+PDF_METADATA = {"CreationDate": None, "Producer": None, "Creator": None}
 
 
 @dataclass(frozen=True)
@@ -32,11 +46,29 @@ class Curve:
     baseline: bool = False
     mode: str = ""  # base or modular for a trained model (which loss panel it goes to)
 
+    @property
+    def style(self) -> str:
+        return LINE_STYLES["baseline" if self.baseline else self.mode or "modular"]
+
 
 def _save(fig: plt.Figure, path: Path) -> None:
+    """`path` (PNG) and the same figure as a PDF beside it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(path, dpi=PNG_DPI, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(path.with_suffix(".pdf"), bbox_inches="tight", metadata=PDF_METADATA)
     plt.close(fig)
+
+
+def _shared_legend(fig: plt.Figure, axes: list) -> None:
+    """One legend for the whole figure, below its panels, each label once."""
+    labels: dict[str, Artist] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            labels.setdefault(label, handle)
+    columns = min(len(labels), 5)
+    fig.legend(
+        list(labels.values()), list(labels), loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=columns, fontsize=8
+    )
 
 
 def frame_strip(rows: list[tuple[str, np.ndarray]], path: Path, column_titles: list[str] | None = None) -> None:
@@ -50,7 +82,7 @@ def frame_strip(rows: list[tuple[str, np.ndarray]], path: Path, column_titles: l
             ax.set_xticks([])
             ax.set_yticks([])
             if c < len(frames):
-                ax.imshow(frames[c], cmap="gray", vmin=0, vmax=255)
+                ax.imshow(frames[c], cmap="gray", vmin=0, vmax=255)  # colour frames (H, W, 3) ignore the cmap
             else:
                 ax.axis("off")
             if r == 0:
@@ -67,12 +99,15 @@ def per_frame_curves(curves: list[Curve], path: Path) -> list[str]:
     for ax, m in zip(axes[0], drawn, strict=True):
         for c in curves:
             if m.key in c.table and c.table[m.key].notna().any():
-                style = "--" if c.baseline else "-"
-                ax.plot(c.table["frame"], c.table[m.key], style, color=c.color, marker="o", markersize=3, label=c.label)
-        ax.set_xlabel("frame")
+                ax.plot(
+                    c.table["frame"], c.table[m.key], c.style, color=c.color, marker="o", markersize=3, label=c.label
+                )
+        ax.set_xlabel("frame index t (predicted frames)")
+        ax.set_ylabel(CURVE_UNITS[m.key], fontsize=8)
         ax.set_title(m.title, fontsize=10)
         ax.grid(alpha=0.3)
-    axes[0, -1].legend(fontsize=7, loc="best")
+    fig.subplots_adjust(wspace=0.3)
+    _shared_legend(fig, list(axes[0]))
     _save(fig, path)
     return [m.key for m in drawn]
 
@@ -84,11 +119,12 @@ def loss_curves(curves: list[Curve], path: Path) -> None:
     for ax, (mode, title) in zip(axes[0], spaces, strict=True):
         for c in curves:
             if c.mode == mode:
-                ax.plot(c.table["iteration"], c.table["loss"], color=c.color, label=c.label)
+                ax.plot(c.table["iteration"], c.table["loss"], c.style, color=c.color, label=c.label)
         ax.set_yscale("log")
-        ax.set_xlabel("iteration")
+        ax.set_xlabel("training iteration")
+        ax.set_ylabel(f"training loss: {LOSS_UNITS[mode]}", fontsize=8)
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    axes[0, 0].set_ylabel("training loss")
+    fig.subplots_adjust(wspace=0.3)
+    _shared_legend(fig, list(axes[0]))
     _save(fig, path)
