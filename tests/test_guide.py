@@ -15,7 +15,7 @@ from modpred.params import build_config
 from modpred.plugins import dataset_names
 from modpred.profiles import load_profile, set_param_flags
 from modpred.training.cell_config import CellConfig
-from tests.helpers import ROOT, copy_project, run
+from tests.helpers import ROOT, clone_run, run
 
 README = (ROOT / "README.md").read_text()
 DOCS = sorted((ROOT / "docs").glob("*.md"))
@@ -144,9 +144,10 @@ def test_the_readmes_experiment_commands_resolve_to_valid_params(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_paper_profile_plans_every_stage(tmp_path):
-    """`dvc repro --dry` on the paper profile's params: the plan DVC would run, without running it."""
-    project = copy_project(tmp_path / "proj")
+def test_the_paper_profile_plans_every_stage(tiny_run, tmp_path):
+    """`dvc repro --dry` on the paper profile's params, in a project that has run: the plan DVC would
+    run, without running it (DVC's dry run needs each stage's inputs to exist)."""
+    project = clone_run(tiny_run[0], tmp_path / "proj")
     overrides = set_param_flags(load_profile("paper", ROOT / "profiles"))[1::2]
     params = _resolve(overrides, tmp_path)
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
@@ -154,4 +155,6 @@ def test_the_paper_profile_plans_every_stage(tmp_path):
     cells = {
         f"{k}@mmnist-{p}-{m}" for k in ("train", "evaluate") for p in params["predictors"] for m in params["modes"]
     }
-    assert cells | {"generate@mmnist", "pretrain_vqvae@mmnist", "encode_latents@mmnist", "report"} <= planned
+    # `report` is absent from a dry plan: it reads no params, and DVC's dry run does not assume that
+    # upstream outputs change, so only stages whose own params or files differ are listed.
+    assert cells | {"generate@mmnist", "pretrain_vqvae@mmnist", "encode_latents@mmnist"} <= planned

@@ -221,11 +221,11 @@ def build_report(root: Path = Path(".")) -> str:
                 "Mean of the per-sequence difference ± the half-width of its 95% confidence interval; "
                 "for LPIPS and MSE a negative difference is an improvement, for SSIM a positive one.",
                 "",
-                differences.to_markdown(index=False),
+                differences.to_markdown(index=False, disable_numparse=True),
                 "",
                 "### Spread over the test sequences",
                 "",
-                spread_table(sequences).to_markdown(),
+                spread_table(sequences).to_markdown(disable_numparse=True),
                 "",
             ]
         figures = root / paths.figures_dir(ds)
