@@ -18,7 +18,11 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="markdown",  # docstring paragraphs reflow to the terminal width
-    help="Stages of the modular spatiotemporal prediction pipeline (see dvc.yaml).",
+    help=(
+        "Stages of the modular spatiotemporal prediction pipeline. They normally run through `dvc repro`, "
+        "which calls each with the arguments dvc.yaml gives it and caches its outputs; run one by hand to "
+        "debug it. `sample-videos`, `predict`, `profile` and `plots-template` are tools, not stages."
+    ),
 )
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -10,6 +10,7 @@ from modpred.params import ParamsFile
 from modpred.training.cell_config import CellConfig
 from modpred.training.curves import LiveCurve, write_curve, write_validation_curve
 from modpred.training.distributed import init_distributed
+from modpred.training.gpu_lock import hold_gpu
 from modpred.training.run import train_cell
 from stages.app import DatasetArg, ModeArg, ParamsOption, PredictorArg, check_cell, stage
 
@@ -29,8 +30,10 @@ def train(
     dist = init_distributed()
     out = paths.run_metrics_dir(dataset, predictor, mode)
     live = LiveCurve(out / paths.LOSS_CSV) if dist.main else None
+    device = dist.device()
     try:
-        result = train_cell(dataset, cell, dist.device(), on_log=live, dist=dist)
+        with hold_gpu(device, f"train {dataset} {predictor} {mode}"):
+            result = train_cell(dataset, cell, device, on_log=live, dist=dist)
     except BaseException:
         if live is not None:  # a failed run leaves no partial curve; its resume state keeps the progress
             live.discard()

@@ -1,0 +1,1 @@
+"""Scoring predictions: per-frame metrics (MSE, MAE, PSNR, SSIM), LPIPS from verified weights, evaluation."""

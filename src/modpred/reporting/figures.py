@@ -60,14 +60,16 @@ def _save(fig: plt.Figure, path: Path) -> None:
 
 
 def _shared_legend(fig: plt.Figure, axes: list) -> None:
-    """One legend for the whole figure, below its panels, each label once."""
+    """One legend for the whole figure, below its panels and their axis labels, each label once."""
     labels: dict[str, Artist] = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             labels.setdefault(label, handle)
     columns = min(len(labels), 5)
+    renderer = fig.canvas.get_renderer()  # where the tick and axis labels end, in figure coordinates
+    below = min(ax.get_tightbbox(renderer).transformed(fig.transFigure.inverted()).y0 for ax in axes)
     fig.legend(
-        list(labels.values()), list(labels), loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=columns, fontsize=8
+        list(labels.values()), list(labels), loc="upper center", bbox_to_anchor=(0.5, below), ncol=columns, fontsize=8
     )
 
 
