@@ -66,8 +66,8 @@ def _shared_legend(fig: plt.Figure, axes: list) -> None:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             labels.setdefault(label, handle)
     columns = min(len(labels), 5)
-    renderer = fig.canvas.get_renderer()  # where the tick and axis labels end, in figure coordinates
-    below = min(ax.get_tightbbox(renderer).transformed(fig.transFigure.inverted()).y0 for ax in axes)
+    # where the tick and axis labels end, in figure coordinates
+    below = min(ax.get_tightbbox().transformed(fig.transFigure.inverted()).y0 for ax in axes)
     fig.legend(
         list(labels.values()), list(labels), loc="upper center", bbox_to_anchor=(0.5, below), ncol=columns, fontsize=8
     )
