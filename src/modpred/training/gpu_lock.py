@@ -59,12 +59,9 @@ def gpu_key(device: torch.device) -> str | None:
     return f"gpu-{torch.cuda.get_device_properties(device).uuid}"
 
 
-@contextlib.contextmanager
-def hold_gpu(device: torch.device, what: str) -> Iterator[None]:
+def hold_gpu(device: torch.device, what: str) -> contextlib.AbstractContextManager[None]:
     """`hold` for the device's GPU; nothing on the CPU."""
     key = gpu_key(device)
     if key is None:
-        yield
-        return
-    with hold(key, what, f"GPU {device} ({torch.cuda.get_device_name(device)})"):
-        yield
+        return contextlib.nullcontext()
+    return hold(key, what, f"GPU {device} ({torch.cuda.get_device_name(device)})")
