@@ -81,10 +81,18 @@ def _show(rev: str, path: Path) -> str:
     return _sh("git", "show", f"{rev}:{path.as_posix()}")
 
 
+def _run_dir(rev: str, ds: str, p: str, m: str) -> Path:
+    """A cell's metrics folder at `rev`: its first seed's; a commit from before the seed axis had one folder."""
+    params = yaml.safe_load(_show(rev, Path("params.yaml")))
+    if "seeds" not in params:
+        return paths.run_metrics_dir(ds, p, m, 0).parent
+    return paths.run_metrics_dir(ds, p, m, params["seeds"][0])
+
+
 def _facts(rev: str, cell: tuple[str, str, str]) -> tuple[str, RunFacts]:
     """train.json of a cell at `rev` (its text, to tell a retrained cell, and its fields)."""
     ds, p, m = cell
-    text = _show(rev, paths.run_metrics_dir(ds, p, m) / paths.TRAIN_JSON)
+    text = _show(rev, _run_dir(rev, ds, p, m) / paths.TRAIN_JSON)
     return text, RunFacts.from_dict({"dataset": ds, "predictor": p, "mode": m, **json.loads(text)})
 
 
@@ -99,7 +107,7 @@ def _rows(
         text, facts = _facts(rev, cell)
         if default is not None and default.get(cell) == text:
             continue  # not retrained by this experiment: it is the default's point
-        scores = Scores.from_dict(json.loads(_show(rev, paths.run_metrics_dir(*cell) / paths.EVAL_JSON)))
+        scores = Scores.from_dict(json.loads(_show(rev, _run_dir(rev, *cell) / paths.EVAL_JSON)))
         rows.append(
             {
                 "experiment": experiment,
@@ -209,7 +217,7 @@ def table_iii(table: pd.DataFrame, fits: pd.DataFrame, grid: dict, chosen: dict,
     for _, fit in fits[fits["mode"] == "base"].iterrows():
         if fit.recipe != recipe(chosen, fit.predictor, "base"):
             continue
-        run = paths.run_metrics_dir(ds, fit.predictor, "modular")
+        run = paths.run_metrics_dir(ds, fit.predictor, "modular", 0)
         if not (run / paths.EVAL_JSON).is_file():
             continue
         target = Scores.read(run / paths.EVAL_JSON).mean["lpips"]

@@ -33,6 +33,7 @@ ParamsOption = typer.Option(Path("params.yaml"), "--params", help="params file t
 DatasetArg = typer.Argument(..., help=f"dataset: {', '.join(dataset_names())}")
 PredictorArg = typer.Argument(..., help=f"predictor: {', '.join(predictor_names())}")
 ModeArg = typer.Argument(..., help=f"mode: {', '.join(f'{m} ({MODE_SPACES[m]})' for m in MODES)}")
+SeedArg = typer.Argument(..., help="replicate seed, one of the `seeds` params list: initial weights, batches, masks")
 
 
 @app.callback()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import time
 from pathlib import Path
 
 from modpred import paths
-from modpred.atomic import atomic_path
+from modpred.atomic import atomic_path, write_json
 from modpred.data.latents import LatentsConfig, encode_split
 from modpred.models.vqvae import load_frozen_vqvae
 from modpred.params import ParamsFile, build_config
@@ -20,9 +21,11 @@ def encode_latents(dataset: str = DatasetArg, params: Path = ParamsOption) -> No
     """Encode train and test sequences to code-index shards, stamped with the VQ-VAE's hash.
 
     Reads data/DATASET/base/ and data/DATASET/vqvae/model.pt; settings: the `latents` params section.
-    Writes data/DATASET/modular/{train,test}/shard-*.h5 and a copy of the VQ-VAE beside them. Under
+    Writes data/DATASET/modular/{train,test}/shard-*.h5 and a copy of the VQ-VAE beside them, and
+    metrics/runs/DATASET/encode.json (the seconds it took: part of the modular models' cost). Under
     `torchrun --nproc_per_node N` the shards are split across the N processes.
     """
+    began = time.perf_counter()
     check_dataset(dataset)
     cfg = build_config(LatentsConfig, ParamsFile(params).get("latents"), "latents")
     dist = init_distributed()
@@ -39,3 +42,5 @@ def encode_latents(dataset: str = DatasetArg, params: Path = ParamsOption) -> No
         dist.barrier()  # all shards written before rank 0 renames the folder into place
         if dist.main:
             shutil.copyfile(checkpoint, tmp / paths.FROZEN_VQVAE_FILE)  # same bytes: DVC stores it once
+    if dist.main:
+        write_json(paths.encode_metrics(dataset), {"seconds": time.perf_counter() - began, "processes": dist.world})

@@ -9,30 +9,37 @@ from modpred.device import pick_device
 from modpred.evaluation.evaluate import EvaluateConfig, save_scores, score_test_split
 from modpred.models.bundle import load_bundle, model_predictor
 from modpred.params import ParamsFile, build_config
-from stages.app import DatasetArg, ModeArg, ParamsOption, PredictorArg, check_cell, stage
+from stages.app import DatasetArg, ModeArg, ParamsOption, PredictorArg, SeedArg, check_cell, stage
 
 
 @stage("evaluate")
 def evaluate(
-    dataset: str = DatasetArg, predictor: str = PredictorArg, mode: str = ModeArg, params: Path = ParamsOption
+    dataset: str = DatasetArg,
+    predictor: str = PredictorArg,
+    mode: str = ModeArg,
+    seed: int = SeedArg,
+    params: Path = ParamsOption,
 ) -> None:
     """Score a trained model on every test sequence (MSE, MAE, PSNR, SSIM, LPIPS) and write the scores.
 
-    Reads data/DATASET/models/PREDICTOR-MODE/model.pt and data/DATASET/base/test.h5; settings: the
-    `evaluate` params section. Writes metrics/runs/DATASET/PREDICTOR-MODE/: eval.json (the means and
-    how LPIPS was measured), per_frame.csv (per predicted frame) and per_sequence.csv (per test sequence).
+    Reads data/DATASET/models/PREDICTOR-MODE/seedSEED/model.pt and data/DATASET/base/test.h5;
+    settings: the `evaluate` params section. Writes metrics/runs/DATASET/PREDICTOR-MODE/seedSEED/:
+    eval.json (the means and how LPIPS was measured), per_frame.csv (per predicted frame) and
+    per_sequence.csv (per test sequence).
     """
     check_cell(dataset, predictor, mode)
     cfg = build_config(EvaluateConfig, ParamsFile(params).get("evaluate"), "evaluate")
     device = pick_device()
-    bundle = load_bundle(paths.model_file(dataset, predictor, mode), device, cfg.modular_decode, (predictor, mode))
+    bundle = load_bundle(
+        paths.model_file(dataset, predictor, mode, seed), device, cfg.modular_decode, (predictor, mode)
+    )
     scored = score_test_split(
         dataset,
         lambda future: model_predictor(bundle, future, device),
         cfg.batch,
         device,
-        desc=f"evaluate {dataset}-{predictor}-{mode}",
+        desc=f"evaluate {dataset}-{predictor}-{mode}-{seed}",
     )
-    scored.summary.update(dataset=dataset, predictor=predictor, mode=mode, decode=bundle.space.decoding)
-    out = paths.run_metrics_dir(dataset, predictor, mode)
+    scored.summary.update(dataset=dataset, predictor=predictor, mode=mode, seed=seed, decode=bundle.space.decoding)
+    out = paths.run_metrics_dir(dataset, predictor, mode, seed)
     save_scores(out / paths.EVAL_JSON, out / paths.PER_FRAME_CSV, out / paths.PER_SEQUENCE_CSV, scored)

@@ -17,7 +17,8 @@ def figures(dataset: str = DatasetArg, params: Path = ParamsOption) -> None:
     """Draw the paper-style figures for one dataset into metrics/figures/DATASET/.
 
     Reads the trained models, the test sequences and metrics/runs/DATASET/; settings: the `figures`,
-    `predictors` and `modes` params keys. Writes predictions, per-frame curves, VQ-VAE
+    `predictors`, `modes` and `seeds` params keys (strips and loss curves: the first seed's; per-frame
+    curves: means over the seeds). Writes predictions, per-frame curves, VQ-VAE
     reconstructions and loss curves (PNG, and PDF for papers) and sample.npy, a clip for `predict`.
     """
     check_dataset(dataset)
@@ -25,4 +26,4 @@ def figures(dataset: str = DatasetArg, params: Path = ParamsOption) -> None:
     cfg = build_config(FiguresConfig, p.get("figures"), "figures")
     models = [(predictor, mode) for predictor in p.get("predictors") for mode in p.get("modes")]
     with atomic_path(paths.figures_dir(dataset)) as tmp:
-        draw_figures(dataset, models, cfg, pick_device(), tmp)
+        draw_figures(dataset, models, list(p.get("seeds")), cfg, pick_device(), tmp)

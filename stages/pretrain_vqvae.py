@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import torch
@@ -25,7 +26,8 @@ def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption)
 
     Reads data/DATASET/base/{train,test}.h5; settings: the `vqvae.model` and `vqvae.train` params
     sections (its input channels come from the data). Writes data/DATASET/vqvae/model.pt and
-    metrics/runs/DATASET/vqvae.json (reconstruction PSNR and SSIM, codebook use) and vqvae_loss.csv.
+    metrics/runs/DATASET/vqvae.json (reconstruction PSNR and SSIM, codebook use, seed, training
+    seconds) and vqvae_loss.csv.
     """
     check_dataset(dataset)
     p = ParamsFile(params)
@@ -37,9 +39,13 @@ def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption)
     train = read_sequences(paths.sequences_file(dataset, "train"))
     test = read_sequences(paths.sequences_file(dataset, "test"))
     model_cfg = build_config(VQVAEConfig, {**section, "in_channels": train.shape[2]}, "vqvae.model")
+    began = time.perf_counter()
     model, losses = pretrain_vqvae(train, model_cfg, train_cfg, device)
+    seconds = time.perf_counter() - began
     quality = vqvae_quality(model, test, device, train_cfg.eval_frames)
+    quality["train_seconds"] = seconds  # Table III charges it to the modular models (bench/table3.py)
     quality["params"] = count_params(model, trainable=False)
+    quality["seed"] = train_cfg.seed  # the replicates run varies it: the modular models' second source of spread
     with atomic_path(paths.vqvae_checkpoint(dataset)) as tmp:
         torch.save(model.cpu().state(), tmp)
     write_json(paths.vqvae_metrics(dataset), quality)

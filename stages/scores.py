@@ -14,9 +14,9 @@ from stages.app import DatasetArg, ParamsOption, check_dataset, stage
 @stage("scores")
 def scores(dataset: str = DatasetArg, params: Path = ParamsOption) -> None:
     """Write metrics/scores/DATASET.json from the eval.json of each model in `predictors` x `modes`
-    and of each baseline: keys such as `predrnn-modular.lpips`, what `dvc exp show` and
-    `dvc metrics diff` compare. Settings: the `predictors` and `modes` params keys."""
+    x `seeds` and of each baseline: keys such as `predrnn-modular.lpips` (the mean over seeds), what
+    `dvc exp show` and `dvc metrics diff` compare. Settings: the `predictors`, `modes` and `seeds` params keys."""
     check_dataset(dataset)
     p = ParamsFile(params)
-    cells = [(predictor, mode) for predictor in p.get("predictors") for mode in p.get("modes")]
+    cells = [(pr, mode, seed) for pr in p.get("predictors") for mode in p.get("modes") for seed in p.get("seeds")]
     write_json(paths.scores_file(dataset), compact_scores(dataset, cells))

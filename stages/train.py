@@ -12,34 +12,39 @@ from modpred.training.curves import LiveCurve, write_curve, write_validation_cur
 from modpred.training.distributed import init_distributed
 from modpred.training.gpu_lock import hold_gpu
 from modpred.training.run import train_cell
-from stages.app import DatasetArg, ModeArg, ParamsOption, PredictorArg, check_cell, stage
+from stages.app import DatasetArg, ModeArg, ParamsOption, PredictorArg, SeedArg, check_cell, stage
 
 
 @stage("train")
 def train(
-    dataset: str = DatasetArg, predictor: str = PredictorArg, mode: str = ModeArg, params: Path = ParamsOption
+    dataset: str = DatasetArg,
+    predictor: str = PredictorArg,
+    mode: str = ModeArg,
+    seed: int = SeedArg,
+    params: Path = ParamsOption,
 ) -> None:
-    """Train a predictor; write its checkpoint, loss curve and measured compute figures.
+    """Train a predictor with one replicate seed; write its checkpoint, loss curve and measured compute figures.
 
     Reads data/DATASET/MODE/ (pixels or latent shards); settings: the `train.PREDICTOR` params
-    section. Writes data/DATASET/models/PREDICTOR-MODE/model.pt and metrics/runs/DATASET/PREDICTOR-MODE/
-    (train.json, loss.csv, validation.csv); a killed run resumes from .resume/ on the next call.
+    section. Writes data/DATASET/models/PREDICTOR-MODE/seedSEED/model.pt and
+    metrics/runs/DATASET/PREDICTOR-MODE/seedSEED/ (train.json, loss.csv, validation.csv); a killed
+    run resumes from .resume/ on the next call.
     """
     check_cell(dataset, predictor, mode)
-    cell = CellConfig.from_section(predictor, mode, ParamsFile(params).get(f"train.{predictor}"))
+    cell = CellConfig.from_section(predictor, mode, ParamsFile(params).get(f"train.{predictor}"), seed)
     dist = init_distributed()
-    out = paths.run_metrics_dir(dataset, predictor, mode)
+    out = paths.run_metrics_dir(dataset, predictor, mode, seed)
     live = LiveCurve(out / paths.LOSS_CSV) if dist.main else None
     device = dist.device()
     try:
-        with hold_gpu(device, f"train {dataset} {predictor} {mode}"):
+        with hold_gpu(device, f"train {dataset} {predictor} {mode} seed {seed}"):
             result = train_cell(dataset, cell, device, on_log=live, dist=dist)
     except BaseException:
         if live is not None:  # a failed run leaves no partial curve; its resume state keeps the progress
             live.discard()
         raise
     if dist.main:  # rank 0 writes; the others trained the same weights
-        save_bundle(paths.model_file(dataset, predictor, mode), result.bundle)
+        save_bundle(paths.model_file(dataset, predictor, mode, seed), result.bundle)
         write_curve(out / paths.LOSS_CSV, result.training.losses)
         result.facts.write(out / paths.TRAIN_JSON)
         write_validation_curve(out / paths.VALIDATION_CSV, result.training.selection)

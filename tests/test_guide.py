@@ -35,15 +35,24 @@ ROWS["baseline: blank"] = "blank"
 
 
 def committed_scores(runs: str = "metrics/runs/mmnist") -> dict[str, dict[str, float | str]]:
-    """Every model's and baseline's mean metrics, as a committed run's evaluation records hold them, with each
-    model's measured costs (`train.json`) under `s100` and `kept`."""
+    """Every model's and baseline's mean metrics, as a committed run's evaluation records hold them (a
+    model's mean over its replicate seeds), with each model's measured costs (its first seed's
+    `train.json`) under `s100` and `kept`. Runs from before the seed axis have one folder per model."""
     folder = ROOT / runs
-    scores = {p.parent.name: json.loads(p.read_text())["mean"] for p in folder.glob("*/eval.json")}
+    scores: dict[str, dict[str, float | str]] = {}
+    facts_files = {}
+    for model in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != "baselines"):
+        seeds = sorted(model.glob("seed*/eval.json")) or sorted(model.glob("eval.json"))
+        if not seeds:
+            continue
+        means = [json.loads(p.read_text())["mean"] for p in seeds]
+        scores[model.name] = {k: sum(m[k] for m in means) / len(means) for k in means[0] if means[0][k] is not None}
+        facts_files[model.name] = seeds[0].parent / "train.json"
     for name in ("copy_last", "blank"):
         scores[name] = json.loads((folder / "baselines" / f"{name}.json").read_text())["mean"]
-    for name in scores:
-        if (folder / name / "train.json").is_file():
-            facts = json.loads((folder / name / "train.json").read_text())
+    for name, path in facts_files.items():
+        if path.is_file():
+            facts = json.loads(path.read_text())
             kept = facts["selected_iteration"] or facts["iters"]
             scores[name] |= {"s100": facts["seconds_per_100_iters"], "kept": f"{kept} of {facts['iters']}"}
     return scores
@@ -184,7 +193,11 @@ def test_the_paper_profile_plans_every_stage(tiny_run, tmp_path):
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     planned = set(re.findall(r"Running stage '([^']+)'", run(["dvc", "repro", "--dry"], project).stdout))
     cells = {
-        f"{k}@mmnist-{p}-{m}" for k in ("train", "evaluate") for p in params["predictors"] for m in params["modes"]
+        f"{k}@mmnist-{p}-{m}-{s}"
+        for k in ("train", "evaluate")
+        for p in params["predictors"]
+        for m in params["modes"]
+        for s in params["seeds"]
     }
     # `report` is absent from a dry plan: it reads no params, and DVC's dry run does not assume that
     # upstream outputs change, so only stages whose own params or files differ are listed.

@@ -83,10 +83,10 @@ def test_kth_runs_end_to_end_with_dvc(tmp_path):
     out = run(["dvc", "repro"], project).stdout
     ran = set(re.findall(r"Running stage '([^']+)'", out))
     assert {"generate@kth", "pretrain_vqvae@kth", "encode_latents@kth", "report"} <= ran
-    assert {f"evaluate@kth-{p}-{m}" for p in ("predrnn", "tctn") for m in ("base", "modular")} <= ran
+    assert {f"evaluate@kth-{p}-{m}-0" for p in ("predrnn", "tctn") for m in ("base", "modular")} <= ran
     for p in ("predrnn", "tctn"):
         for m in ("base", "modular"):
-            summary = json.loads((project / f"metrics/runs/kth/{p}-{m}/eval.json").read_text())
+            summary = json.loads((project / f"metrics/runs/kth/{p}-{m}/seed0/eval.json").read_text())
             assert summary["test_sequences"] == 11 and np.isfinite(summary["mean"]["ssim"])
     assert "## kth" in (project / "metrics/report.md").read_text()
     assert (project / "metrics/figures/kth/predictions.png").is_file()

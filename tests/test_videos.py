@@ -157,7 +157,7 @@ def test_the_whole_dag_runs_on_a_real_clip(tmp_path, channels):
     assert np.load(project / "metrics/figures/videos/sample.npy").shape == (
         (20, 32, 32, 3) if channels == 3 else (20, 32, 32)
     )
-    model = project / "data/videos/models/predrnn-modular/model.pt"
+    model = project / "data/videos/models/predrnn-modular/seed0/model.pt"
     run([sys.executable, "-m", "stages", "predict", str(model), str(clip), "--out", "pred"], project)
     predicted = np.load(project / "pred/prediction.npy")
     assert predicted.shape == ((10, 32, 32, 3) if channels == 3 else (10, 32, 32))

@@ -7,10 +7,11 @@ The folder each train cell reads is named after its mode, so one templated path
     data/<ds>/vqvae/model.pt                  the VQ-VAE (pretrain_vqvae)
     data/<ds>/modular/vqvae.pt                the frozen VQ-VAE the shards were made with (encode_latents)
     data/<ds>/modular/{train,test}/shard-*.h5 latent code shards (encode_latents)
-    data/<ds>/models/<predictor>-<mode>/model.pt   predictor checkpoint (train)
+    data/<ds>/models/<predictor>-<mode>/seed<k>/model.pt   predictor checkpoint of replicate seed k (train)
     metrics/runs/<ds>/vqvae.json, vqvae_loss.csv   VQ-VAE quality and loss curve (pretrain_vqvae)
-    metrics/runs/<ds>/<predictor>-<mode>/          train.json, loss.csv, validation.csv (train);
-                                                   eval.json, per_frame.csv (evaluate)
+    metrics/runs/<ds>/encode.json                  encoding seconds (encode_latents)
+    metrics/runs/<ds>/<predictor>-<mode>/seed<k>/  train.json, loss.csv, validation.csv (train);
+                                                   eval.json, per_frame.csv, per_sequence.csv (evaluate)
     metrics/runs/<ds>/baselines/                   <name>.json, <name>_per_frame.csv (baselines)
     metrics/scores/<ds>.json                  the DVC metrics: model x headline metric, short keys (scores)
     metrics/figures/<ds>/                          PNG figures (figures)
@@ -68,20 +69,30 @@ def frozen_vqvae(ds: str) -> Path:
     return latents_dir(ds) / FROZEN_VQVAE_FILE
 
 
-def model_dir(ds: str, predictor: str, mode: str) -> Path:
-    return DATA / ds / "models" / f"{predictor}-{mode}"
+def seed_dir(seed: int) -> str:
+    """A replicate's folder under its model's: one model, several trainings that differ only in the seed."""
+    return f"seed{seed}"
 
 
-def model_file(ds: str, predictor: str, mode: str) -> Path:
-    return model_dir(ds, predictor, mode) / MODEL_FILE
+def model_dir(ds: str, predictor: str, mode: str, seed: int) -> Path:
+    return DATA / ds / "models" / f"{predictor}-{mode}" / seed_dir(seed)
 
 
-def run_metrics_dir(ds: str, predictor: str, mode: str) -> Path:
-    return RUNS / ds / f"{predictor}-{mode}"
+def model_file(ds: str, predictor: str, mode: str, seed: int) -> Path:
+    return model_dir(ds, predictor, mode, seed) / MODEL_FILE
+
+
+def run_metrics_dir(ds: str, predictor: str, mode: str, seed: int) -> Path:
+    return RUNS / ds / f"{predictor}-{mode}" / seed_dir(seed)
 
 
 def vqvae_metrics(ds: str) -> Path:
     return RUNS / ds / "vqvae.json"
+
+
+def encode_metrics(ds: str) -> Path:
+    """How long encode_latents took (Table III charges it, with the pretraining, to the modular models)."""
+    return RUNS / ds / "encode.json"
 
 
 def vqvae_loss(ds: str) -> Path:

@@ -63,6 +63,7 @@ class RunFacts(JsonRecord):
     final_loss: float
     processes: int
     resumed_from_iteration: int
+    seed: int = 0  # the replicate (one of the `seeds` params list)
     selected_iteration: int | None = None  # best-iterate selection, when the cell validated
     select_by: str | None = None
     selected_validation_score: float | None = None
@@ -93,6 +94,7 @@ class Scores(JsonRecord):
     lpips_status: str
     lpips_source: str | None = None
     decode: str | None = None
+    seed: int | None = None  # the replicate of a trained model; None for a baseline (it has no training)
 
     @property
     def is_baseline(self) -> bool:
@@ -103,22 +105,29 @@ class Scores(JsonRecord):
         return baseline_label(self.predictor) if self.is_baseline else model_label(self.predictor, self.mode)
 
 
-def model_scores_file(ds: str, predictor: str, mode: str, root: Path = Path(".")) -> Path:
-    return root / paths.run_metrics_dir(ds, predictor, mode) / paths.EVAL_JSON
+Cell = tuple[str, str, int]  # (predictor, mode, seed): one training
 
 
-def dataset_scores(ds: str, cells: list[tuple[str, str]], root: Path = Path(".")) -> list[Scores]:
-    """The scores of the given (predictor, mode) cells that were evaluated, then of every baseline."""
-    found = [model_scores_file(ds, p, m, root) for p, m in cells]
+def model_scores_file(ds: str, predictor: str, mode: str, seed: int, root: Path = Path(".")) -> Path:
+    return root / paths.run_metrics_dir(ds, predictor, mode, seed) / paths.EVAL_JSON
+
+
+def dataset_scores(ds: str, cells: list[Cell], root: Path = Path(".")) -> list[Scores]:
+    """The scores of the given cells that were evaluated (one per seed), then of every baseline."""
+    found = [model_scores_file(ds, p, m, s, root) for p, m, s in cells]
     found += [root / paths.baseline_json(ds, name) for name in paths.BASELINES]
     return [Scores.read(path) for path in found if path.is_file()]
 
 
 def trained_cells(ds: str, root: Path = Path(".")) -> list[RunFacts]:
-    """Every train cell of `ds` with a train.json, sorted by label (the report and charts show what ran)."""
+    """Every train cell of `ds` with a train.json, sorted by label and seed (the report and charts show what ran)."""
     folder = root / paths.RUNS / ds
-    facts = [RunFacts.read(path) for path in folder.glob(f"*/{paths.TRAIN_JSON}")]
-    return sorted(facts, key=lambda f: f.label)
+    facts = [RunFacts.read(path) for path in folder.glob(f"*/seed*/{paths.TRAIN_JSON}")]
+    return sorted(facts, key=lambda f: (f.label, f.seed))
+
+
+def cells_of(facts: list[RunFacts]) -> list[Cell]:
+    return [(f.predictor, f.mode, f.seed) for f in facts]
 
 
 def datasets_with_results(root: Path = Path(".")) -> list[str]:
@@ -126,16 +135,25 @@ def datasets_with_results(root: Path = Path(".")) -> list[str]:
     return sorted(p.name for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else []
 
 
-def compact_scores(ds: str, cells: list[tuple[str, str]], root: Path = Path(".")) -> dict[str, dict[str, float | None]]:
+def _mean(values: list[float | None]) -> float | None:
+    return None if any(v is None for v in values) else sum(v for v in values if v is not None) / len(values)
+
+
+def compact_scores(ds: str, cells: list[Cell], root: Path = Path(".")) -> dict[str, dict[str, float | None]]:
     """The DVC metrics of a dataset: {model or baseline name: {headline metric: value}}, short keys
-    (`predrnn-modular.lpips`, `copy_last.lpips`, `vqvae.recon_psnr`) so `dvc exp show` fits a terminal."""
-    missing = [path for p, m in cells if not (path := model_scores_file(ds, p, m, root)).is_file()]
+    (`predrnn-modular.lpips`, `copy_last.lpips`, `vqvae.recon_psnr`) so `dvc exp show` fits a terminal.
+    A model's value is its mean over the replicate seeds, and `seeds` says how many."""
+    missing = [path for p, m, s in cells if not (path := model_scores_file(ds, p, m, s, root)).is_file()]
     if missing:
         raise UserError(f"missing {missing[0]} (run `dvc repro` for its evaluate stage)")
-    out: dict[str, dict[str, float | None]] = {}
+    grouped: dict[str, list[Scores]] = {}
     for s in dataset_scores(ds, cells, root):
-        name = s.predictor if s.is_baseline else model_label(s.predictor, s.mode)
-        out[name] = {key: s.mean.get(key) for key in HEADLINE}
+        grouped.setdefault(s.predictor if s.is_baseline else model_label(s.predictor, s.mode), []).append(s)
+    out: dict[str, dict[str, float | None]] = {}
+    for name, runs in grouped.items():
+        out[name] = {key: _mean([s.mean.get(key) for s in runs]) for key in HEADLINE}
+        if not runs[0].is_baseline:
+            out[name]["seeds"] = len(runs)
     vqvae = root / paths.vqvae_metrics(ds)
     if vqvae.is_file():  # the frozen VQ-VAE's reconstruction quality and codebook use
         quality = json.loads(vqvae.read_text())

@@ -26,10 +26,12 @@ class FiguresConfig:
 
 
 def draw_figures(
-    dataset: str, models: list[tuple[str, str]], cfg: FiguresConfig, device: torch.device, out: Path
+    dataset: str, models: list[tuple[str, str]], seeds: list[int], cfg: FiguresConfig, device: torch.device, out: Path
 ) -> None:
-    """Prediction strip (Fig. 4), per-frame curves (Fig. 5), VQ-VAE reconstructions, loss curves, and the
-    shown test sequence as `sample.npy` (a ready-made clip for `predict`)."""
+    """Prediction strip (Fig. 4), per-frame curves (Fig. 5, means over `seeds`), VQ-VAE reconstructions,
+    loss curves, and the shown test sequence as `sample.npy` (a ready-made clip for `predict`). The
+    strip and the loss curves are the first seed's: a prediction averaged over seeds is no model's."""
+    first = seeds[0]
     test_file = paths.sequences_file(dataset, "test")
     input_len, seq_len, _ = sequence_layout(test_file)
     frames = read_sequences(test_file)
@@ -40,7 +42,7 @@ def draw_figures(
         (f"ground truth (t={input_len + 1}-{seq_len})", as_images(seq[0, input_len:])),
     ]
     for predictor, mode in models:
-        bundle = load_bundle(paths.model_file(dataset, predictor, mode), device, None, (predictor, mode))
+        bundle = load_bundle(paths.model_file(dataset, predictor, mode, first), device, None, (predictor, mode))
         pred = model_predictor(bundle, seq_len - input_len, device)(seq[:, :input_len])
         rows.append((model_label(predictor, mode), as_images(to_uint8(pred)[0])))
     vqvae, _ = load_frozen_vqvae(paths.vqvae_checkpoint(dataset), device)
@@ -48,9 +50,13 @@ def draw_figures(
         recon = vqvae(to_unit(torch.from_numpy(seq[0])).to(device))[0].clamp(0, 1).cpu().numpy()
     scores, losses = [], []
     for p, m in models:
-        folder, label, color = paths.run_metrics_dir(dataset, p, m), model_label(p, m), model_color(p, m)
-        scores.append(Curve(label, color, pd.read_csv(folder / paths.PER_FRAME_CSV), mode=m))
-        losses.append(Curve(label, color, pd.read_csv(folder / paths.LOSS_CSV), mode=m))
+        label, color = model_label(p, m), model_color(p, m)
+        per_seed = [pd.read_csv(paths.run_metrics_dir(dataset, p, m, s) / paths.PER_FRAME_CSV) for s in seeds]
+        mean = pd.concat(per_seed).groupby("frame", as_index=False).mean(numeric_only=True)
+        scores.append(Curve(label, color, mean, mode=m))
+        losses.append(
+            Curve(label, color, pd.read_csv(paths.run_metrics_dir(dataset, p, m, first) / paths.LOSS_CSV), mode=m)
+        )
     for name in paths.BASELINES:
         table = pd.read_csv(paths.baseline_per_frame(dataset, name))
         scores.append(Curve(baseline_label(name), baseline_color(name), table, baseline=True))

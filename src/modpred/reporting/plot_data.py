@@ -31,14 +31,18 @@ def plot_tables(root: Path = Path(".")) -> dict[str, pd.DataFrame]:
     parts: dict[str, list[pd.DataFrame]] = {"per_frame": [], "vqvae_loss": [], "validation": []}
     parts |= {f"loss_{m}": [] for m in MODES}  # a pixel MSE and a code-vector MSE are different units
     for ds in datasets_with_results(root):
-        for facts in trained_cells(ds, root):
-            folder = root / paths.run_metrics_dir(ds, facts.predictor, facts.mode)
-            for name, csv in (("per_frame", paths.PER_FRAME_CSV), (f"loss_{facts.mode}", paths.LOSS_CSV)):
-                if (folder / csv).is_file():
-                    parts[name].append(_with(pd.read_csv(folder / csv), dataset=ds, model=facts.label))
-            if (folder / paths.VALIDATION_CSV).is_file():
-                table = pd.read_csv(folder / paths.VALIDATION_CSV)
-                parts["validation"].append(_with(table, dataset=ds, model=facts.label))
+        cells = trained_cells(ds, root)
+        for label in dict.fromkeys(f.label for f in cells):  # one line per model: per-frame means over its seeds
+            runs = [f for f in cells if f.label == label]
+            folders = [root / paths.run_metrics_dir(ds, f.predictor, f.mode, f.seed) for f in runs]
+            frames = [pd.read_csv(d / paths.PER_FRAME_CSV) for d in folders if (d / paths.PER_FRAME_CSV).is_file()]
+            if frames:
+                mean = pd.concat(frames).groupby("frame", as_index=False).mean(numeric_only=True)
+                parts["per_frame"].append(_with(mean, dataset=ds, model=label))
+            first = folders[0]  # curves: the first seed's (a curve averaged over seeds is no run's)
+            for name, csv in ((f"loss_{runs[0].mode}", paths.LOSS_CSV), ("validation", paths.VALIDATION_CSV)):
+                if (first / csv).is_file():
+                    parts[name].append(_with(pd.read_csv(first / csv), dataset=ds, model=label))
         for name in paths.BASELINES:
             path = root / paths.baseline_per_frame(ds, name)
             if path.is_file():

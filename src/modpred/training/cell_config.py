@@ -4,7 +4,8 @@ The section is flat in params.yaml (users set `train.predrnn.lr` and `train.pred
 here it splits by what each key configures: the loop (`TrainConfig`), the pixel space (`patch`),
 the loss (`LossConfig`: what a modular cell learns), the model (`model:`, the predictor's own
 config) and the large-base width (`base_hidden`, which replaces the predictor's width in base
-mode only).
+mode only). The seed is not in the section: it is the cell's replicate, one of the top-level
+`seeds` list, so that replicates multiply the DAG's matrix and share everything else.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class WidthConfig:
 class CellConfig:
     predictor: str
     mode: str
+    seed: int  # the replicate: initial weights, batch draws, sampling masks and the validation draw
     trainer: TrainConfig
     space: SpaceConfig
     loss: LossConfig
@@ -64,14 +66,16 @@ class CellConfig:
         return build_from_config(self.predictor, self.model, shape, f"{self.key}.model")
 
     @classmethod
-    def from_section(cls, predictor: str, mode: str, section: Any) -> CellConfig:
+    def from_section(cls, predictor: str, mode: str, section: Any, seed: int = 0) -> CellConfig:
         """Parse and check the whole section before any work; each error names its key."""
         check_name(mode, MODES, "mode")
         key = f"train.{predictor}"
         if not isinstance(section, dict) or "model" not in section:
             raise UserError(f"missing params key '{key}.model'")
+        if "seed" in section:
+            raise UserError(f"params key '{key}.seed' is gone: list the replicate seeds in the top-level `seeds`")
         parts = {
-            cfg: {f.name for f in dataclasses.fields(cfg)}
+            cfg: {f.name for f in dataclasses.fields(cfg)} - {"seed"}
             for cfg in (TrainConfig, SpaceConfig, LossConfig, WidthConfig)
         }
         known = ["model", *(name for names in parts.values() for name in names)]
@@ -86,7 +90,8 @@ class CellConfig:
         return cls(
             predictor=predictor,
             mode=mode,
-            trainer=built[TrainConfig],
+            seed=seed,
+            trainer=dataclasses.replace(built[TrainConfig], seed=seed),
             space=built[SpaceConfig],
             loss=built[LossConfig],
             model=cell_model_config(predictor, mode, section["model"], width.base_hidden, key),

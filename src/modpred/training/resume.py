@@ -38,9 +38,9 @@ def fingerprint(params: Any, inputs: list[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def resume_file(ds: str, predictor: str, mode: str, root: Path = Path(".")) -> Path:
-    """Where the train cell (ds, predictor, mode) keeps its resumable state."""
-    return root / RESUME_DIR / ds / f"{predictor}-{mode}.pt"
+def resume_file(ds: str, predictor: str, mode: str, seed: int, root: Path = Path(".")) -> Path:
+    """Where the train cell (ds, predictor, mode, seed) keeps its resumable state."""
+    return root / RESUME_DIR / ds / f"{predictor}-{mode}-seed{seed}.pt"
 
 
 @dataclass

@@ -52,14 +52,17 @@ def train_cell(
     validate = None
     if cfg.val_sequences:  # scored in pixels, as evaluate does: the held-out sequences' frames
         validate = validator(bundle, data.validation_frames(held_out), cfg.select_by, device, cell.key)
-    resume = ResumeState(resume_file(ds, cell.predictor, cell.mode), fingerprint(cell.section, data.identity))
+    resume = ResumeState(
+        resume_file(ds, cell.predictor, cell.mode, cell.seed),
+        fingerprint({**cell.section, "seed": cell.seed}, data.identity),
+    )
     result = train_loop(
         model,
         sample,
         data.input_len,
         cfg,
         device,
-        f"train {ds}-{cell.predictor}-{cell.mode}",
+        f"train {ds}-{cell.predictor}-{cell.mode}-{cell.seed}",
         on_log,
         resume,
         dist,
@@ -72,6 +75,7 @@ def train_cell(
         dataset=ds,
         predictor=cell.predictor,
         mode=cell.mode,
+        seed=cell.seed,
         trainable_params=count_params(model),
         frozen_vqvae_params=data.frozen_params,
         seconds_per_100_iters=result.seconds_per_100_iters,

@@ -1,0 +1,55 @@
+"""Run a DVC experiment in the workspace, keep a copy of its records, and put the committed default back.
+
+The replicates run and Table III's long base runs are each a few `dvc exp run` in the workspace
+(not the queue: one training at a time, and DVC's run cache restores every cell the experiment
+shares with an earlier one). Each experiment's `metrics/runs/` and params are copied to a folder
+of its own, which the analysis reads; the workspace is then the committed default again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from modpred import paths
+
+
+def sh(*args: str) -> None:
+    print("+", " ".join(args), flush=True)
+    subprocess.run(args, check=True)
+
+
+def cpu() -> str:
+    """The CPU's model name and core count, for every figure these runs produce."""
+    info = Path("/proc/cpuinfo")
+    names = [line.split(":", 1)[1].strip() for line in info.read_text().splitlines() if line.startswith("model name")]
+    return f"{names[0] if names else platform.machine()}, {os.cpu_count()} cores"
+
+
+def flags(overrides: dict[str, object]) -> list[str]:
+    """`-S key=value` pairs, lists and booleans as JSON (what DVC's -S parses back)."""
+    text = {k: json.dumps(v) if isinstance(v, (bool, list)) else str(v) for k, v in overrides.items()}
+    return [arg for key, value in text.items() for arg in ("-S", f"{key}={value}")]
+
+
+def run_experiment(name: str, overrides: dict[str, object], folder: Path) -> dict[str, object]:
+    """`dvc exp run -n NAME -S ...` in the workspace; its metrics/runs and params.yaml copied to `folder`."""
+    start = time.monotonic()
+    sh("dvc", "exp", "run", "-n", name, *flags(overrides))
+    wall = time.monotonic() - start
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(paths.RUNS, folder / paths.RUNS)
+    shutil.copy("params.yaml", folder / "params.yaml")
+    return {"experiment": name, "overrides": overrides, "wall_seconds": round(wall, 1), "cpu": cpu()}
+
+
+def restore_default() -> None:
+    """The committed default back in the workspace: params, lock and records from git, data from DVC's cache."""
+    records = [paths.RUNS, paths.METRICS / "scores", paths.METRICS / "figures", paths.PLOTS, paths.REPORT]
+    sh("git", "checkout", "--", "params.yaml", "dvc.lock", *(str(path) for path in records))
+    sh("dvc", "checkout", "--force")

@@ -1,0 +1,153 @@
+"""The replicates run: the default setting trained again with other VQ-VAE and predictor seeds.
+
+Each VQ-VAE seed is one DVC experiment in the workspace, `dvc exp run -n replicates-vqvae<v>
+-S vqvae.train.seed=<v> -S seeds=[...]`: the seeds list multiplies the train and evaluate matrix,
+and base cells, which do not see the VQ-VAE, come back from DVC's run cache after the first
+experiment. Each experiment's `metrics/runs/` is copied to `<out>/vqvae-seed<v>/`; `report`
+writes `<out>/report.md` (every verdict over all replicates, and how much of the spread each seed
+gives) and `<out>/replicates.png` from those copies alone, so a fresh clone can redraw them.
+
+    python bench/replicates.py run [--vqvae-seeds 0,1,2] [--seeds 0,1,2] [--predictors a,b] [--out DIR]
+    python bench/replicates.py report [--out DIR]
+
+`run` leaves the workspace as the committed default (params.yaml, dvc.lock, metrics/ from git,
+data/ from DVC's cache). One experiment at a time: two trainings on 2 cores slow each other ~8x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from experiments import restore_default, run_experiment
+
+from modpred import paths
+from modpred.atomic import write_json, write_text
+from modpred.reporting.colors import baseline_color, palette
+from modpred.reporting.replicates import Replicate, load_replicates
+from modpred.reporting.report import quality_lines, vqvae_lines
+from modpred.results import datasets_with_results
+
+OUT = Path("metrics/experiments/replicates")
+RUNS_JSON = "runs.json"  # per VQ-VAE seed: the experiment's wall time and what ran
+
+
+def run(vqvae_seeds: list[int], seeds: list[int], out: Path, predictors: list[str] | None = None) -> None:
+    """One workspace experiment per VQ-VAE seed, its records copied to `out`; the workspace restored."""
+    records = json.loads((out / RUNS_JSON).read_text()) if (out / RUNS_JSON).is_file() else {}
+    try:
+        for v in vqvae_seeds:
+            overrides: dict[str, object] = {"vqvae.train.seed": v, "seeds": seeds}
+            if predictors:
+                overrides["predictors"] = predictors
+            records[str(v)] = run_experiment(f"replicates-vqvae{v}", overrides, out / f"vqvae-seed{v}")
+            write_json(out / RUNS_JSON, records)
+    finally:
+        restore_default()
+
+
+def _roots(out: Path) -> list[Path]:
+    return sorted(p for p in out.glob("vqvae-seed*") if p.is_dir())
+
+
+def figure(replicates: dict[str, list[Replicate]], path: Path, key: str = "lpips") -> None:
+    """Every replicate's score as a dot, one column per model, the baselines as lines across."""
+    colors = palette()
+    models = [label for label, reps in replicates.items() if reps[0].facts is not None]
+    fig, ax = plt.subplots(figsize=(7.0, 3.6), dpi=150)
+    markers = "o^sDv"
+    for x, label in enumerate(models):
+        reps = replicates[label]
+        vq_seeds = sorted({r.vqvae_seed for r in reps}, key=str)
+        for r in reps:
+            jitter = 0.08 * ((r.scores.seed or 0) - 1)
+            marker = markers[vq_seeds.index(r.vqvae_seed) % len(markers)]
+            ax.plot(x + jitter, r.scores.mean[key], marker, color=colors.get(label, "k"), ms=5, alpha=0.85)
+    for label, reps in replicates.items():
+        if reps[0].facts is None:
+            name = reps[0].scores.predictor
+            ax.axhline(reps[0].scores.mean[key], color=baseline_color(name), ls="--" if "copy" in name else ":", lw=1.2)
+            ax.annotate(label, (len(models) - 0.5, reps[0].scores.mean[key]), fontsize=8, va="bottom", ha="right")
+    ax.set_xticks(range(len(models)), models, rotation=20, ha="right", fontsize=8)
+    ax.set_ylabel("LPIPS, inputs in [-1, 1] (lower is better)", fontsize=8)
+    ax.set_title("Every replicate: markers by VQ-VAE seed, offsets by predictor seed", fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    fig.savefig(path.with_suffix(".pdf"))
+    plt.close(fig)
+
+
+def report(out: Path) -> None:
+    roots = _roots(out)
+    if not roots:
+        raise SystemExit(f"no replicates in {out}: run `python bench/replicates.py run` first")
+    records = json.loads((out / RUNS_JSON).read_text()) if (out / RUNS_JSON).is_file() else {}
+    lines = [
+        "# The replicates run",
+        "",
+        "The default setting (`params.yaml`) trained again with other seeds: one DVC experiment per "
+        "VQ-VAE seed (`bench/replicates.py run`), each with every predictor seed. Base models do not "
+        "see the VQ-VAE: each base replicate is one predictor seed, read once. Written by "
+        "`python bench/replicates.py report` from the folders beside this file.",
+        "",
+    ]
+    if records:
+        lines += [
+            "| VQ-VAE seed | predictor seeds | wall time of its `dvc exp run` | CPU |",
+            "| ---: | --- | ---: | --- |",
+        ]
+        for v, r in sorted(records.items(), key=lambda kv: int(kv[0])):
+            minutes, seconds = divmod(round(r["wall_seconds"]), 60)
+            lines.append(f"| {v} | {r['seeds']} | {minutes} min {seconds:02d} s | {r['cpu']}, {r['cores']} cores |")
+        lines += [
+            "",
+            "The first experiment also trains the base cells; later ones restore them from DVC's run cache.",
+            "",
+        ]
+    for ds in sorted({ds for root in roots for ds in datasets_with_results(root)}):
+        lines += [f"## {ds}", "", "### The VQ-VAEs", ""]
+        for root in roots:
+            vq = root / paths.vqvae_metrics(ds)
+            if vq.is_file():
+                lines += vqvae_lines(json.loads(vq.read_text()))
+        replicates = load_replicates(ds, roots)
+        memory = [r.facts.peak_memory_mib for reps in replicates.values() for r in reps if r.facts is not None]
+        if memory:
+            lines += [f"Peak memory of a training: {max(memory):,.0f} MiB (process peak RSS, the largest cell).", ""]
+        lines += quality_lines(ds, roots, "")
+        name = f"replicates_{ds}.png"
+        figure(replicates, out / name)
+        lines += [
+            "### Every replicate",
+            "",
+            f"![LPIPS of every replicate]({name}) ([PDF]({Path(name).with_suffix('.pdf')}))",
+            "",
+        ]
+    write_text(out / "report.md", "\n".join(lines))
+    print(out / "report.md")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("run", "report"))
+    parser.add_argument("--vqvae-seeds", default="0,1,2")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--predictors", default="", help="a subset of params.yaml's (default: all of them)")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    if args.command == "run":
+        vqvae_seeds, seeds = ([int(s) for s in text.split(",")] for text in (args.vqvae_seeds, args.seeds))
+        run(vqvae_seeds, seeds, args.out, [p for p in args.predictors.split(",") if p])
+    report(args.out)
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()

@@ -1,0 +1,54 @@
+"""Table III measured (bench/table3.py): a long base experiment, then a ratio only where both ends were measured."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+
+from modpred.plugins import predictor_names
+from tests.helpers import ROOT, clone_run, commit, run
+
+
+@pytest.mark.slow
+def test_table_iii_trains_the_base_models_to_the_cap_and_charges_the_vqvae_to_the_modular_side(tiny_run, tmp_path):
+    project = clone_run(tiny_run[0], tmp_path / "proj")
+    (project / "bench").mkdir()
+    for name in ("table3.py", "experiments.py"):
+        shutil.copy2(ROOT / "bench" / name, project / "bench" / name)
+    one = predictor_names()[0]
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["predictors"] = [one]
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(["dvc", "repro"], project)
+    commit(project, "one predictor")
+    committed = (project / "params.yaml").read_text()
+
+    run(["python", "bench/table3.py", "run", "--cap", "3"], project)
+
+    out = project / "metrics/experiments/table3"
+    record = json.loads((out / "runs.json").read_text())
+    modular = json.loads((out / f"default/metrics/runs/mmnist/{one}-modular/seed0/train.json").read_text())
+    base = json.loads((out / f"base-long/metrics/runs/mmnist/{one}-base/seed0/train.json").read_text())
+    assert record["overrides"] == {"modes": ["base"], f"train.{one}.iters": base["iters"]}
+    filled = base["iters"] * base["seconds_per_100_iters"] / 100  # the cap: 3x the modular training seconds
+    assert filled >= 3 * modular["iters"] * modular["seconds_per_100_iters"] / 100 * 0.999
+    validation = pd.read_csv(out / f"base-long/metrics/runs/mmnist/{one}-base/seed0/validation.csv")
+    assert validation.iteration.max() == base["iters"]  # the whole long curve, every val_every iterations
+    report = (out / "report.md").read_text()
+    row = next(line for line in report.splitlines() if line.startswith(f"| {one} "))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    reached = cells[4]
+    if reached.startswith("not reached within"):  # no ratio without both ends: a lower bound instead
+        assert all(c.startswith("> ") for c in cells[5:8])
+    else:
+        assert all(re.fullmatch(r"\d+\.\d×", c) for c in cells[5:8])
+    vqvae = json.loads((out / "default/metrics/runs/mmnist/vqvae.json").read_text())["train_seconds"]
+    assert vqvae > 0 and "VQ-VAE's pretraining and encoding took" in report
+    assert (out / "table3.png").stat().st_size > 10_000 and (out / "table3.pdf").read_bytes().startswith(b"%PDF")
+    assert (project / "params.yaml").read_text() == committed  # the workspace is the committed default again
+    assert json.loads(run(["dvc", "status", "--json"], project).stdout) == {}
