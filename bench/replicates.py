@@ -105,7 +105,7 @@ def report(out: Path) -> None:
         ]
         for v, r in sorted(records.items(), key=lambda kv: int(kv[0])):
             minutes, seconds = divmod(round(r["wall_seconds"]), 60)
-            lines.append(f"| {v} | {r['seeds']} | {minutes} min {seconds:02d} s | {r['cpu']}, {r['cores']} cores |")
+            lines.append(f"| {v} | {r['overrides']['seeds']} | {minutes} min {seconds:02d} s | {r['cpu']} |")
         lines += [
             "",
             "The first experiment also trains the base cells; later ones restore them from DVC's run cache.",
