@@ -16,6 +16,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import yaml
+
 from modpred import paths
 
 
@@ -45,11 +47,33 @@ def run_experiment(name: str, overrides: dict[str, object], folder: Path) -> dic
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(paths.RUNS, folder / paths.RUNS)
     shutil.copy("params.yaml", folder / "params.yaml")
+    keep_only_its_cells(folder)
     return {"experiment": name, "overrides": overrides, "wall_seconds": round(wall, 1), "cpu": cpu()}
+
+
+def keep_only_its_cells(folder: Path) -> None:
+    """Remove from a copied run the cells its params do not train: an experiment that drops a
+    predictor leaves that predictor's records of the workspace behind, which are no result of it."""
+    params = yaml.safe_load((folder / "params.yaml").read_text())
+    cells = {
+        paths.run_metrics_dir(ds, p, m, s)
+        for ds in params["datasets"]
+        for p in params["predictors"]
+        for m in params["modes"]
+        for s in params["seeds"]
+    }
+    for ds in params["datasets"]:
+        for run in (folder / paths.RUNS / ds).glob("*/seed*"):
+            if run.relative_to(folder) not in cells:
+                shutil.rmtree(run)
+        for model in (folder / paths.RUNS / ds).iterdir():
+            if model.is_dir() and not any(model.iterdir()):
+                model.rmdir()
 
 
 def restore_default() -> None:
     """The committed default back in the workspace: params, lock and records from git, data from DVC's cache."""
     records = [paths.RUNS, paths.METRICS / "scores", paths.METRICS / "figures", paths.PLOTS, paths.REPORT]
     sh("git", "checkout", "--", "params.yaml", "dvc.lock", *(str(path) for path in records))
+    sh("git", "clean", "-fdq", "--", *(str(path) for path in records))  # what the experiment added (other seeds)
     sh("dvc", "checkout", "--force")

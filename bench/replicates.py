@@ -25,7 +25,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from experiments import restore_default, run_experiment
+from experiments import flags, restore_default, run_experiment
 
 from modpred import paths
 from modpred.atomic import write_json, write_text
@@ -52,32 +52,43 @@ def run(vqvae_seeds: list[int], seeds: list[int], out: Path, predictors: list[st
         restore_default()
 
 
+def flags_text(overrides: dict[str, object]) -> str:
+    return "`" + " ".join(flags(overrides)) + "`"
+
+
 def _roots(out: Path) -> list[Path]:
     return sorted(p for p in out.glob("vqvae-seed*") if p.is_dir())
 
 
 def figure(replicates: dict[str, list[Replicate]], path: Path, key: str = "lpips") -> None:
-    """Every replicate's score as a dot, one column per model, the baselines as lines across."""
+    """Every replicate's score as a dot, one column per model (VQ-VAE seeds side by side, marker by
+    VQ-VAE seed, predictor seeds a small offset), the baselines as labelled lines across."""
     colors = palette()
     models = [label for label, reps in replicates.items() if reps[0].facts is not None]
-    fig, ax = plt.subplots(figsize=(7.0, 3.6), dpi=150)
+    vq_seeds = sorted({r.vqvae_seed for label in models for r in replicates[label] if r.vqvae_seed is not None})
+    fig, ax = plt.subplots(figsize=(6.0, 3.6), dpi=150)
     markers = "o^sDv"
     for x, label in enumerate(models):
-        reps = replicates[label]
-        vq_seeds = sorted({r.vqvae_seed for r in reps}, key=str)
-        for r in reps:
-            jitter = 0.08 * ((r.scores.seed or 0) - 1)
-            marker = markers[vq_seeds.index(r.vqvae_seed) % len(markers)]
-            ax.plot(x + jitter, r.scores.mean[key], marker, color=colors.get(label, "k"), ms=5, alpha=0.85)
+        for r in replicates[label]:
+            group = vq_seeds.index(r.vqvae_seed) - (len(vq_seeds) - 1) / 2 if r.vqvae_seed is not None else 0.0
+            offset = 0.22 * group + 0.05 * ((r.scores.seed or 0) - 1)
+            marker = markers[vq_seeds.index(r.vqvae_seed) % len(markers)] if r.vqvae_seed is not None else "o"
+            ax.plot(x + offset, r.scores.mean[key], marker, color=colors.get(label, "k"), ms=5, alpha=0.9)
     for label, reps in replicates.items():
         if reps[0].facts is None:
-            name = reps[0].scores.predictor
-            ax.axhline(reps[0].scores.mean[key], color=baseline_color(name), ls="--" if "copy" in name else ":", lw=1.2)
-            ax.annotate(label, (len(models) - 0.5, reps[0].scores.mean[key]), fontsize=8, va="bottom", ha="right")
-    ax.set_xticks(range(len(models)), models, rotation=20, ha="right", fontsize=8)
-    ax.set_ylabel("LPIPS, inputs in [-1, 1] (lower is better)", fontsize=8)
-    ax.set_title("Every replicate: markers by VQ-VAE seed, offsets by predictor seed", fontsize=9)
+            name, value = reps[0].scores.predictor, reps[0].scores.mean[key]
+            ax.axhline(value, color=baseline_color(name), ls="--" if name == "copy_last" else ":", lw=1.2)
+            ax.annotate(label, (-0.45, value), fontsize=7, va="bottom", ha="left", color="#333333")
+    for k, seed in enumerate(vq_seeds):  # legend entries for the markers alone
+        ax.plot([], [], markers[k % len(markers)], color="#555555", label=f"VQ-VAE seed {seed}")
+    ax.set_xlim(-0.5, len(models) - 0.5)
+    ax.set_xticks(range(len(models)), models, fontsize=8)
+    ax.set_ylabel("LPIPS, inputs in [-1, 1]\n(lower is better)", fontsize=8)
+    ax.set_title("Every replicate of each model; predictor seeds 0, 1, 2 left to right", fontsize=9)
+    ax.tick_params(axis="y", labelsize=7)
     ax.grid(axis="y", alpha=0.3)
+    if vq_seeds:
+        ax.legend(fontsize=7, loc="center right")
     fig.tight_layout()
     fig.savefig(path)
     fig.savefig(path.with_suffix(".pdf"))
@@ -100,12 +111,12 @@ def report(out: Path) -> None:
     ]
     if records:
         lines += [
-            "| VQ-VAE seed | predictor seeds | wall time of its `dvc exp run` | CPU |",
+            "| VQ-VAE seed | overrides | wall time of its `dvc exp run` | CPU |",
             "| ---: | --- | ---: | --- |",
         ]
         for v, r in sorted(records.items(), key=lambda kv: int(kv[0])):
             minutes, seconds = divmod(round(r["wall_seconds"]), 60)
-            lines.append(f"| {v} | {r['overrides']['seeds']} | {minutes} min {seconds:02d} s | {r['cpu']} |")
+            lines.append(f"| {v} | {flags_text(r['overrides'])} | {minutes} min {seconds:02d} s | {r['cpu']} |")
         lines += [
             "",
             "The first experiment also trains the base cells; later ones restore them from DVC's run cache.",

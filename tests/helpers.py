@@ -80,6 +80,22 @@ def clone_run(src: Path, dest: Path) -> Path:
     return dest
 
 
+def one_predictor_run(tiny: Path, dest: Path, scripts: tuple[str, ...]) -> tuple[Path, str]:
+    """A committed copy of the tiny run that trains one predictor (the first plug-in), with the
+    given `bench/` scripts: short enough for a test to run several experiments on it."""
+    project = clone_run(tiny, dest)
+    (project / "bench").mkdir()
+    for name in scripts:
+        shutil.copy2(ROOT / "bench" / name, project / "bench" / name)
+    one = predictor_names()[0]
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["predictors"] = [one]
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(["dvc", "repro"], project)
+    commit(project, "one predictor")
+    return project, one
+
+
 def commit(project: Path, message: str) -> None:
     run(["git", "add", "-A"], project)
     run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message], project)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 
 import numpy as np
 import pytest
 import yaml
 
-from modpred.plugins import MODES, predictor_names
+from modpred.plugins import MODES
 from modpred.reporting.verdicts import compare, seed_spread_share
-from tests.helpers import ROOT, clone_run, commit, run
+from tests.helpers import clone_run, one_predictor_run, run
 
 RNG = np.random.default_rng(0)
 SEQUENCES = 200
@@ -102,16 +101,7 @@ def test_a_second_seed_trains_only_its_own_cells_and_the_summary_has_two_replica
 
 @pytest.mark.slow
 def test_the_replicates_run_varies_the_vqvae_seed_reads_base_cells_once_and_restores_the_workspace(tiny_run, tmp_path):
-    project = clone_run(tiny_run[0], tmp_path / "proj")
-    (project / "bench").mkdir()
-    for name in ("replicates.py", "experiments.py"):
-        shutil.copy2(ROOT / "bench" / name, project / "bench" / name)
-    params = yaml.safe_load((project / "params.yaml").read_text())
-    one = predictor_names()[0]
-    params["predictors"] = [one]  # one predictor keeps the two experiments short
-    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(["dvc", "repro"], project)
-    commit(project, "one predictor")
+    project, one = one_predictor_run(tiny_run[0], tmp_path / "proj", ("replicates.py", "experiments.py"))
     committed = (project / "params.yaml").read_text()
 
     proc = run(["python", "bench/replicates.py", "run", "--vqvae-seeds", "0,1", "--seeds", "0,1"], project)
@@ -133,3 +123,4 @@ def test_the_replicates_run_varies_the_vqvae_seed_reads_base_cells_once_and_rest
     # the workspace is the committed default again
     assert (project / "params.yaml").read_text() == committed
     assert json.loads(run(["dvc", "status", "--json"], project).stdout) == {}
+    assert not (project / f"metrics/runs/mmnist/{one}-modular/seed1").exists()  # nothing of the experiments left

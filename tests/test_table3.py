@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 import pandas as pd
 import pytest
-import yaml
 
-from modpred.plugins import predictor_names
-from tests.helpers import ROOT, clone_run, commit, run
+from tests.helpers import one_predictor_run, run
 
 
 @pytest.mark.slow
 def test_table_iii_trains_the_base_models_to_the_cap_and_charges_the_vqvae_to_the_modular_side(tiny_run, tmp_path):
-    project = clone_run(tiny_run[0], tmp_path / "proj")
-    (project / "bench").mkdir()
-    for name in ("table3.py", "experiments.py"):
-        shutil.copy2(ROOT / "bench" / name, project / "bench" / name)
-    one = predictor_names()[0]
-    params = yaml.safe_load((project / "params.yaml").read_text())
-    params["predictors"] = [one]
-    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(["dvc", "repro"], project)
-    commit(project, "one predictor")
+    project, one = one_predictor_run(tiny_run[0], tmp_path / "proj", ("table3.py", "experiments.py"))
     committed = (project / "params.yaml").read_text()
 
     run(["python", "bench/table3.py", "run", "--cap", "3"], project)
