@@ -76,4 +76,6 @@ def restore_default() -> None:
     records = [paths.RUNS, paths.METRICS / "scores", paths.METRICS / "figures", paths.PLOTS, paths.REPORT]
     sh("git", "checkout", "--", "params.yaml", "dvc.lock", *(str(path) for path in records))
     sh("git", "clean", "-fdq", "--", *(str(path) for path in records))  # what the experiment added (other seeds)
+    for seed in paths.DATA.glob("*/models/*/seed*"):  # other seeds' checkpoints: figures depend on the whole folder
+        shutil.rmtree(seed)  # each is a DVC output; the committed seeds come back from the cache below
     sh("dvc", "checkout", "--force")

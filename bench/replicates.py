@@ -3,7 +3,8 @@
 Each VQ-VAE seed is one DVC experiment in the workspace, `dvc exp run -n replicates-vqvae<v>
 -S vqvae.train.seed=<v> -S seeds=[...]`: the seeds list multiplies the train and evaluate matrix,
 and base cells, which do not see the VQ-VAE, come back from DVC's run cache after the first
-experiment. Each experiment's `metrics/runs/` is copied to `<out>/vqvae-seed<v>/`; `report`
+experiment, and so do cells an earlier run of this script trained (a run that adds predictors
+trains only theirs). Each experiment's `metrics/runs/` is copied to `<out>/vqvae-seed<v>/`; `report`
 writes `<out>/report.md` (every verdict over all replicates, and how much of the spread each seed
 gives) and `<out>/replicates.png` from those copies alone, so a fresh clone can redraw them.
 
@@ -35,18 +36,28 @@ from modpred.reporting.report import quality_lines, vqvae_lines
 from modpred.results import datasets_with_results
 
 OUT = Path("metrics/experiments/replicates")
-RUNS_JSON = "runs.json"  # per VQ-VAE seed: the experiment's wall time and what ran
+RUNS_JSON = "runs.json"  # per VQ-VAE seed: every experiment's wall time and what ran, oldest first
+
+
+def read_records(out: Path) -> dict[str, list[dict[str, object]]]:
+    """runs.json: per VQ-VAE seed, the list of its experiments (an older file held one dict a seed)."""
+    if not (out / RUNS_JSON).is_file():
+        return {}
+    records = json.loads((out / RUNS_JSON).read_text())
+    return {v: runs if isinstance(runs, list) else [runs] for v, runs in records.items()}
 
 
 def run(vqvae_seeds: list[int], seeds: list[int], out: Path, predictors: list[str] | None = None) -> None:
     """One workspace experiment per VQ-VAE seed, its records copied to `out`; the workspace restored."""
-    records = json.loads((out / RUNS_JSON).read_text()) if (out / RUNS_JSON).is_file() else {}
+    records = read_records(out)
     try:
         for v in vqvae_seeds:
             overrides: dict[str, object] = {"vqvae.train.seed": v, "seeds": seeds}
             if predictors:
                 overrides["predictors"] = predictors
-            records[str(v)] = run_experiment(f"replicates-vqvae{v}", overrides, out / f"vqvae-seed{v}")
+            runs = records.setdefault(str(v), [])
+            name = f"replicates-vqvae{v}-{len(runs)}" if runs else f"replicates-vqvae{v}"  # names stay unique
+            runs.append(run_experiment(name, overrides, out / f"vqvae-seed{v}"))
             write_json(out / RUNS_JSON, records)
     finally:
         restore_default()
@@ -99,7 +110,7 @@ def report(out: Path) -> None:
     roots = _roots(out)
     if not roots:
         raise SystemExit(f"no replicates in {out}: run `python bench/replicates.py run` first")
-    records = json.loads((out / RUNS_JSON).read_text()) if (out / RUNS_JSON).is_file() else {}
+    records = read_records(out)
     lines = [
         "# The replicates run",
         "",
@@ -114,12 +125,14 @@ def report(out: Path) -> None:
             "| VQ-VAE seed | overrides | wall time of its `dvc exp run` | CPU |",
             "| ---: | --- | ---: | --- |",
         ]
-        for v, r in sorted(records.items(), key=lambda kv: int(kv[0])):
-            minutes, seconds = divmod(round(r["wall_seconds"]), 60)
-            lines.append(f"| {v} | {flags_text(r['overrides'])} | {minutes} min {seconds:02d} s | {r['cpu']} |")
+        for v, runs in sorted(records.items(), key=lambda kv: int(kv[0])):
+            for r in runs:
+                minutes, seconds = divmod(round(r["wall_seconds"]), 60)
+                lines.append(f"| {v} | {flags_text(r['overrides'])} | {minutes} min {seconds:02d} s | {r['cpu']} |")
         lines += [
             "",
-            "The first experiment also trains the base cells; later ones restore them from DVC's run cache.",
+            "The first experiment also trains the base cells; later ones restore them from DVC's run cache, "
+            "as they do every cell an earlier row trained (a row that adds predictors trains only theirs).",
             "",
         ]
     for ds in sorted({ds for root in roots for ds in datasets_with_results(root)}):

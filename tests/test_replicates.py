@@ -105,20 +105,20 @@ def test_the_replicates_run_varies_the_vqvae_seed_reads_base_cells_once_and_rest
     committed = (project / "params.yaml").read_text()
 
     proc = run(["python", "bench/replicates.py", "run", "--vqvae-seeds", "0,1", "--seeds", "0,1"], project)
-    first, second = proc.stdout.split("replicates-vqvae1")
+    first, second = proc.stdout.split("+ dvc exp run -n replicates-vqvae1", 1)
     assert {f"train@mmnist-{one}-base-1", f"train@mmnist-{one}-modular-1"} <= _ran(first)
     assert "pretrain_vqvae@mmnist" in _ran(second)  # a new VQ-VAE and its modular cells; base cells kept
     assert not any(name.startswith(f"train@mmnist-{one}-base") for name in _ran(second))
     out = project / "metrics/experiments/replicates"
     report = (out / "report.md").read_text()
     quality = report.split("### Prediction quality")[1].split("###")[0]
-    assert re.search(rf"\| {one}-base +\|.*\| 2 +\|$", quality, re.M)  # two predictor seeds, read once
-    assert re.search(rf"\| {one}-modular +\|.*\| 4 +\|$", quality, re.M)  # two VQ-VAE seeds x two seeds
+    assert re.search(rf"\| {one}-base +\|.*\| +2 \|$", quality, re.M)  # two predictor seeds, read once
+    assert re.search(rf"\| {one}-modular +\|.*\| +4 \|$", quality, re.M)  # two VQ-VAE seeds x two seeds
     spread = report.split("### Spread over replicates")[1].split("###")[0]
     assert re.search(rf"\| {one}-modular +\| 4 +\| 2 +\| 2 +\|", spread)
     assert "VQ-VAE seed's share of the variance" in spread
     runs = json.loads((out / "runs.json").read_text())
-    assert sorted(runs) == ["0", "1"] and all(r["wall_seconds"] > 0 for r in runs.values())
+    assert sorted(runs) == ["0", "1"] and all(r["wall_seconds"] > 0 for rs in runs.values() for r in rs)
     assert (out / "replicates_mmnist.png").stat().st_size > 10_000
     # the workspace is the committed default again
     assert (project / "params.yaml").read_text() == committed
