@@ -75,7 +75,10 @@ def restore_default() -> None:
     """The committed default back in the workspace: params, lock and records from git, data from DVC's cache."""
     records = [paths.RUNS, paths.METRICS / "scores", paths.METRICS / "figures", paths.PLOTS, paths.REPORT]
     sh("git", "checkout", "--", "params.yaml", "dvc.lock", *(str(path) for path in records))
+    sh("git", "checkout", "--", str(paths.DATA))  # the .gitignore files DVC extended with the other seeds' outputs
     sh("git", "clean", "-fdq", "--", *(str(path) for path in records))  # what the experiment added (other seeds)
-    for seed in paths.DATA.glob("*/models/*/seed*"):  # other seeds' checkpoints: figures depend on the whole folder
-        shutil.rmtree(seed)  # each is a DVC output; the committed seeds come back from the cache below
+    kept = {paths.seed_dir(s) for s in yaml.safe_load(Path("params.yaml").read_text())["seeds"]}
+    for seed in paths.DATA.glob("*/models/*/seed*"):  # the experiment's other seeds: figures hash the whole folder
+        if seed.name not in kept:
+            shutil.rmtree(seed)
     sh("dvc", "checkout", "--force")
