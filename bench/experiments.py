@@ -74,8 +74,9 @@ def keep_only_its_cells(folder: Path) -> None:
 def restore_default() -> None:
     """The committed default back in the workspace: params, lock and records from git, data from DVC's cache."""
     records = [paths.RUNS, paths.METRICS / "scores", paths.METRICS / "figures", paths.PLOTS, paths.REPORT]
-    sh("git", "checkout", "--", "params.yaml", "dvc.lock", *(str(path) for path in records))
-    sh("git", "checkout", "--", str(paths.DATA))  # the .gitignore files DVC extended with the other seeds' outputs
+    # from HEAD, not the index: a killed `dvc exp run` leaves its params staged
+    sh("git", "checkout", "HEAD", "--", "params.yaml", "dvc.lock", *(str(path) for path in records))
+    sh("git", "checkout", "HEAD", "--", str(paths.DATA))  # the .gitignore files DVC extended with other seeds' outputs
     sh("git", "clean", "-fdq", "--", *(str(path) for path in records))  # what the experiment added (other seeds)
     kept = {paths.seed_dir(s) for s in yaml.safe_load(Path("params.yaml").read_text())["seeds"]}
     for seed in paths.DATA.glob("*/models/*/seed*"):  # the experiment's other seeds: figures hash the whole folder

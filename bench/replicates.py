@@ -8,7 +8,7 @@ trains only theirs). Each experiment's `metrics/runs/` is copied to `<out>/vqvae
 writes `<out>/report.md` (every verdict over all replicates, and how much of the spread each seed
 gives) and `<out>/replicates.png` from those copies alone, so a fresh clone can redraw them.
 
-    python bench/replicates.py run [--vqvae-seeds 0,1,2] [--seeds 0,1,2] [--predictors a,b] [--out DIR]
+    python bench/replicates.py run [--vqvae-seeds 0,1,2] [--seeds 0,1,2] [--predictors a,b] [--modes m] [--out DIR]
     python bench/replicates.py report [--out DIR]
 
 `run` leaves the workspace as the committed default (params.yaml, dvc.lock, metrics/ from git,
@@ -30,12 +30,14 @@ from experiments import flags, restore_default, run_experiment
 
 from modpred import paths
 from modpred.atomic import write_json, write_text
+from modpred.plugins import MODES
 from modpred.reporting.colors import baseline_color, palette
 from modpred.reporting.replicates import Replicate, load_replicates
 from modpred.reporting.report import quality_lines, vqvae_lines
 from modpred.results import datasets_with_results
 
 OUT = Path("metrics/experiments/replicates")
+BASE = MODES[0]
 RUNS_JSON = "runs.json"  # per VQ-VAE seed: every experiment's wall time and what ran, oldest first
 
 
@@ -47,7 +49,13 @@ def read_records(out: Path) -> dict[str, list[dict[str, object]]]:
     return {v: runs if isinstance(runs, list) else [runs] for v, runs in records.items()}
 
 
-def run(vqvae_seeds: list[int], seeds: list[int], out: Path, predictors: list[str] | None = None) -> None:
+def run(
+    vqvae_seeds: list[int],
+    seeds: list[int],
+    out: Path,
+    predictors: list[str] | None = None,
+    modes: list[str] | None = None,
+) -> None:
     """One workspace experiment per VQ-VAE seed, its records copied to `out`; the workspace restored."""
     records = read_records(out)
     try:
@@ -55,6 +63,8 @@ def run(vqvae_seeds: list[int], seeds: list[int], out: Path, predictors: list[st
             overrides: dict[str, object] = {"vqvae.train.seed": v, "seeds": seeds}
             if predictors:
                 overrides["predictors"] = predictors
+            if modes:  # e.g. modular alone: base cells cost most and do not see the VQ-VAE
+                overrides["modes"] = modes
             runs = records.setdefault(str(v), [])
             name = f"replicates-vqvae{v}-{len(runs)}" if runs else f"replicates-vqvae{v}"  # names stay unique
             runs.append(run_experiment(name, overrides, out / f"vqvae-seed{v}"))
@@ -129,9 +139,13 @@ def report(out: Path) -> None:
             for r in runs:
                 minutes, seconds = divmod(round(r["wall_seconds"]), 60)
                 lines.append(f"| {v} | {flags_text(r['overrides'])} | {minutes} min {seconds:02d} s | {r['cpu']} |")
+        no_base = all(BASE not in r["overrides"].get("modes", MODES) for runs in records.values() for r in runs)
         lines += [
             "",
-            "The first experiment also trains the base cells; later ones restore them from DVC's run cache, "
+            "Base models were not replicated: every row trains the modular cells alone (`modes=[modular]`), so "
+            "the comparisons with base models are the default run's, one seed."
+            if no_base
+            else "The first experiment also trains the base cells; later ones restore them from DVC's run cache, "
             "as they do every cell an earlier row trained (a row that adds predictors trains only theirs).",
             "",
         ]
@@ -158,17 +172,23 @@ def report(out: Path) -> None:
     print(out / "report.md")
 
 
+def _names(text: str) -> list[str]:
+    """A comma-separated option as a list; empty means the params' own."""
+    return [name for name in text.split(",") if name]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("run", "report"))
     parser.add_argument("--vqvae-seeds", default="0,1,2")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--predictors", default="", help="a subset of params.yaml's (default: all of them)")
+    parser.add_argument("--modes", default="", help="a subset of params.yaml's (default: all of them)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     if args.command == "run":
         vqvae_seeds, seeds = ([int(s) for s in text.split(",")] for text in (args.vqvae_seeds, args.seeds))
-        run(vqvae_seeds, seeds, args.out, [p for p in args.predictors.split(",") if p])
+        run(vqvae_seeds, seeds, args.out, _names(args.predictors), _names(args.modes))
     report(args.out)
 
 
