@@ -40,15 +40,31 @@ def flags(overrides: dict[str, object]) -> list[str]:
 
 
 def run_experiment(name: str, overrides: dict[str, object], folder: Path) -> dict[str, object]:
-    """`dvc exp run -n NAME -S ...` in the workspace; its metrics/runs and params.yaml copied to `folder`."""
+    """`dvc exp run -n NAME -S ...` in the workspace; the cells it trained (and its params.yaml) copied
+    into `folder`, where cells of earlier experiments that this one did not train stay."""
     start = time.monotonic()
     sh("dvc", "exp", "run", "-n", name, *flags(overrides))
     wall = time.monotonic() - start
-    shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(paths.RUNS, folder / paths.RUNS)
-    shutil.copy("params.yaml", folder / "params.yaml")
-    keep_only_its_cells(folder)
+    staged = folder.with_name(folder.name + ".new")
+    shutil.rmtree(staged, ignore_errors=True)
+    shutil.copytree(paths.RUNS, staged / paths.RUNS)
+    shutil.copy("params.yaml", staged / "params.yaml")
+    keep_only_its_cells(staged)
+    merge_into(staged, folder)
     return {"experiment": name, "overrides": overrides, "wall_seconds": round(wall, 1), "cpu": cpu()}
+
+
+def merge_into(staged: Path, folder: Path) -> None:
+    """Move every file of `staged` into `folder`; a cell (a `seed<k>` folder) is replaced whole, so
+    none keeps files of an older training. Same-seed VQ-VAE records are the same model on one machine."""
+    for path in sorted(staged.rglob("*")):
+        target = folder / path.relative_to(staged)
+        if path.is_dir() and path.name.startswith("seed") and target.is_dir():
+            shutil.rmtree(target)
+        elif path.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(path, target)
+    shutil.rmtree(staged)
 
 
 def keep_only_its_cells(folder: Path) -> None:

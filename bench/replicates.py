@@ -145,8 +145,9 @@ def report(out: Path) -> None:
             "Base models were not replicated: every row trains the modular cells alone (`modes=[modular]`), so "
             "the comparisons with base models are the default run's, one seed."
             if no_base
-            else "The first experiment also trains the base cells; later ones restore them from DVC's run cache, "
-            "as they do every cell an earlier row trained (a row that adds predictors trains only theirs).",
+            else "Base cells are trained by the rows whose modes include them (a base model does not see the "
+            "VQ-VAE: one VQ-VAE seed's row is enough); a cell a row shares with an earlier row is restored from "
+            "DVC's run cache, and a row's records join its VQ-VAE seed's folder cell by cell.",
             "",
         ]
     for ds in sorted({ds for root in roots for ds in datasets_with_results(root)}):

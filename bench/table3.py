@@ -98,6 +98,7 @@ def run(cap: float, out: Path, predictors: list[str], ds: str = "mmnist") -> Non
     shutil.rmtree(out / "default", ignore_errors=True)  # the default's records the table reads, kept beside it
     shutil.copytree(paths.RUNS, out / "default" / paths.RUNS)
     shutil.copy("params.yaml", out / "default" / "params.yaml")
+    shutil.rmtree(out / LONG, ignore_errors=True)  # one experiment: no cells of an earlier one
     try:
         record = run_experiment("table3-base", overrides, out / LONG)
     finally:

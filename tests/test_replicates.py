@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import re
 
@@ -124,3 +125,29 @@ def test_the_replicates_run_varies_the_vqvae_seed_reads_base_cells_once_and_rest
     assert (project / "params.yaml").read_text() == committed
     assert json.loads(run(["dvc", "status", "--json"], project).stdout) == {}
     assert not (project / f"metrics/runs/mmnist/{one}-modular/seed1").exists()  # nothing of the experiments left
+
+
+def test_a_later_experiment_replaces_its_own_cells_and_keeps_the_others(tmp_path):
+    """Two replicates experiments of one VQ-VAE seed (PredRNN, then TCTN) share one folder."""
+    spec = importlib.util.spec_from_file_location("experiments", "bench/experiments.py")
+    experiments = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(experiments)
+    folder, staged = tmp_path / "vqvae-seed0", tmp_path / "vqvae-seed0.new"
+    for root, cell, files in (
+        (folder, "predrnn-modular/seed0", ("eval.json",)),
+        (folder, "tctn-modular/seed0", ("eval.json", "stale.csv")),
+        (staged, "tctn-modular/seed0", ("eval.json",)),
+    ):
+        for name in files:
+            path = root / "metrics/runs/mmnist" / cell / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"{root.name} {cell}")
+    (staged / "params.yaml").write_text("predictors: [tctn]\n")
+
+    experiments.merge_into(staged, folder)
+
+    runs = folder / "metrics/runs/mmnist"
+    assert (runs / "predrnn-modular/seed0/eval.json").read_text() == "vqvae-seed0 predrnn-modular/seed0"
+    assert (runs / "tctn-modular/seed0/eval.json").read_text() == "vqvae-seed0.new tctn-modular/seed0"
+    assert not (runs / "tctn-modular/seed0/stale.csv").exists()  # a cell is replaced whole
+    assert (folder / "params.yaml").read_text() == "predictors: [tctn]\n" and not staged.exists()
