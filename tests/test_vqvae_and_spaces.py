@@ -145,3 +145,21 @@ def test_a_downsample_that_does_not_divide_the_frames_is_one_line():
     frames = np.zeros((2, 3, 1, 36, 36), np.uint8)  # 36 = 4 x 9: fine at 4, not at 8
     with pytest.raises(UserError, match=r"'vqvae\.model\.downsample' \(8\) must divide the frame size 36x36"):
         pretrain_vqvae(frames, VQVAEConfig(downsample=8), VQVAETrainConfig(iters=1), torch.device("cpu"))
+
+
+def test_a_collapsed_codebook_is_recorded_and_warned_of(caplog):
+    """Issue 27: blank frames use one code of 64: the log warns, vqvae.json says so, the report's VQ-VAE line too."""
+    import numpy as np
+
+    from modpred.reporting.report import vqvae_lines
+    from modpred.training.vqvae import vqvae_quality
+
+    torch.manual_seed(0)
+    model = VQVAE(VQVAEConfig(hidden=16, res_hidden=8, num_codes=64, code_dim=4)).eval()
+    blank = np.zeros((4, 5, 1, 16, 16), np.uint8)
+    with torch.no_grad():
+        quality = vqvae_quality(model, blank, torch.device("cpu"), 20) | {"params": count_params(model)}
+    assert quality["codes_used"] == 1 and quality["collapsed"]
+    assert "codebook collapsed: 1 of 64 codes" in caplog.text
+    assert vqvae_lines(quality)[0].startswith("**Warning: the codebook collapsed** (1 of 64 codes in use)")
+    assert not vqvae_lines(quality | {"collapsed": False})[0].startswith("**Warning")

@@ -4,6 +4,8 @@ Shared by the videos dataset (footage -> sequences) and `predict` (a user's clip
 so a clip is fitted exactly as the footage the model was trained on.
 - channels: colour becomes gray by the ITU-R BT.601 luma weights (as `to_gray` below), gray
   becomes colour by repeating it; an alpha channel is dropped.
+- depth: 16-bit frames (PNG, TIFF) are scaled to 8 bits (v * 255 / 65535, rounded); any other
+  sample type is refused with one line.
 - size: the centred square of the frame (no distortion), resized bilinearly by Pillow (which
   filters before it shrinks, so a 576-pixel square becomes 64 pixels without aliasing).
 """
@@ -25,6 +27,15 @@ def as_hwc(frame: np.ndarray) -> np.ndarray:
     if frame.ndim == 3 and frame.shape[-1] in (1, 3, 4):
         return frame[..., :3] if frame.shape[-1] == 4 else frame
     raise ValueError(f"a frame is (H, W) or (H, W, 1|3|4), got {frame.shape}")
+
+
+def as_uint8(frame: np.ndarray) -> np.ndarray:
+    """8-bit samples as they are; 16-bit ones scaled to 8 bits, rounded; anything else refused."""
+    if frame.dtype == np.uint8:
+        return frame
+    if frame.dtype == np.uint16:
+        return ((frame.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    raise ValueError(f"frames of {frame.dtype} samples are not supported: 8- or 16-bit unsigned integers")
 
 
 GRAY_TOLERANCE = 3  # gray levels: a gray video decoded to RGB differs across channels by codec rounding only
@@ -70,9 +81,10 @@ def resize(frame: np.ndarray, image: int) -> np.ndarray:
 
 
 def fit_frame(frame: np.ndarray, image: int, channels: int) -> np.ndarray:
-    """Any uint8 frame -> uint8 (channels, image, image): channels first (gray before resizing is cheaper),
-    then the centred square, resized."""
-    return np.ascontiguousarray(resize(centre_square(to_channels(as_hwc(frame), channels)), image).transpose(2, 0, 1))
+    """Any 8- or 16-bit frame -> uint8 (channels, image, image): channels first (gray before resizing is
+    cheaper), then the centred square, resized."""
+    fitted = resize(centre_square(to_channels(as_hwc(as_uint8(frame)), channels)), image)
+    return np.ascontiguousarray(fitted.transpose(2, 0, 1))
 
 
 def as_images(frames: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from modpred.data.frames import VIDEO_SUFFIXES, fit_frame
+from modpred.data.frames import VIDEO_SUFFIXES, as_uint8, fit_frame
 from modpred.errors import UserError
 
 
@@ -39,7 +39,8 @@ def read_clip(path: Path) -> np.ndarray:
 
 
 def to_uint8_frames(frames: np.ndarray, path: Path) -> np.ndarray:
-    """(T, H, W), (T, 1|3, H, W), (T, H, W, 1|3|4) in uint8 or [0, 1] floats -> uint8 (T, H, W, 1|3)."""
+    """(T, H, W), (T, 1|3, H, W), (T, H, W, 1|3|4) of uint8, uint16 (scaled) or [0, 1] floats
+    -> uint8 (T, H, W, 1|3)."""
     if frames.ndim == 3:
         frames = frames[..., None]
     elif frames.ndim == 4 and frames.shape[1] in (1, 3) and frames.shape[-1] not in (1, 3, 4):
@@ -51,6 +52,8 @@ def to_uint8_frames(frames: np.ndarray, path: Path) -> np.ndarray:
     frames = frames[..., :3]
     if not np.issubdtype(frames.dtype, np.number) or np.issubdtype(frames.dtype, np.complexfloating):
         raise UserError(f"clip {path} holds {frames.dtype} values: expected numbers (uint8, or floats in [0, 1])")
+    if frames.dtype == np.uint16:  # 16-bit frames: scaled, as the videos dataset reads them
+        return as_uint8(frames)
     if np.issubdtype(frames.dtype, np.floating) and not np.isfinite(frames).all():
         bad = int((~np.isfinite(frames)).sum())
         raise UserError(f"clip {path} holds {bad} non-finite values (NaN or inf): a prediction from it means nothing")

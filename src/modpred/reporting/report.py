@@ -150,7 +150,13 @@ def setting_line(ds: str, facts: list[RunFacts], scores: list[Scores], vqvae: di
 
 def vqvae_lines(v: dict) -> list[str]:
     seed = f" (seed {v['seed']})" if "seed" in v else ""
-    return [
+    warning = [
+        f"**Warning: the codebook collapsed** ({v['codes_used']} of {v['codes_used'] + v['dead_codes']} codes in "
+        "use): modular models can draw only what those codes draw; `vqvae.model.restart_dead_after` restarts "
+        "dead codes.",
+        "",
+    ]
+    return (warning if v.get("collapsed") else []) + [
         f"{v['params']:,} parameters{seed}; on {v['eval_frames']} test frames: reconstruction MSE/pixel "
         f"{v['recon_mse_per_pixel']:.5f}, PSNR {v['recon_psnr']:.2f} dB, SSIM {v['recon_ssim']:.3f}; "
         f"codebook perplexity {v['perplexity']:.1f}, {v['codes_used']} codes in use "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,9 @@ from modpred.models.vqvae import VQVAE, VQVAEConfig, to_unit
 from modpred.params import positive
 from modpred.progress import progress
 from modpred.training.divergence import DivergenceGuard
+
+log = logging.getLogger(__name__)
+COLLAPSED = 0.1  # under this share of its codes in use, a codebook has collapsed: say so
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,14 @@ def vqvae_quality(model: VQVAE, frames: np.ndarray, device: torch.device, max_fr
         ssims.extend(ssim_uint8(recon.cpu().numpy(), x.cpu().numpy()))
     p = counts / counts.sum()
     used = int((counts > 0).sum())
+    collapsed = used < COLLAPSED * model.cfg.num_codes
+    if collapsed:
+        log.warning(
+            "the VQ-VAE's codebook collapsed: %d of %d codes in use on the test frames; modular models can "
+            "draw only what those codes draw (vqvae.model.restart_dead_after restarts dead codes)",
+            used,
+            model.cfg.num_codes,
+        )
     return {
         "recon_mse_per_pixel": float(np.mean(mse)),
         "recon_psnr": float(np.mean(psnrs)),
@@ -84,5 +96,6 @@ def vqvae_quality(model: VQVAE, frames: np.ndarray, device: torch.device, max_fr
         "codes_used": used,
         "codes_used_fraction": used / model.cfg.num_codes,
         "dead_codes": model.cfg.num_codes - used,
+        "collapsed": collapsed,  # under COLLAPSED of the codes in use: the log and the report warn
         "eval_frames": len(pick),
     }

@@ -1,18 +1,22 @@
-"""Any folder of videos as a dataset: windows of `seq_len` frames, split by file, gray or colour.
+"""Any folder of videos as a dataset: windows of `seq_len` frames, split by file or by time, gray or colour.
 
-Every clip under `root` (`sources`: video files, GIFs, folders of numbered frames) is fitted frame
-by frame (`modpred.data.frames`: centred square, resized to `image`, `channels` 1 or 3) and cut
-into windows (`windows`: every `stride` kept frames, keeping every `frame_step`-th frame,
-dropping windows across a scene cut). A file belongs wholly to train or test, never both: to
-test if its relative path matches one of the `test` globs, or, when `test` is empty, if a stable
-hash of that path falls below `test_fraction`. `manifest.json` beside the splits records what each
-file gave (frames, cuts, windows) and why a skipped file was skipped.
+Every clip under `root` (`sources`: video files, GIFs, folders of numbered frames) is resampled
+in time (`windows.resample`: to `fps` when set, each clip from its own container's rate, else
+every `frame_step`-th frame), fitted frame by frame (`modpred.data.frames`: centred square,
+resized to `image`, `channels` 1 or 3) and cut into windows (`windows`: every `stride` kept frames
+in train, every `test_stride` in test, dropping windows across a scene cut). With `split: file`
+a file belongs wholly to train or test: to test if its relative path matches one of the `test`
+globs, or, when `test` is empty, if a stable hash of that path falls below `test_fraction`. With
+`split: time` (one long recording) every clip gives both: its last `test_fraction` is test, and
+one window's worth of frames before it belongs to neither. `manifest.json` beside the splits
+records what each clip gave (its rate and step, frames, cuts, windows) and why a skipped one was.
 
 Skipped with a warning naming the file: an empty file, one that is not a video, a clip shorter
 than one window. Used with a warning: a truncated video (the frames before the damage), a gray
-clip in a colour dataset (repeated to three channels). Logged: clips of different sizes or frame
-rates (each is fitted alone; frames are never resampled in time). Stopped with one line: a folder
-with no clip, or a split that ends up without a window.
+clip in a colour dataset (repeated to three channels), a clip slower than `fps` (all its frames
+kept) or with no recorded rate (taken as `fps`). Logged: clips of different sizes or frame rates
+(each is fitted alone). Stopped with one line: a folder with no clip, a split that ends up without
+a window, frames of more than 16 bits, or a training split too small for `val_sequences`.
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from modpred.data.datasets import DatasetSpec
 from modpred.data.datasets.videos.sources import Clip, ClipReader, find_clips
-from modpred.data.datasets.videos.windows import WindowLog, cut_windows
-from modpred.data.frames import CHANNELS, VIDEO_SUFFIXES, fit_frame, is_gray
+from modpred.data.datasets.videos.windows import WindowLog, cut_windows, kept_count, resample, time_spans
+from modpred.data.frames import CHANNELS, VIDEO_SUFFIXES, as_uint8, fit_frame, is_gray
 from modpred.data.sequences import write_sequence_stream
 from modpred.errors import UserError
 from modpred.params import at_least, between, choice, positive
@@ -48,15 +52,28 @@ class VideosConfig:
     seq_len: int = positive(default=20)
     input_len: int = positive(default=10)
     channels: int = choice(CHANNELS, default=1)
-    stride: int = positive(default=5)  # kept frames between window starts
-    frame_step: int = positive(default=1)  # keep every n-th frame of each clip
-    test: list[str] = field(default_factory=list)  # globs of relative paths (or file names) for the test split
-    test_fraction: float = between(0.0, 1.0, default=0.2)  # with no globs: the share of files, by path hash
+    stride: int = positive(default=5)  # kept frames between window starts (train)
+    test_stride: int = at_least(0, default=0)  # ... in the test split; 0: seq_len, test windows share no frame
+    frame_step: int = positive(default=1)  # keep every n-th frame of each clip (when fps is 0)
+    fps: float = at_least(0.0, default=0.0)  # resample every clip in time to this rate (0: keep each clip's)
+    split: str = choice(("file", "time"), default="file")
+    test: list[str] = field(default_factory=list)  # split file: globs of relative paths (or names) of test files
+    test_fraction: float = between(0.0, 1.0, default=0.2)  # file, no globs: share of files; time: of each clip
     cut_threshold: float = at_least(0.0, default=30.0)  # scene-cut detection (0: off), see `windows`
 
     def __post_init__(self) -> None:
         if not isinstance(self.test, list) or not all(isinstance(g, str) for g in self.test):
             raise ValueError(f"'test' must be a list of glob strings, got {self.test!r}")
+        if self.fps and self.frame_step != 1:
+            raise ValueError("set 'fps' (a rate every clip is resampled to) or 'frame_step', not both")
+        if self.split == "time" and self.test:
+            raise ValueError("'test' globs choose test files (split: file); split: time takes each clip's tail")
+        if self.split == "time" and not 0 < self.test_fraction < 1:
+            raise ValueError(f"split: time needs 0 < test_fraction < 1, got {self.test_fraction}")
+
+    @property
+    def test_window_stride(self) -> int:
+        return self.test_stride or self.seq_len
 
 
 def in_test_split(rel: str, cfg: VideosConfig) -> bool:
@@ -67,11 +84,25 @@ def in_test_split(rel: str, cfg: VideosConfig) -> bool:
     return int(hashlib.sha256(rel.encode()).hexdigest()[:12], 16) / 16**12 < cfg.test_fraction
 
 
+def frame_step(reader: ClipReader, cfg: VideosConfig) -> float:
+    """Clip frames per kept frame: the clip's rate over `fps`, or `frame_step` when no rate is asked for."""
+    if not cfg.fps:
+        return float(cfg.frame_step)
+    if not reader.fps:
+        log.warning("%s records no frame rate: taken as %g fps, every frame kept", reader.clip.rel, cfg.fps)
+        return 1.0
+    if reader.fps < cfg.fps:
+        log.warning("%s is %g fps, slower than fps %g: every frame kept", reader.clip.rel, reader.fps, cfg.fps)
+        return 1.0
+    return reader.fps / cfg.fps
+
+
 class _Footage:
-    """The windows of a list of clips, with a manifest entry per clip and what the log should say."""
+    """The windows of a list of clips for one split, with a manifest entry per clip and what the log should say."""
 
     def __init__(self, cfg: VideosConfig, split: str) -> None:
         self.cfg, self.split = cfg, split
+        self.stride = cfg.stride if split == "train" else cfg.test_window_stride
         self.entries: list[dict] = []
 
     def windows(self, clips: list[Clip]) -> Iterator[np.ndarray]:
@@ -84,18 +115,27 @@ class _Footage:
                 entry["skipped"] = reader.problem
                 log.warning("skipped %s: %s", clip.rel, reader.problem)
                 continue
+            step = frame_step(reader, cfg)
+            entry["step"] = round(step, 4)
+            kept: Iterator[np.ndarray] = resample(reader, step)
+            if cfg.split == "time":
+                span = time_spans(kept_count(reader.frame_count(), step), cfg.test_fraction, cfg.seq_len)[self.split]
+                entry["span"] = [span.start, span.stop]  # kept-frame positions of this split
+                kept = (frame for position, frame in enumerate(kept) if position in span)
             cut = WindowLog()
-            yield from cut_windows(
-                self._fitted(reader, entry), cfg.seq_len, cfg.stride, cfg.frame_step, cfg.cut_threshold, cut
-            )
+            yield from cut_windows(self._fitted(kept, reader, entry), cfg.seq_len, self.stride, cfg.cut_threshold, cut)
             entry.update(frames=cut.frames, cuts=cut.cuts, windows=cut.windows, dropped_at_cuts=cut.dropped)
-            self._report(clip, reader, cut, entry)
+            self._report(clip, reader, cut, entry, step)
 
-    def _fitted(self, reader: ClipReader, entry: dict) -> Iterator[np.ndarray]:
+    def _fitted(self, frames: Iterator[np.ndarray], reader: ClipReader, entry: dict) -> Iterator[np.ndarray]:
         """Fitted frames; a gray clip in a colour dataset is made gray exactly (its codec's chroma noise
         dropped) and repeated to three channels, as its first frame decides."""
         repeat = False
-        for index, frame in enumerate(reader):
+        for index, raw in enumerate(frames):
+            try:
+                frame = as_uint8(np.asarray(raw))
+            except ValueError as exc:
+                raise UserError(f"{reader.clip.rel}: {exc}") from None
             if index == 0:
                 entry["size"] = f"{frame.shape[1]}x{frame.shape[0]}"
                 entry["gray"] = is_gray(frame)
@@ -104,11 +144,11 @@ class _Footage:
                     log.warning(
                         "%s is gray in a colour dataset: its frames are repeated to 3 channels", reader.clip.rel
                     )
-            fitted = fit_frame(np.asarray(frame), self.cfg.image, 1 if repeat else self.cfg.channels)
+            fitted = fit_frame(frame, self.cfg.image, 1 if repeat else self.cfg.channels)
             yield np.repeat(fitted, 3, axis=0) if repeat else fitted
 
-    def _report(self, clip: Clip, reader: ClipReader, cut: WindowLog, entry: dict) -> None:
-        if reader.stopped and not cut.frames:
+    def _report(self, clip: Clip, reader: ClipReader, cut: WindowLog, entry: dict, step: float) -> None:
+        if reader.stopped and not cut.frames and self.cfg.split == "file":
             entry["skipped"] = f"not readable ({reader.stopped})"
             log.warning("skipped %s: not readable (%s)", clip.rel, reader.stopped)
             return
@@ -124,15 +164,15 @@ class _Footage:
                 cut.dropped,
             )
         if not cut.windows:
-            need = self.cfg.seq_len * self.cfg.frame_step
-            entry["skipped"] = f"{cut.frames} kept frames, shorter than one window"
+            part = f" its {self.split} part:" if self.cfg.split == "time" else ""
+            entry["skipped"] = f"{part.strip(' :') or 'the clip'}: {cut.frames} kept frames, shorter than one window"
             log.warning(
-                "skipped %s: %d kept frames, shorter than one window (seq_len %d x frame_step %d = %d frames)",
+                "skipped%s %s: %d kept frames, shorter than one window (seq_len %d, one frame in %.4g)",
+                part,
                 clip.rel,
                 cut.frames,
                 self.cfg.seq_len,
-                self.cfg.frame_step,
-                need,
+                step,
             )
 
 
@@ -146,6 +186,8 @@ def _clips(cfg: VideosConfig, key: str) -> dict[str, list[Clip]]:
     if not clips:
         kinds = ", ".join((*VIDEO_SUFFIXES, ".gif", "folders of .png/.jpg frames"))
         raise UserError(f"no video under {root}: expected {kinds}")
+    if cfg.split == "time":  # every clip's head trains, its tail tests
+        return {"train": clips, "test": clips}
     split = {"train": [c for c in clips if not in_test_split(c.rel, cfg)], "test": []}
     split["test"] = [c for c in clips if in_test_split(c.rel, cfg)]
     for name, chosen in split.items():
@@ -153,7 +195,8 @@ def _clips(cfg: VideosConfig, key: str) -> dict[str, list[Clip]]:
             how = f"globs {cfg.test}" if cfg.test else f"test_fraction {cfg.test_fraction}"
             raise UserError(
                 f"{key}: no {name} file among the {len(clips)} clips under {root} with {how} "
-                f"(a file is wholly train or test: set '{key}.test' to globs of the test files)"
+                f"(a file is wholly train or test: set '{key}.test' to globs of the test files, "
+                f"or '{key}.split: time' to test on each clip's tail)"
             )
     return split
 
@@ -194,15 +237,20 @@ def write_videos(cfg: VideosConfig, out: Path, key: str) -> dict[str, int]:
     }
     mixed = {k: v for k, v in kinds.items() if len(v) > 1}
     if mixed:
+        timing = (
+            f"each resampled to {cfg.fps:g} fps" if cfg.fps else f"one frame in {cfg.frame_step} kept, at its own rate"
+        )
         log.info(
-            "clips of different %s (%s): each is fitted to %dx%d alone; frames kept every %d, not resampled in time",
+            "clips of different %s (%s): each is fitted to %dx%d alone; %s",
             " and ".join(mixed),
             "; ".join(", ".join(v) for v in mixed.values()),
             cfg.image,
             cfg.image,
-            cfg.frame_step,
+            timing,
         )
-    (out / MANIFEST).write_text(json.dumps({"windows": sizes, "clips": entries}, indent=1) + "\n")
+    gave = {name: len({e["file"] for e in entries if e["split"] == name and e.get("windows")}) for name in sizes}
+    summary = {"split": cfg.split, "fps": cfg.fps or None, "windows": sizes, "clips_with_windows": gave}
+    (out / MANIFEST).write_text(json.dumps(summary | {"clips": entries}, indent=1) + "\n")
     return sizes
 
 

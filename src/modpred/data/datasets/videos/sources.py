@@ -92,6 +92,14 @@ class ClipReader:
             return f"not a readable video ({_first_line(exc)})"
         return ""
 
+    def frame_count(self) -> int:
+        """Frames in the clip: the container's count, the folder's files, or (neither known) a decoding pass."""
+        if self.clip.kind == "frames":
+            return len(frame_files(self.clip.path))
+        if self.declared:
+            return self.declared
+        return sum(1 for _ in ClipReader(self.clip))
+
     def __iter__(self) -> Iterator[np.ndarray]:
         import imageio.v3 as iio
 
