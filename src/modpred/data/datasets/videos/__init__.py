@@ -27,6 +27,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -121,7 +122,7 @@ class _Footage:
             if cfg.split == "time":
                 span = time_spans(kept_count(reader.frame_count(), step), cfg.test_fraction, cfg.seq_len)[self.split]
                 entry["span"] = [span.start, span.stop]  # kept-frame positions of this split
-                kept = (frame for position, frame in enumerate(kept) if position in span)
+                kept = islice(kept, span.start, span.stop)  # the train pass stops decoding at its span's end
             cut = WindowLog()
             yield from cut_windows(self._fitted(kept, reader, entry), cfg.seq_len, self.stride, cfg.cut_threshold, cut)
             entry.update(frames=cut.frames, cuts=cut.cuts, windows=cut.windows, dropped_at_cuts=cut.dropped)
