@@ -242,15 +242,19 @@ def test_frames_of_16_bits_are_scaled_to_8_in_gray_and_in_colour(tmp_path):
         fit_frame(np.zeros((8, 8), np.int32), 8, 1)
 
 
-def test_a_validation_split_larger_than_the_training_windows_stops_before_any_pretraining(tmp_path):
+def test_a_validation_split_larger_than_a_fifth_of_the_windows_is_capped_and_said(tmp_path):
     root = tmp_path / "footage"
-    write_video(root / "train.mp4", moving_square(45, 24, 24), fps=25)
+    write_video(root / "train.mp4", moving_square(90, 24, 24), fps=25)  # 8 windows of 20 at stride 10
     write_video(root / "test.mp4", moving_square(30, 24, 24, seed=1), fps=25)
     project = copy_project(tmp_path / "proj")
     params = _videos_params(root, test=["test.mp4"])
-    params["train"][params["predictors"][0]]["val_sequences"] = 100
-    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    proc = run([sys.executable, "-m", "stages", "generate", "videos"], project, check=False)
-    assert proc.returncode != 0
-    assert f"'train.{params['predictors'][0]}.val_sequences' (100) must leave training sequences" in proc.stderr
-    assert "Traceback" not in proc.stderr and not (project / "data/videos/base").exists()
+    predictor = params["predictors"][0]
+    params["train"][predictor]["val_sequences"] = 100
+    manifest, _ = _generate(project, params)
+    assert manifest["windows"]["train"] == 8
+    proc = run([sys.executable, "-m", "stages", "train", "videos", predictor, "base", "0"], project)
+    assert f"'train.{predictor}.val_sequences' (100) is over a fifth of the 8 training sequences: holding out 1" in (
+        proc.stderr
+    )
+    facts = json.loads((project / f"metrics/runs/videos/{predictor}-base/seed0/train.json").read_text())
+    assert facts["validation_sequences"] == 1 and facts["selected_iteration"] is not None

@@ -46,11 +46,12 @@ def train_cell(
     torch.manual_seed(cfg.seed)  # before the VQ-VAE and the predictor are built: both draw their initial weights
     data = load_training_set(ds, cell, device)
     held_out = data.held_out_from(cfg.val_sequences, cell.key)
+    validation_sequences = len(data.pool) - held_out
     sample = data.sampler(held_out, cfg.batch, device)
     model = cell.build_model(data.space.shape(data.input_len)).to(device)
     bundle = Bundle(cell.predictor, model, data.space, data.input_len, data.seq_len)
     validate = None
-    if cfg.val_sequences:  # scored in pixels, as evaluate does: the held-out sequences' frames
+    if validation_sequences:  # scored in pixels, as evaluate does: the held-out sequences' frames
         validate = validator(bundle, data.validation_frames(held_out), cfg.select_by, device, cell.key)
     resume = ResumeState(
         resume_file(ds, cell.predictor, cell.mode, cell.seed),
@@ -90,7 +91,7 @@ def train_cell(
         selected_iteration=selection.best_iteration if selection is not None else None,
         select_by=cfg.select_by if selection is not None else None,
         selected_validation_score=selection.best_score if selection is not None else None,
-        validation_sequences=cfg.val_sequences if selection is not None else 0,
+        validation_sequences=validation_sequences if selection is not None else 0,
     )
     return CellResult(bundle, result, facts, resume)
 

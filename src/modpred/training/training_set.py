@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,10 @@ from modpred.models.vqvae import load_frozen_vqvae
 from modpred.training.cell_config import CellConfig
 from modpred.training.compute import check_fits_in_memory, place_dataset
 
+log = logging.getLogger(__name__)
+
+MAX_VALIDATION_SHARE = 5  # at most 1/5 of the training pool is held out for best-iterate selection
+
 
 @dataclass
 class TrainingSet:
@@ -42,13 +47,22 @@ class TrainingSet:
     validation_frames: Callable[[int], np.ndarray]  # first held-out index -> their uint8 pixel frames
 
     def held_out_from(self, val_sequences: int, key: str) -> int:
-        """Index where the held-out validation sequences (the last `val_sequences`) begin."""
-        if val_sequences >= len(self.pool):
-            raise UserError(
-                f"params key '{key}.val_sequences' ({val_sequences}) must leave training sequences "
-                f"(there are {len(self.pool)})"
+        """Index where the held-out validation sequences (the last `val_sequences`) begin.
+
+        Never more than a fifth of the pool, so a small dataset (a few clips of footage) holds out a
+        fifth and trains on the rest instead of stopping after the VQ-VAE has been pretrained.
+        """
+        held = min(val_sequences, len(self.pool) // MAX_VALIDATION_SHARE)
+        if held < val_sequences:
+            log.warning(
+                "params key '%s.val_sequences' (%d) is over a fifth of the %d training sequences: holding out %d%s",
+                key,
+                val_sequences,
+                len(self.pool),
+                held,
+                "" if held else " (the last iterate is kept)",
             )
-        return len(self.pool) - val_sequences
+        return len(self.pool) - held
 
     def sampler(self, end: int, batch: int, device: torch.device) -> Callable[[torch.Generator], torch.Tensor]:
         """Draws `batch` sequences of the pool's first `end` with a generator, in model space."""
