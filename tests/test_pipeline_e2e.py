@@ -18,6 +18,7 @@ ALL_STAGES = {
     "pretrain_vqvae@mmnist",
     "encode_latents@mmnist",
     "baselines@mmnist",
+    "oracle@mmnist",
     "scores@mmnist",
     "figures@mmnist",
     "report",
@@ -114,6 +115,8 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
     assert list(_finite_numbers(json.loads((project / "metrics/runs/mmnist/vqvae.json").read_text())))
     report = (project / "metrics/report.md").read_text()
     assert "predrnn-modular" in report and "baseline: blank" in report and "Table III" in report
+    oracle = json.loads((project / "metrics/runs/mmnist/baselines/vqvae_oracle.json").read_text())
+    assert oracle["mode"] == "baseline" and 0 < oracle["mean"]["lpips"] < 1 and "baseline: vqvae oracle" in report
     for figure in ("predictions.png", "per_frame.png", "vqvae_reconstructions.png", "training_loss.png"):
         assert (project / "metrics/figures/mmnist" / figure).stat().st_size > 1000, figure
         assert f"(figures/mmnist/{figure})" in report
@@ -139,7 +142,7 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
         assert title in html, title
     _assert_offline(html)
     per_frame = (project / "metrics/plots/per_frame.csv").read_text().splitlines()
-    assert per_frame[0].startswith("dataset,model,frame,") and len(per_frame) == 1 + 10 * 10  # 8 models, 2 baselines
+    assert per_frame[0].startswith("dataset,model,frame,") and len(per_frame) == 1 + 11 * 10  # 8 models, 3 baselines
 
     # no absolute path of this machine in anything the run wrote for git
     for path in [
@@ -205,7 +208,7 @@ def test_dvc_exp_run_set_param_then_exp_show(tiny_run, tmp_path):
         f"{k}@mmnist-tctn-{m}-0" for k in ("train", "evaluate") for m in ("base", "modular")
     } | {"scores@mmnist", "figures@mmnist", "report"}
     vqvae = run(["dvc", "exp", "run", "-n", "vq-codes", "-S", "vqvae.model.num_codes=8"], project)
-    assert "pretrain_vqvae@mmnist" in _ran(vqvae.stdout)
+    assert {"pretrain_vqvae@mmnist", "oracle@mmnist"} <= _ran(vqvae.stdout)
     assert not {"generate@mmnist", "train@mmnist-predrnn-base-0", "train@mmnist-tctn-base-0"} & _ran(vqvae.stdout)
 
     exps = {e["name"]: e for e in _experiments(project)}
@@ -240,7 +243,7 @@ def test_two_runs_with_the_same_params_give_identical_metrics(tiny_run, tmp_path
     run(["dvc", "repro"], project)
     first, second = _quality(tiny_run[0]), _quality(project)
     cells = 2 * len(tiny_params()["predictors"])
-    assert len(first) == cells + 2 + 2 and first == second  # models, baselines, the VQ-VAE, the final losses
+    assert len(first) == cells + 3 + 2 and first == second  # models, baselines, the VQ-VAE, the final losses
 
 
 def test_latents_shared_through_a_remote_are_not_recomputed(tiny_run, tmp_path):

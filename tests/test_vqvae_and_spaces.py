@@ -1,5 +1,7 @@
+import numpy as np
 import torch
 
+from modpred.evaluation.oracle import reconstruct_future
 from modpred.models import count_params
 from modpred.models.spaces import PixelSpace, patchify, unpatchify
 from modpred.models.vqvae import VQVAE, VQVAEConfig
@@ -163,3 +165,18 @@ def test_a_collapsed_codebook_is_recorded_and_warned_of(caplog):
     assert "codebook collapsed: 1 of 64 codes" in caplog.text
     assert vqvae_lines(quality)[0].startswith("**Warning: the codebook collapsed** (1 of 64 codes in use)")
     assert not vqvae_lines(quality | {"collapsed": False})[0].startswith("**Warning")
+
+
+def test_the_oracle_is_the_vqvae_reconstruction_of_the_true_future_frames_only():
+    torch.manual_seed(0)
+    model = VQVAE(VQVAEConfig(hidden=16, res_hidden=8, num_codes=10, code_dim=4)).eval()
+    sequences = np.random.default_rng(0).integers(0, 256, (2, 6, 1, 32, 32), dtype=np.uint8)
+    predict = reconstruct_future(model, 2, torch.device("cpu"))
+    oracle = predict(sequences)
+    assert oracle.shape == (2, 2, 1, 32, 32) and 0 <= oracle.min() and oracle.max() <= 1
+    blanked = sequences.copy()
+    blanked[:, :4] = 0
+    np.testing.assert_array_equal(predict(blanked), oracle)  # the inputs play no part
+    with torch.no_grad():
+        recon, _, _ = model(torch.from_numpy(sequences[:, 4:].reshape(4, 1, 32, 32)).float() / 255)
+    np.testing.assert_allclose(oracle.reshape(4, 1, 32, 32), recon.clamp(0, 1).numpy(), atol=1e-5)

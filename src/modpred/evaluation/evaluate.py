@@ -1,7 +1,7 @@
 """Predict the target frames of every test sequence and score them frame by frame.
 
 Also scores the two trivial baselines (copy the last input frame; predict blank frames), which
-every trained model must beat.
+every trained model must beat; `oracle` scores the VQ-VAE's ceiling through the same function.
 """
 
 from __future__ import annotations
@@ -65,18 +65,20 @@ def score_predictor(
     device: torch.device,
     desc: str = "evaluate",
     lpips: tuple[LpipsScorer | None, str] | None = None,
+    sees_future: bool = False,
 ) -> Scored:
     """Per-frame and per-sequence tables of metric means, and a summary with the means over all frames.
 
     LPIPS is computed only when verified AlexNet weights are present (see `lpips_metric`);
     otherwise its columns are empty and the summary says why. `lpips` passes a scorer made once
     by `make_lpips_scorer`, for a caller that scores many times (validation during training).
+    `sees_future` hands `predict` whole sequences instead of their inputs (the oracle only).
     """
     scorer, lpips_status = lpips or make_lpips_scorer(device)
     parts: dict[str, list[np.ndarray]] = {}
     seconds = {"total": time.perf_counter(), "lpips": 0.0}
     for sl in progress(list(_batches(len(frames), batch)), desc):
-        pred = predict(frames[sl, :input_len])
+        pred = predict(frames[sl] if sees_future else frames[sl, :input_len])
         gt = frames[sl, input_len:].astype(np.float32) / 255.0
         scores = frame_metrics(pred, gt)
         if scorer is not None:
@@ -111,14 +113,19 @@ def score_predictor(
 
 
 def score_test_split(
-    dataset: str, make_predictor: Callable[[int], PredictFn], batch: int, device: torch.device, desc: str = "evaluate"
+    dataset: str,
+    make_predictor: Callable[[int], PredictFn],
+    batch: int,
+    device: torch.device,
+    desc: str = "evaluate",
+    sees_future: bool = False,
 ) -> Scored:
     """Score `make_predictor(future)` on the dataset's test split (its layout read from the file)."""
     test_file = paths.sequences_file(dataset, "test")
     input_len, seq_len, _ = sequence_layout(test_file)
-    return score_predictor(
-        make_predictor(seq_len - input_len), read_sequences(test_file), input_len, batch, device, desc
-    )
+    frames = read_sequences(test_file)
+    predict = make_predictor(seq_len - input_len)
+    return score_predictor(predict, frames, input_len, batch, device, desc, sees_future=sees_future)
 
 
 def save_scores(json_path: Path, per_frame_csv: Path, per_sequence_csv: Path, scored: Scored) -> None:

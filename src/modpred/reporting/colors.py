@@ -24,7 +24,7 @@ HUES = (
     ("#17becf", "#9edae5"),
 )
 SHADE = {"modular": 0, "base": 1}  # the paper's model dark, its pixel counterpart light
-BASELINE_COLORS = {"copy_last": "#555555", "blank": "#a0a0a0"}
+BASELINE_COLORS = {"copy_last": "#555555", "blank": "#a0a0a0", "vqvae_oracle": "#000000"}
 VQVAE_LABEL, VQVAE_COLOR = "vqvae", "#000000"
 
 

@@ -3,7 +3,8 @@
 A replicate is one training: a trained model's is named by its predictor seed and, for a model on
 VQ-VAE latents, the VQ-VAE's seed (a base model does not see the VQ-VAE, so the same base cell in
 two VQ-VAE seeds' folders is one replicate, read once). The default run is one folder (its
-`metrics/`); the replicates run is one folder per VQ-VAE seed. Baselines have no training: one run.
+`metrics/`); the replicates run is one folder per VQ-VAE seed. Baselines have no training: one run
+(the VQ-VAE oracle: one per VQ-VAE seed, its reconstruction of the true future frames).
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from modpred.plugins import MODES
 from modpred.reporting.verdicts import Verdict, compare, seed_spread_share
 from modpred.results import RunFacts, Scores, baseline_label, model_label, trained_cells
 
-COPY_LAST, BLANK = paths.BASELINES
-REFERENCES = (COPY_LAST, BLANK)  # every model is compared with each trivial predictor
+REFERENCES = paths.TRIVIAL  # every model is compared with each trivial predictor (not with the oracle)
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,9 @@ def load_replicates(ds: str, roots: list[Path]) -> dict[str, list[Replicate]]:
             found.setdefault(rep.label, {}).setdefault(rep.key, rep)
         for name in paths.BASELINES:
             scores, sequences = root / paths.baseline_json(ds, name), root / paths.baseline_per_sequence(ds, name)
-            if scores.is_file() and sequences.is_file():
-                rep = Replicate(Scores.read(scores), pd.read_csv(sequences))
+            if scores.is_file() and sequences.is_file():  # the oracle: one per VQ-VAE seed
+                oracle_seed = vq_seed if name == paths.ORACLE else None
+                rep = Replicate(Scores.read(scores), pd.read_csv(sequences), None, oracle_seed)
                 found.setdefault(rep.label, {}).setdefault(rep.key, rep)
     return {label: [reps[k] for k in sorted(reps, key=str)] for label, reps in found.items()}
 

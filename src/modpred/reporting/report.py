@@ -28,7 +28,15 @@ from modpred.reporting.replicates import (
     verdict_table,
 )
 from modpred.reporting.verdicts import paired_interval
-from modpred.results import RunFacts, Scores, cells_of, dataset_scores, datasets_with_results, trained_cells
+from modpred.results import (
+    RunFacts,
+    Scores,
+    baseline_label,
+    cells_of,
+    dataset_scores,
+    datasets_with_results,
+    trained_cells,
+)
 
 QUALITY_COLUMNS = {m.key: m.title for m in METRICS}
 MEMORY_KINDS = {"cpu_process_max_rss": "process peak RSS (CPU)", "cuda_max_allocated": "peak CUDA allocation"}
@@ -38,6 +46,13 @@ LPIPS_IN_WORDS = (
     'wheel\'s. "LPIPS" feeds frames in [-1, 1], as the package expects; "LPIPS as published" feeds '
     "[0, 1], as the official PredRNN test code does (and probably the paper); gray frames are repeated to "
     "three channels."
+)
+
+ORACLE_IN_WORDS = (
+    "`baseline: vqvae oracle` is the frozen VQ-VAE's reconstruction of the true future frames, decoded as a "
+    "modular model's prediction is: what a modular model would score with every code right, the ceiling of "
+    "every model on these latents (a modular model near it is held back by the VQ-VAE, one far from it by "
+    "its predictor)."
 )
 
 FIGURES = (
@@ -179,6 +194,8 @@ def quality_lines(ds: str, roots: list[Path], rerun: str) -> list[str]:
         quality.to_markdown(floatfmt=".3f"),
         "",
     ]
+    if any(label == baseline_label(paths.ORACLE) for label in replicates):
+        lines += [ORACLE_IN_WORDS, ""]
     statuses = {r.scores.lpips_status for reps in replicates.values() for r in reps if r.facts is not None}
     lines += [LPIPS_IN_WORDS, ""] + [f"LPIPS status: {s}" for s in sorted(statuses)] + [""]
     predictors = sorted({r.facts.predictor for reps in replicates.values() for r in reps if r.facts is not None})

@@ -1,0 +1,34 @@
+"""oracle@<dataset>: score the frozen VQ-VAE's reconstruction of the true future frames."""
+
+from __future__ import annotations
+
+from modpred import paths
+from modpred.device import pick_device
+from modpred.evaluation.evaluate import save_scores, score_test_split
+from modpred.evaluation.oracle import reconstruct_future
+from modpred.models.vqvae import load_frozen_vqvae
+from stages.app import DatasetArg, check_dataset, stage
+
+BATCH = 32
+
+
+@stage("oracle")
+def oracle(dataset: str = DatasetArg) -> None:
+    """Score the VQ-VAE oracle on the test set, as `evaluate` scores a model: the ceiling of every modular model.
+
+    Reads data/DATASET/base/test.h5 and data/DATASET/vqvae/model.pt; no settings. Writes
+    metrics/runs/DATASET/baselines/vqvae_oracle.json, _per_frame.csv and _per_sequence.csv.
+    """
+    check_dataset(dataset)
+    device = pick_device()
+    vqvae, _ = load_frozen_vqvae(paths.vqvae_checkpoint(dataset), device)
+    make = lambda future: reconstruct_future(vqvae, future, device)  # noqa: E731
+    scored = score_test_split(dataset, make, BATCH, device, desc="VQ-VAE oracle", sees_future=True)
+    scored.summary.update(dataset=dataset, predictor=paths.ORACLE, mode="baseline")
+    name = paths.ORACLE
+    save_scores(
+        paths.baseline_json(dataset, name),
+        paths.baseline_per_frame(dataset, name),
+        paths.baseline_per_sequence(dataset, name),
+        scored,
+    )
