@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import yaml
 
+from stages.__main__ import COMMANDS
 from tests.footage import moving_square, write_video
 from tests.helpers import ROOT, commit, copy_project, env, run, tiny_params
 
@@ -471,21 +472,9 @@ def test_generate_is_deterministic(tmp_path, params_file):
 
 
 def test_every_stage_has_help():
-    for name in (
-        "generate",
-        "pretrain-vqvae",
-        "encode-latents",
-        "train",
-        "evaluate",
-        "baselines",
-        "scores",
-        "figures",
-        "report",
-        "predict",
-        "plots-template",
-    ):
-        proc = run(_stages(name, "--help"), ROOT, check=False)
-        assert proc.returncode == 0 and "Usage" in proc.stdout, proc.stderr
+    for module in COMMANDS:  # every command module in stages/, by its command's name
+        proc = run(_stages(module.replace("_", "-"), "--help"), ROOT, check=False)
+        assert proc.returncode == 0 and "Usage" in proc.stdout, (module, proc.stderr)
 
 
 def _truncated_video(path: Path) -> None:

@@ -32,6 +32,7 @@ COLUMNS = {
 }
 ROWS = {"baseline: copy last frame": "copy_last", "baseline: copy last": "copy_last", "baseline: blank frame": "blank"}
 ROWS["baseline: blank"] = "blank"
+ROWS |= {"baseline: VQ-VAE oracle": "vqvae_oracle", "baseline: vqvae oracle": "vqvae_oracle"}
 
 
 def committed_scores(runs: str = "metrics/runs/mmnist") -> dict[str, dict[str, float | str]]:
@@ -48,8 +49,8 @@ def committed_scores(runs: str = "metrics/runs/mmnist") -> dict[str, dict[str, f
         means = [json.loads(p.read_text())["mean"] for p in seeds]
         scores[model.name] = {k: sum(m[k] for m in means) / len(means) for k in means[0] if means[0][k] is not None}
         facts_files[model.name] = seeds[0].parent / "train.json"
-    for name in ("copy_last", "blank"):
-        scores[name] = json.loads((folder / "baselines" / f"{name}.json").read_text())["mean"]
+    for path in sorted((folder / "baselines").glob("*.json")):  # copy-last, blank and, since issue 27, the oracle
+        scores[path.stem] = json.loads(path.read_text())["mean"]
     for name, path in facts_files.items():
         if path.is_file():
             facts = json.loads(path.read_text())

@@ -353,7 +353,7 @@ def test_adding_or_editing_a_dataset_reruns_nothing_of_the_others(tiny_run, tmp_
         for s in params["seeds"]
     }
     per_dataset = {
-        f"{s}@toy" for s in ("generate", "pretrain_vqvae", "encode_latents", "baselines", "scores", "figures")
+        f"{s}@toy" for s in ("generate", "pretrain_vqvae", "encode_latents", "baselines", "oracle", "scores", "figures")
     }
     assert ran == cells | per_dataset | {"report"}
     assert "toy" in (project / "metrics/report.md").read_text()

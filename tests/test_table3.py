@@ -23,8 +23,11 @@ def test_table_iii_trains_the_base_models_to_the_cap_and_charges_the_vqvae_to_th
     modular = json.loads((out / f"default/metrics/runs/mmnist/{one}-modular/seed0/train.json").read_text())
     base = json.loads((out / f"base-long/metrics/runs/mmnist/{one}-base/seed0/train.json").read_text())
     assert record["overrides"] == {"modes": ["base"], f"train.{one}.iters": base["iters"]}
-    filled = base["iters"] * base["seconds_per_100_iters"] / 100  # the cap: 3x the modular training seconds
-    assert filled >= 3 * modular["iters"] * modular["seconds_per_100_iters"] / 100 * 0.999
+    default_base = json.loads((out / f"default/metrics/runs/mmnist/{one}-base/seed0/train.json").read_text())
+    # the cap: 3x the modular training seconds, at the base speed the default run measured (the long
+    # run's own speed varies with the machine's load, so the plan, not a timing, is what is held)
+    planned = base["iters"] * default_base["seconds_per_100_iters"] / 100
+    assert planned >= 3 * modular["iters"] * modular["seconds_per_100_iters"] / 100 * 0.999
     validation = pd.read_csv(out / f"base-long/metrics/runs/mmnist/{one}-base/seed0/validation.csv")
     assert validation.iteration.max() == base["iters"]  # the whole long curve, every val_every iterations
     report = (out / "report.md").read_text()
