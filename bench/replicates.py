@@ -87,7 +87,7 @@ def figure(replicates: dict[str, list[Replicate]], path: Path, key: str = "lpips
     colors = palette()
     models = [label for label, reps in replicates.items() if reps[0].facts is not None]
     vq_seeds = sorted({r.vqvae_seed for label in models for r in replicates[label] if r.vqvae_seed is not None})
-    fig, ax = plt.subplots(figsize=(6.0, 3.6), dpi=150)
+    fig, ax = plt.subplots(figsize=(6.0, 4.0), dpi=150)
     markers = "o^sDv"
     for x, label in enumerate(models):
         for r in replicates[label]:
@@ -96,20 +96,21 @@ def figure(replicates: dict[str, list[Replicate]], path: Path, key: str = "lpips
             marker = markers[vq_seeds.index(r.vqvae_seed) % len(markers)] if r.vqvae_seed is not None else "o"
             ax.plot(x + offset, r.scores.mean[key], marker, color=colors.get(label, "k"), ms=5, alpha=0.9)
     for label, reps in replicates.items():
-        if reps[0].facts is None:
-            name, value = reps[0].scores.predictor, reps[0].scores.mean[key]
+        if reps[0].facts is None:  # a baseline; the oracle has one per VQ-VAE seed: their mean
+            name, value = reps[0].scores.predictor, float(np.mean([r.scores.mean[key] for r in reps]))
             ax.axhline(value, color=baseline_color(name), ls="--" if name == "copy_last" else ":", lw=1.2)
-            ax.annotate(label, (-0.45, value), fontsize=7, va="bottom", ha="left", color="#333333")
+            shown = f"{label} (mean of {len(reps)} VQ-VAE seeds)" if len(reps) > 1 else label
+            ax.annotate(shown, (-0.45, value), fontsize=7, va="bottom", ha="left", color="#333333")
     for k, seed in enumerate(vq_seeds):  # legend entries for the markers alone
         ax.plot([], [], markers[k % len(markers)], color="#555555", label=f"VQ-VAE seed {seed}")
     ax.set_xlim(-0.5, len(models) - 0.5)
-    ax.set_xticks(range(len(models)), models, fontsize=8)
+    ax.set_xticks(range(len(models)), [m.replace("-", "\n") for m in models], fontsize=8)
     ax.set_ylabel("LPIPS, inputs in [-1, 1]\n(lower is better)", fontsize=8)
     ax.set_title("Every replicate of each model; predictor seeds 0, 1, 2 left to right", fontsize=9)
     ax.tick_params(axis="y", labelsize=7)
     ax.grid(axis="y", alpha=0.3)
     if vq_seeds:
-        ax.legend(fontsize=7, loc="center right")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=len(vq_seeds), frameon=False)
     fig.tight_layout()
     fig.savefig(path)
     fig.savefig(path.with_suffix(".pdf"))

@@ -30,6 +30,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import yaml
 from experiments import restore_default, run_experiment
+from matplotlib.ticker import NullFormatter
 
 from modpred import paths
 from modpred.atomic import write_json, write_text
@@ -166,6 +167,7 @@ def figure(curves: dict[str, tuple[Curve, Curve]], vq: float, path: Path) -> Non
         _, target = modular.kept
         ax.axhline(target, color="#555555", lw=0.8, ls=":")
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # a panel within one decade labels no minor ticks
         ax.set_title(p, fontsize=9)
         ax.set_xlabel("training seconds (log scale)", fontsize=8)
         ax.tick_params(labelsize=7)
@@ -186,7 +188,9 @@ def report(out: Path, ds: str = "mmnist") -> None:
     text = [
         "# Table III, measured",
         "",
-        f"Each base model trained for {record['cap']:g}× its modular model's training seconds (experiment "
+        f"Each base model trained for iterations planned to fill {record['cap']:g}× its modular model's training "
+        "seconds at the base speed the default run measured; the long run's own speed (the seconds below) "
+        f"decides what it filled (experiment "
         f"`{record['experiment']}`: {', '.join(f'{k_}={v}' for k_, v in record['overrides'].items())}; "
         f"{minutes} min {seconds:02d} s on {record['cpu']}). Modular side: the committed default run. "
         "Seconds are iterations × the cell's measured seconds per iteration (training steps only). "

@@ -223,8 +223,9 @@ def quality_lines(ds: str, roots: list[Path], rerun: str) -> list[str]:
 
 
 DEFAULT_RERUN = (
-    "The replicates run (`metrics/experiments/replicates/report.md`: this setting's PredRNN on latents with 3 VQ-VAE "
-    "seeds × 3 predictor seeds) measures that spread and gives the verdicts that include it."
+    "The replicates run (`metrics/experiments/replicates/report.md`: this setting's PredRNN, TCTN and ConvLSTM "
+    "on latents with 3 VQ-VAE seeds × 3 predictor seeds, and 3 seeds of each base model) measures that spread "
+    "and gives the verdicts that include it."
 )
 
 
