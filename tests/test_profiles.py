@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import yaml
 
@@ -51,7 +54,28 @@ def test_large_base_doubles_the_base_models_only():
 def test_profile_flags_and_errors(tmp_path):
     flags = set_param_flags({"train.tctn.lr": 0.0001, "vqvae.model.ema": True})
     assert flags == ["-S", "train.tctn.lr=0.0001", "-S", "vqvae.model.ema=true"]
+    with pytest.raises(UserError, match="has a space"):
+        set_param_flags({"data.videos.test": ["my clip*"]})
     with pytest.raises(UserError, match="unknown profile 'gpu'"):
         load_profile("gpu", ROOT / "profiles")
     with pytest.raises(UserError, match=r"'train\.tctn\.nope' is not in params\.yaml"):
         apply_profile(PARAMS, {"train.tctn.nope": 1})
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "profiles").glob("*.yaml")))
+def test_profile_flags_survive_the_shell_and_read_back_as_the_profile(name):
+    """The README runs `dvc exp run $(python -m stages profile NAME)`: unquoted, so split at spaces."""
+    printed = subprocess.run(
+        [sys.executable, "-m", "stages", "profile", name], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    words = subprocess.run(
+        ["bash", "-c", 'for w in $(cat "$1"); do printf "%s\\n" "$w"; done', "_", "/dev/stdin"],
+        input=printed,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert words[0::2] == ["-S"] * (len(words) // 2)
+    read_back = dict(w.split("=", 1) for w in words[1::2])
+    assert {k: yaml.safe_load(v) for k, v in read_back.items()} == load_profile(name, ROOT / "profiles")

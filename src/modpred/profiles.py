@@ -44,9 +44,23 @@ def apply_profile(params: dict, overrides: dict[str, Any]) -> dict:
     return out
 
 
+def _flag_value(value: Any) -> str:
+    """A value in YAML flow syntax without spaces: lists as `[a,b]`."""
+    if isinstance(value, list):
+        return "[" + ",".join(_flag_value(v) for v in value) + "]"
+    return yaml.safe_dump(value, default_flow_style=True, width=10**6).strip().removesuffix("...").strip()
+
+
 def set_param_flags(overrides: dict[str, Any]) -> list[str]:
-    """`-S key=value` pairs for `dvc exp run` (values in YAML syntax)."""
+    """`-S key=value` pairs for `dvc exp run` (values in YAML syntax), each one shell word.
+
+    The README runs them as `$(python -m stages profile NAME)`, which the shell splits at spaces,
+    so a value that would need one is refused.
+    """
     flags = []
     for key, value in overrides.items():
-        flags += ["-S", f"{key}={yaml.safe_dump(value, default_flow_style=True).strip().removesuffix('...').strip()}"]
+        text = _flag_value(value)
+        if any(c.isspace() for c in text):
+            raise UserError(f"profile value of '{key}' has a space ({text!r}): $(...) would split it")
+        flags += ["-S", f"{key}={text}"]
     return flags
