@@ -388,6 +388,12 @@ CASES = [
         pythonpath="site",
     ),
     Case(
+        "videos folder missing, at the first stage",
+        ["link-source", "videos"],
+        ("elsewhere/clips does not exist", "params key 'data.videos'", "fetch or mount it"),
+        _edit_params(lambda p: p["data"]["videos"].update(root="elsewhere/clips")),
+    ),
+    Case(
         "videos folder without a clip",
         ["generate", "videos"],
         ("no video under footage", ".mp4"),

@@ -61,6 +61,8 @@ def test_generate_kth_splits_persons_and_cuts_windows(tmp_path):
         assert test["frames"].shape == (1 * (2 + 9), 20, 1, 64, 64)  # person 17
         assert train.attrs["input_len"] == 10 and train.attrs["image"] == 64
         seq = train["frames"][0, :, 0].astype(int)
+    data = json.loads((project / "metrics/runs/kth/data.json").read_text())  # what the report's intervals rest on
+    assert (data["test"], data["test_clips"], data["test_overlap"]) == (11, 2, True)  # running: stride 3 < 20
     assert 150 < seq.max() and seq.min() < 60  # the figure survives the codec and the resize
     cols = [np.nonzero(f.max(0) > 120)[0].mean() for f in seq]
     assert np.all(np.diff(cols) >= 0) and cols[-1] - cols[0] > 10  # and walks right (0.8 px/frame at 64 px)

@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 
+import h5py
+import imageio.v3 as iio
 import pytest
 import yaml
 
+from tests.footage import moving_square, write_frame_folder
 from tests.helpers import clone_run, commit, copy_project, run, tiny_params
 
 pytestmark = pytest.mark.slow
 
 ALL_STAGES = {
+    "source@mmnist",
     "generate@mmnist",
     "pretrain_vqvae@mmnist",
     "encode_latents@mmnist",
@@ -122,7 +127,7 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
         assert f"(figures/mmnist/{figure})" in report
         pdf = (project / "metrics/figures/mmnist" / figure).with_suffix(".pdf")
         assert pdf.read_bytes().startswith(b"%PDF") and f"(figures/mmnist/{pdf.name})" in report  # a vector copy
-    assert "**Setting.** Dataset `mmnist`, 6 test sequences" in report
+    assert "**Setting.** Dataset `mmnist`, 6 test sequences, each drawn independently;" in report
     verdicts = report.split("### Verdicts: every comparison, per replicate")[1].split("###")[0]
     assert "**One seed: the training spread is unmeasured.**" in verdicts
     for p in tiny_params()["predictors"]:  # modular - base and each mode - each baseline, a verdict each
@@ -353,7 +358,52 @@ def test_adding_or_editing_a_dataset_reruns_nothing_of_the_others(tiny_run, tmp_
         for s in params["seeds"]
     }
     per_dataset = {
-        f"{s}@toy" for s in ("generate", "pretrain_vqvae", "encode_latents", "baselines", "oracle", "scores", "figures")
+        f"{s}@toy"
+        for s in ("source", "generate", "pretrain_vqvae", "encode_latents", "baselines", "oracle", "scores", "figures")
     }
     assert ran == cells | per_dataset | {"report"}
     assert "toy" in (project / "metrics/report.md").read_text()
+
+
+def test_a_clip_added_changed_or_removed_reruns_generate_of_its_dataset_only(tiny_run, tmp_path):
+    """Issue 27: the footage is a DVC dependency (through data/videos/source), here from a folder
+    outside the repository; mmnist's stages never rerun, and DVC never touches the clips."""
+    project = clone_run(tiny_run[0], tmp_path / "proj")
+    footage = tmp_path / "footage"  # not inside the project
+    for i in range(3):
+        write_frame_folder(footage / f"clip{i}", moving_square(30, 32, 32, seed=i))
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["datasets"].append("videos")
+    params["data"]["videos"].update(root=str(footage), image=32, stride=5, test=["clip2"])
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(["dvc", "repro", "generate@videos"], project)
+
+    def stale_upstream() -> set[str]:
+        """The stages DVC would rerun among the sources and generators, and every mmnist stage."""
+        names = set(json.loads(run(["dvc", "status", "--json"], project).stdout))
+        return {n for n in names if n.split("@")[0] in ("source", "generate") or "mmnist" in n}
+
+    def windows() -> int:
+        with h5py.File(project / "data/videos/base/train.h5") as f:
+            return len(f["frames"])
+
+    assert stale_upstream() == set()
+    first = windows()
+    frame = iio.imread(footage / "clip0/frame7.png")
+    frame[:4, :4] = 255
+    iio.imwrite(footage / "clip0/frame7.png", frame)  # a frame changed
+    assert stale_upstream() == {"source@videos", "generate@videos"}
+    assert _ran(run(["dvc", "repro", "generate@videos"], project).stdout) == {"source@videos", "generate@videos"}
+    assert windows() == first and stale_upstream() == set()
+    write_frame_folder(footage / "clip3", moving_square(30, 32, 32, seed=3))  # a clip added
+    assert stale_upstream() == {"source@videos", "generate@videos"}
+    run(["dvc", "repro", "generate@videos"], project)
+    assert windows() == first * 3 // 2
+    shutil.rmtree(footage / "clip1")  # a clip removed
+    assert stale_upstream() == {"source@videos", "generate@videos"}
+    run(["dvc", "repro", "generate@videos"], project)
+    assert windows() == first and stale_upstream() == set()
+    assert sorted(p.name for p in footage.iterdir()) == ["clip0", "clip2", "clip3"]  # the clips are as left
+    assert len(list((footage / "clip0").glob("*.png"))) == 30
+    assert (project / "data/videos/source").resolve() == footage.resolve()
+    assert "data/videos/source" not in run(["git", "status", "--porcelain"], project).stdout  # never committed

@@ -18,6 +18,7 @@ from modpred.data.datasets.videos.samples import SAMPLES, extract, sha256_bytes
 from modpred.data.datasets.videos.sources import find_clips
 from modpred.data.datasets.videos.windows import WindowLog, cut_windows, kept_count, resample, time_spans
 from modpred.data.frames import as_images, as_uint8, fit_frame
+from modpred.results import DataFacts
 from tests.footage import moving_square, sample_clip, write_frame_folder, write_video
 from tests.helpers import copy_project, run, tiny_params
 
@@ -221,6 +222,29 @@ def test_one_recording_split_by_time_shares_no_frame_between_train_and_test(tmp_
     assert manifest["clips_with_windows"] == {"train": 1, "test": 1}
     with pytest.raises(ValueError, match="tail"):
         VideosConfig(split="time", test=["x*"])
+
+
+@pytest.mark.parametrize("share", [0.2, 0.9], ids=["none-drawn-for-test", "all-drawn-for-test"])
+def test_two_clips_without_globs_give_one_test_file_and_say_so(tmp_path, caplog, share):
+    """Issue 27: the README's own-videos line (no test globs) on a folder of two clips trains on one
+    and tests on the other, whatever the share draws, and the log names the test file."""
+    root = tmp_path / "footage"
+    for name, seed in (("clip_a.mp4", 0), ("clip_c.mp4", 1)):
+        write_video(root / name, moving_square(30, 24, 24, seed=seed), fps=10)
+    drawn = [p for p in ("clip_a.mp4", "clip_c.mp4") if in_test_split(p, VideosConfig(test_fraction=share))]
+    assert len(drawn) in (0, 2)  # the draw this test is about
+    with caplog.at_level("WARNING"):
+        sizes = write_videos(_config(root, test_fraction=share, stride=5), tmp_path / "out", "data.videos")
+    facts = DataFacts.from_sizes("videos", sizes)  # what the report says the intervals rest on
+    assert facts.test_basis == f"{facts.test} test windows from 1 clip, that share no frame"
+    overlapping = write_videos(_config(root, test_fraction=share, stride=5, test_stride=3), tmp_path / "o2", "k")
+    assert "share frames (overlapping windows: the intervals are too narrow)" in (
+        DataFacts.from_sizes("videos", overlapping).test_basis
+    )
+    split = {c["file"]: c["split"] for c in json.loads((tmp_path / "out/manifest.json").read_text())["clips"]}
+    assert sorted(split.values()) == ["test", "train"]
+    tested = next(f for f, s in split.items() if s == "test")
+    assert f"drew no {'test' if not drawn else 'train'} file: testing on {tested}" in caplog.text
 
 
 def test_frames_of_16_bits_are_scaled_to_8_in_gray_and_in_colour(tmp_path):

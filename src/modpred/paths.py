@@ -46,6 +46,11 @@ TRAINING_LOSS_PNG = "training_loss.png"
 SAMPLE_CLIP = "sample.npy"  # the shown test sequence, a ready-made clip for `predict`
 
 
+def source_link(ds: str) -> Path:
+    """The link to the folder a dataset reads (its clips), a DVC dependency of its generate stage."""
+    return DATA / ds / "source"
+
+
 def sequences_dir(ds: str) -> Path:
     return DATA / ds / "base"
 
@@ -86,6 +91,11 @@ def model_file(ds: str, predictor: str, mode: str, seed: int) -> Path:
 
 def run_metrics_dir(ds: str, predictor: str, mode: str, seed: int) -> Path:
     return RUNS / ds / f"{predictor}-{mode}" / seed_dir(seed)
+
+
+def data_facts(ds: str) -> Path:
+    """What generate made: split sizes and the clips the test windows come from (results.DataFacts)."""
+    return RUNS / ds / "data.json"
 
 
 def vqvae_metrics(ds: str) -> Path:

@@ -44,6 +44,9 @@ class JsonRecord:
     def read(cls, path: Path) -> Self:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
+    def write(self, path: Path) -> None:
+        write_json(path, dataclasses.asdict(self))  # type: ignore[call-overload]
+
 
 @dataclass(frozen=True)
 class RunFacts(JsonRecord):
@@ -78,9 +81,6 @@ class RunFacts(JsonRecord):
         """Measured training time of the whole run (iterations x seconds per iteration)."""
         return self.iters * self.seconds_per_100_iters / 100
 
-    def write(self, path: Path) -> None:
-        write_json(path, dataclasses.asdict(self))
-
 
 @dataclass(frozen=True)
 class Scores(JsonRecord):
@@ -103,6 +103,36 @@ class Scores(JsonRecord):
     @property
     def label(self) -> str:
         return baseline_label(self.predictor) if self.is_baseline else model_label(self.predictor, self.mode)
+
+
+@dataclass(frozen=True)
+class DataFacts(JsonRecord):
+    """What generate records in data.json: the split sizes, and what an interval over the test
+    sequences rests on (windows of one clip are not independent draws, as rendered sequences are)."""
+
+    dataset: str
+    train: int
+    test: int
+    test_clips: int | None = None  # clips the test windows are cut from; None: every sequence drawn on its own
+    test_overlap: bool = False  # whether test windows of one clip share frames
+
+    @classmethod
+    def from_sizes(cls, dataset: str, sizes: dict[str, int]) -> DataFacts:
+        """From a dataset writer's return value (`DatasetSpec.write`)."""
+        clips = sizes.get("test_clips")
+        return cls(dataset, sizes["train"], sizes["test"], clips, bool(sizes.get("test_overlap", 0)))
+
+    @property
+    def test_basis(self) -> str:
+        """The test sequences in words, for the report's setting line."""
+        if self.test_clips is None:
+            return f"{self.test:,} test sequences, each drawn independently"
+        shared = (
+            "that share frames (overlapping windows: the intervals are too narrow)"
+            if self.test_overlap
+            else "that share no frame"
+        )
+        return f"{self.test:,} test windows from {self.test_clips} clip{'s' if self.test_clips != 1 else ''}, {shared}"
 
 
 Cell = tuple[str, str, int]  # (predictor, mode, seed): one training

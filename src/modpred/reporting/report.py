@@ -29,6 +29,7 @@ from modpred.reporting.replicates import (
 )
 from modpred.reporting.verdicts import paired_interval
 from modpred.results import (
+    DataFacts,
     RunFacts,
     Scores,
     baseline_label,
@@ -135,9 +136,16 @@ def spread_note(found: list[Comparison], rerun: str) -> str:
     return f"Replicates per comparison: {', '.join(map(str, counts))} (training spread included)."
 
 
-def setting_line(ds: str, facts: list[RunFacts], scores: list[Scores], vqvae: dict | None) -> str:
+def setting_line(
+    ds: str, facts: list[RunFacts], scores: list[Scores], vqvae: dict | None, data: DataFacts | None = None
+) -> str:
     """What the numbers below were measured on, from the records themselves."""
     tested = {s.test_sequences for s in scores}
+    basis = (
+        data.test_basis
+        if data is not None and tested <= {data.test}
+        else f"{', '.join(map(str, sorted(tested)))} test sequences"
+    )
     seeds = sorted({f.seed for f in facts})
     runs: dict[str, set[tuple[int, int, int]]] = {}
     for f in facts:
@@ -157,7 +165,7 @@ def setting_line(ds: str, facts: list[RunFacts], scores: list[Scores], vqvae: di
     )
     vq_seed = f", VQ-VAE seed {vqvae['seed']}" if vqvae and "seed" in vqvae else ""
     return (
-        f"**Setting.** Dataset `{ds}`, {', '.join(map(str, sorted(tested)))} test sequences; {trained}; "
+        f"**Setting.** Dataset `{ds}`, {basis}; {trained}; "
         f"device: {devices}{frozen}; replicate seeds {', '.join(map(str, seeds))}{vq_seed}. Code, params "
         "and data hashes: the commit that holds this report and its `dvc.lock`."
     )
@@ -244,7 +252,8 @@ def build_report(root: Path = Path(".")) -> str:
         vq = root / paths.vqvae_metrics(ds)
         v = _read(vq) if vq.is_file() else None
         scores = dataset_scores(ds, cells_of(facts), root)
-        lines += [setting_line(ds, facts, scores, v), ""]
+        data = root / paths.data_facts(ds)
+        lines += [setting_line(ds, facts, scores, v, DataFacts.read(data) if data.is_file() else None), ""]
         if v is not None:
             lines += ["### VQ-VAE (frozen spatial encoder-decoder)", "", *vqvae_lines(v)]
         lines += quality_lines(ds, [root], DEFAULT_RERUN)

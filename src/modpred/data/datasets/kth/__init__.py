@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from modpred.data.datasets import DatasetSpec
-from modpred.data.datasets.kth.videos import TEST_PERSONS, TRAIN_PERSONS, KthConfig, find_videos, kth_samples
+from modpred.data.datasets.kth.videos import (
+    FAST_ACTIONS,
+    TEST_PERSONS,
+    TRAIN_PERSONS,
+    KthConfig,
+    find_videos,
+    kth_samples,
+)
 from modpred.data.sequences import write_sequence_stream
 from modpred.errors import UserError
 
@@ -23,7 +30,9 @@ def write_kth(cfg: KthConfig, out: Path, key: str) -> dict[str, int]:
         )
         if not sizes[split]:
             raise UserError(f"no KTH {split} samples of {cfg.seq_len} frames under {cfg.root}")
-    return sizes
+    tested = [v for v in videos if v.person in TEST_PERSONS]
+    overlap = cfg.stride_fast < cfg.seq_len and any(v.action in FAST_ACTIONS for v in tested)
+    return sizes | {"test_clips": len(tested), "test_overlap": int(overlap)}
 
 
-DATASET = DatasetSpec(KthConfig, write_kth)
+DATASET = DatasetSpec(KthConfig, write_kth, source=lambda cfg: cfg.root)

@@ -40,4 +40,4 @@ def write_mmnist(cfg: MovingMnistConfig, out: Path, key: str) -> dict[str, int]:
     return {"train": len(train), "test": len(test)}
 
 
-DATASET = DatasetSpec(MovingMnistConfig, write_mmnist)
+DATASET = DatasetSpec(MovingMnistConfig, write_mmnist, source=lambda cfg: cfg.digits)  # test_file: not watched

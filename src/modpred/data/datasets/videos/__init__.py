@@ -82,7 +82,31 @@ def in_test_split(rel: str, cfg: VideosConfig) -> bool:
     if cfg.test:
         name = rel.rsplit("/", 1)[-1]
         return any(fnmatch.fnmatchcase(rel, g) or fnmatch.fnmatchcase(name, g) for g in cfg.test)
-    return int(hashlib.sha256(rel.encode()).hexdigest()[:12], 16) / 16**12 < cfg.test_fraction
+    return _path_hash(rel) < cfg.test_fraction
+
+
+def _path_hash(rel: str) -> float:
+    """A stable number in [0, 1) from a relative path: the file split's draw."""
+    return int(hashlib.sha256(rel.encode()).hexdigest()[:12], 16) / 16**12
+
+
+def _split_by_file(clips: list[Clip], cfg: VideosConfig) -> dict[str, list[Clip]]:
+    """Each file wholly train or test. With no globs and few files the share can draw no test file
+    (two clips at 0.2, most often) or no train file: then the file of highest draw is the test
+    split, or the one of lowest the train split, and the log says so."""
+    test = [c for c in clips if in_test_split(c.rel, cfg)]
+    if not cfg.test and len(clips) >= 2 and len(test) in (0, len(clips)):
+        drew = "no test file" if not test else "no train file"
+        ranked = sorted(clips, key=lambda c: _path_hash(c.rel))
+        test = [ranked[-1]] if not test else ranked[1:]
+        log.warning(
+            "test_fraction %s of %d files drew %s: testing on %s (set data.videos.test to choose)",
+            cfg.test_fraction,
+            len(clips),
+            drew,
+            ", ".join(c.rel for c in test),
+        )
+    return {"train": [c for c in clips if c not in test], "test": test}
 
 
 def frame_step(reader: ClipReader, cfg: VideosConfig) -> float:
@@ -189,8 +213,7 @@ def _clips(cfg: VideosConfig, key: str) -> dict[str, list[Clip]]:
         raise UserError(f"no video under {root}: expected {kinds}")
     if cfg.split == "time":  # every clip's head trains, its tail tests
         return {"train": clips, "test": clips}
-    split = {"train": [c for c in clips if not in_test_split(c.rel, cfg)], "test": []}
-    split["test"] = [c for c in clips if in_test_split(c.rel, cfg)]
+    split = _split_by_file(clips, cfg)
     for name, chosen in split.items():
         if not chosen:
             how = f"globs {cfg.test}" if cfg.test else f"test_fraction {cfg.test_fraction}"
@@ -252,7 +275,7 @@ def write_videos(cfg: VideosConfig, out: Path, key: str) -> dict[str, int]:
     gave = {name: len({e["file"] for e in entries if e["split"] == name and e.get("windows")}) for name in sizes}
     summary = {"split": cfg.split, "fps": cfg.fps or None, "windows": sizes, "clips_with_windows": gave}
     (out / MANIFEST).write_text(json.dumps(summary | {"clips": entries}, indent=1) + "\n")
-    return sizes
+    return sizes | {"test_clips": gave["test"], "test_overlap": int(cfg.test_window_stride < cfg.seq_len)}
 
 
-DATASET = DatasetSpec(VideosConfig, write_videos)
+DATASET = DatasetSpec(VideosConfig, write_videos, source=lambda cfg: cfg.root)
