@@ -11,9 +11,8 @@ from modpred import paths
 from modpred.atomic import atomic_path, write_json
 from modpred.data.sequences import read_sequences
 from modpred.device import pick_device
-from modpred.errors import UserError
 from modpred.models import count_params
-from modpred.models.vqvae import VQVAEConfig
+from modpred.models.vqvae import vqvae_config
 from modpred.params import ParamsFile, build_config
 from modpred.training.curves import write_curve
 from modpred.training.vqvae import VQVAETrainConfig, pretrain_vqvae, vqvae_quality
@@ -25,20 +24,19 @@ def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption)
     """Pretrain the VQ-VAE on single train frames; write its checkpoint and quality metrics.
 
     Reads data/DATASET/base/{train,test}.h5; settings: the `vqvae.model` and `vqvae.train` params
-    sections (its input channels come from the data). Writes data/DATASET/vqvae/model.pt and
-    metrics/runs/DATASET/vqvae.json (reconstruction PSNR and SSIM, codebook use, seed, training
-    seconds) and vqvae_loss.csv.
+    sections, with the keys `data.DATASET.vqvae` overrides (its input channels come from the data).
+    Writes data/DATASET/vqvae/model.pt and metrics/runs/DATASET/vqvae.json (reconstruction PSNR and
+    SSIM, codebook use, seed, training seconds) and vqvae_loss.csv.
     """
     check_dataset(dataset)
     p = ParamsFile(params)
-    section = p.get("vqvae.model")
-    if isinstance(section, dict) and "in_channels" in section:
-        raise UserError("params key 'vqvae.model.in_channels' must go: the VQ-VAE takes the channels of the data")
+    model, overrides = p.get("vqvae.model"), p.get(f"data.{dataset}.vqvae")
     train_cfg = build_config(VQVAETrainConfig, p.get("vqvae.train"), "vqvae.train")
+    vqvae_config(model, overrides, 1, dataset)  # a bad key stops before the data are read
     device = pick_device()
     train = read_sequences(paths.sequences_file(dataset, "train"))
     test = read_sequences(paths.sequences_file(dataset, "test"))
-    model_cfg = build_config(VQVAEConfig, {**section, "in_channels": train.shape[2]}, "vqvae.model")
+    model_cfg = vqvae_config(model, overrides, train.shape[2], dataset)
     began = time.perf_counter()
     model, losses = pretrain_vqvae(train, model_cfg, train_cfg, device)
     seconds = time.perf_counter() - began

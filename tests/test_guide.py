@@ -11,7 +11,7 @@ import shutil
 import pytest
 import yaml
 
-from modpred.params import build_config
+from modpred.data.datasets import dataset_config
 from modpred.plugins import dataset_names
 from modpred.profiles import load_profile, set_param_flags
 from modpred.training.cell_config import CellConfig
@@ -89,15 +89,16 @@ def test_the_readme_is_a_short_guide_with_a_contents_list():
 
 
 DEFAULT_RUN, REAL_FOOTAGE_RUN = "metrics/runs/mmnist", "metrics/experiments/real_footage/runs"
+DRIVING_RUN = "metrics/experiments/driving/runs"
 
 
 @pytest.mark.parametrize(
     ("page", "runs"),
     [
-        # (run, numbers the table must show at least): eight rows of three metrics, six of three
-        ("README.md", [(DEFAULT_RUN, 24), (REAL_FOOTAGE_RUN, 18)]),
+        # (run, numbers the table must show at least): nine rows of three metrics, or more columns
+        ("README.md", [(DEFAULT_RUN, 27), (DRIVING_RUN, 27)]),
         ("docs/results.md", [(DEFAULT_RUN, 24)]),
-        ("docs/datasets.md", [(REAL_FOOTAGE_RUN, 24)]),
+        ("docs/datasets.md", [(REAL_FOOTAGE_RUN, 24), (DRIVING_RUN, 36)]),
     ],
 )
 def test_every_number_in_the_results_tables_is_the_committed_runs(page, runs):
@@ -177,9 +178,7 @@ def test_the_readmes_experiment_commands_resolve_to_valid_params(tmp_path):
                 CellConfig.from_section(name, mode, params["train"][name])
         for dataset in params["datasets"]:
             assert dataset in dataset_names()
-            from modpred.data.datasets import dataset_spec
-
-            build_config(dataset_spec(dataset).config, params["data"][dataset], f"data.{dataset}")
+            dataset_config(dataset, params["data"][dataset], f"data.{dataset}")
     paper = _resolve(next(r for r in runs if "train.predrnn.amp=bf16" in r), tmp_path)
     assert paper["train"]["predrnn"]["amp"] == "bf16" and paper["train"]["predrnn"]["iters"] == 70000
 

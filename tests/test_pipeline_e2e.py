@@ -344,7 +344,7 @@ def test_adding_or_editing_a_dataset_reruns_nothing_of_the_others(tiny_run, tmp_
     (project / "src/modpred/data/datasets/toy").mkdir()
     (project / "src/modpred/data/datasets/toy/__init__.py").write_text(TOY_DATASET)
     params = yaml.safe_load((project / "params.yaml").read_text())
-    params["data"]["toy"] = {"num_train": 24, "num_test": 6, "seq_len": 20, "input_len": 10, "image": 64}
+    params["data"]["toy"] = {"num_train": 24, "num_test": 6, "seq_len": 20, "input_len": 10, "image": 64, "vqvae": {}}
     params["datasets"].append("toy")
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     assert status() and all(name.endswith("@toy") or "@toy-" in name or name == "report" for name in status())

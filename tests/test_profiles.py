@@ -8,11 +8,10 @@ import sys
 import pytest
 import yaml
 
-from modpred.data.datasets.mmnist.moving_mnist import MovingMnistConfig
+from modpred.data.datasets import dataset_config
 from modpred.errors import UserError
 from modpred.models import count_params
-from modpred.models.vqvae import VQVAE, VQVAEConfig
-from modpred.params import build_config
+from modpred.models.vqvae import VQVAE, vqvae_config
 from modpred.plugins import predictor_names
 from modpred.profiles import apply_profile, load_profile, set_param_flags
 from modpred.training.cell_config import CellConfig
@@ -23,8 +22,8 @@ PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
 def _counts(profile: str) -> dict[str, int]:
     p = apply_profile(PARAMS, load_profile(profile, ROOT / "profiles"))
-    data = build_config(MovingMnistConfig, p["data"]["mmnist"], "data.mmnist")
-    vqvae = VQVAE(build_config(VQVAEConfig, p["vqvae"]["model"], "vqvae.model"))
+    data = dataset_config("mmnist", p["data"]["mmnist"], "data.mmnist")
+    vqvae = VQVAE(vqvae_config(p["vqvae"]["model"], p["data"]["mmnist"]["vqvae"], 1, "mmnist"))
     counts = {"vqvae": count_params(vqvae, trainable=False)}
     for name in predictor_names():  # every plug-in has its paper size
         section = p["train"][name]

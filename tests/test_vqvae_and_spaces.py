@@ -1,10 +1,14 @@
 import numpy as np
+import pytest
 import torch
+import yaml
 
+from modpred.errors import UserError
 from modpred.evaluation.oracle import reconstruct_future
 from modpred.models import count_params
 from modpred.models.spaces import PixelSpace, patchify, unpatchify
-from modpred.models.vqvae import VQVAE, VQVAEConfig
+from modpred.models.vqvae import VQVAE, VQVAEConfig, vqvae_config
+from tests.helpers import ROOT
 
 PAPER = VQVAEConfig(in_channels=1, hidden=256, res_hidden=32, res_layers=2, num_codes=512, code_dim=64)
 
@@ -180,3 +184,28 @@ def test_the_oracle_is_the_vqvae_reconstruction_of_the_true_future_frames_only()
     with torch.no_grad():
         recon, _, _ = model(torch.from_numpy(sequences[:, 4:].reshape(4, 1, 32, 32)).float() / 255)
     np.testing.assert_allclose(oracle.reshape(4, 1, 32, 32), recon.clamp(0, 1).numpy(), atol=1e-5)
+
+
+def test_a_dataset_overrides_the_vqvae_keys_it_names_and_only_those():
+    """Issue 27: `data.<ds>.vqvae` changes the VQ-VAE of one dataset; each section's errors name it."""
+    model = {"hidden": 16, "num_codes": 32, "downsample": 8}
+    cfg = vqvae_config(model, {"downsample": 4, "restart_dead_after": 20}, 3, "videos")
+    assert (cfg.downsample, cfg.restart_dead_after, cfg.num_codes, cfg.hidden, cfg.in_channels) == (4, 20, 32, 16, 3)
+    assert vqvae_config(model, {}, 1, "mmnist") == VQVAEConfig(hidden=16, num_codes=32, downsample=8)
+    for overrides, error in (
+        ({"downsample": 2}, r"'data\.videos\.vqvae\.downsample'|data\.videos\.vqvae\.downsample '2'"),
+        ({"num_code": 64}, r"data\.videos\.vqvae\.num_code"),
+        ({"in_channels": 3}, r"'data\.videos\.vqvae\.in_channels' must go"),
+    ):
+        with pytest.raises(UserError, match=error):
+            vqvae_config(model, overrides, 1, "videos")
+
+
+def test_the_videos_default_vqvae_is_the_one_the_real_footage_runs_used():
+    """The committed footage runs set the VQ-VAE by profile; the videos default now gives the same one."""
+    default = yaml.safe_load((ROOT / "params.yaml").read_text())
+    ours = vqvae_config(default["vqvae"]["model"], default["data"]["videos"]["vqvae"], 3, "videos")
+    for run in ("real_footage", "driving"):
+        used = yaml.safe_load((ROOT / f"metrics/experiments/{run}/params.yaml").read_text())
+        assert vqvae_config(used["vqvae"]["model"], used["data"]["videos"].get("vqvae", {}), 3, "videos") == ours, run
+    assert ours != vqvae_config(default["vqvae"]["model"], default["data"]["mmnist"]["vqvae"], 3, "mmnist")

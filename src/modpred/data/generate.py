@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from modpred.data.datasets import dataset_spec
+from modpred.data.datasets import dataset_config, dataset_spec
 from modpred.errors import UserError
-from modpred.params import build_config
 
 
 def _check_layout(cfg: Any, key: str) -> None:
@@ -20,7 +19,6 @@ def _check_layout(cfg: Any, key: str) -> None:
 def generate_dataset(dataset: str, section: Any, out: Path) -> dict[str, int]:
     """Write `out/train.h5` and `out/test.h5` for `dataset` from its params section; return the sizes."""
     key = f"data.{dataset}"
-    spec = dataset_spec(dataset)
-    cfg: Any = build_config(spec.config, section, key)
+    cfg: Any = dataset_config(dataset, section, key)
     _check_layout(cfg, key)
-    return spec.write(cfg, out, key)
+    return dataset_spec(dataset).write(cfg, out, key)

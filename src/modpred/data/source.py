@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from modpred import paths
-from modpred.data.datasets import dataset_spec
+from modpred.data.datasets import dataset_config, dataset_spec
 from modpred.errors import UserError
-from modpred.params import build_config
 
 PLACEHOLDER = "NO_SOURCE_FOLDER"
 
@@ -29,8 +28,7 @@ def link_source(dataset: str, section: Any, link: Path | None = None) -> Path | 
     at the first stage, with one line.
     """
     key = f"data.{dataset}"
-    spec = dataset_spec(dataset)
-    folder = spec.source(build_config(spec.config, section, key))
+    folder = dataset_spec(dataset).source(dataset_config(dataset, section, key))
     link = link or paths.source_link(dataset)
     if link.is_symlink() or link.is_file():
         link.unlink()

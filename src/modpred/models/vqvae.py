@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -22,7 +23,7 @@ from torch import nn
 
 from modpred.atomic import sha256_file
 from modpred.errors import UserError
-from modpred.params import at_least, between, choice, positive
+from modpred.params import at_least, between, build_config, choice, positive
 
 DOWNSAMPLES = (4, 8)  # two or three stride-2 convolutions: a 64x64 frame becomes 16x16 or 8x8 codes
 
@@ -51,6 +52,18 @@ class VQVAEConfig:
     def extra_stages(self) -> int:
         """Stride-2 stages beyond the paper's two (0 at 4x, 1 at 8x)."""
         return DOWNSAMPLES.index(self.downsample)
+
+
+def vqvae_config(model: Any, overrides: Any, channels: int, dataset: str) -> VQVAEConfig:
+    """The VQ-VAE a dataset pretrains: `vqvae.model` with the keys its `data.<dataset>.vqvae` section
+    overrides (real footage needs dead-code restarts and a finer grid that MovingMNIST does not), at
+    the data's channels. Each section is checked on its own first, so an error names the key as written."""
+    sections = {"vqvae.model": model, f"data.{dataset}.vqvae": overrides}
+    for key, section in sections.items():
+        if isinstance(section, dict) and "in_channels" in section:
+            raise UserError(f"params key '{key}.in_channels' must go: the VQ-VAE takes the channels of the data")
+        build_config(VQVAEConfig, section, key)
+    return build_config(VQVAEConfig, {**model, **overrides, "in_channels": channels}, "vqvae.model")
 
 
 class ResidualStack(nn.Module):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modpred.params import build_config
 from modpred.plugins import DATASETS, load_plugin
 
 
@@ -33,5 +34,15 @@ class DatasetSpec:
     source: Callable[[Any], str] = lambda cfg: ""
 
 
+VQVAE_KEY = "vqvae"  # in a `data.<name>` section: that dataset's overrides of `vqvae.model`, read by pretrain_vqvae
+
+
 def dataset_spec(name: str) -> DatasetSpec:
     return load_plugin(DATASETS, name, "DATASET", "dataset")
+
+
+def dataset_config(name: str, section: Any, key: str) -> Any:
+    """The dataset's typed config from its `data.<name>` section, less its VQ-VAE overrides (not the writer's)."""
+    if isinstance(section, dict):
+        section = {k: v for k, v in section.items() if k != VQVAE_KEY}
+    return build_config(dataset_spec(name).config, section, key)
