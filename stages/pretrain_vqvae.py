@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
 
 from modpred import paths
-from modpred.atomic import atomic_path, write_json
+from modpred.atomic import atomic_path, sha256_file, write_json
 from modpred.data.sequences import read_sequences
 from modpred.device import pick_device
 from modpred.models import count_params
 from modpred.models.vqvae import vqvae_config
 from modpred.params import ParamsFile, build_config
 from modpred.training.curves import write_curve
+from modpred.training.resume import ResumeState, fingerprint, vqvae_resume_file
 from modpred.training.vqvae import VQVAETrainConfig, pretrain_vqvae, vqvae_quality
 from stages.app import DatasetArg, ParamsOption, check_dataset, stage
 
@@ -26,7 +28,9 @@ def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption)
     Reads data/DATASET/base/{train,test}.h5; settings: the `vqvae.model` and `vqvae.train` params
     sections, with the keys `data.DATASET.vqvae` overrides (its input channels come from the data).
     Writes data/DATASET/vqvae/model.pt and metrics/runs/DATASET/vqvae.json (reconstruction PSNR and
-    SSIM, codebook use, seed, training seconds) and vqvae_loss.csv.
+    SSIM, codebook use, seed, training seconds) and vqvae_loss.csv. Saves a resumable state to
+    .resume/DATASET/vqvae.pt every `vqvae.train.checkpoint_every` iterations: rerun after a kill and
+    it continues from there when the params and the training frames are unchanged.
     """
     check_dataset(dataset)
     p = ParamsFile(params)
@@ -37,14 +41,21 @@ def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption)
     train = read_sequences(paths.sequences_file(dataset, "train"))
     test = read_sequences(paths.sequences_file(dataset, "test"))
     model_cfg = vqvae_config(model, overrides, train.shape[2], dataset)
+    resume = ResumeState(
+        vqvae_resume_file(dataset),
+        fingerprint({**asdict(model_cfg), **asdict(train_cfg)}, [sha256_file(paths.sequences_file(dataset, "train"))]),
+    )
     began = time.perf_counter()
-    model, losses = pretrain_vqvae(train, model_cfg, train_cfg, device)
+    done = pretrain_vqvae(train, model_cfg, train_cfg, device, resume)
     seconds = time.perf_counter() - began
+    model = done.model
     quality = vqvae_quality(model, test, device, train_cfg.eval_frames)
     quality["train_seconds"] = seconds  # Table III charges it to the modular models (bench/table3.py)
     quality["params"] = count_params(model, trainable=False)
     quality["seed"] = train_cfg.seed  # the replicates run varies it: the modular models' second source of spread
+    quality["resumed_from_iteration"] = done.resumed_from_iteration
     with atomic_path(paths.vqvae_checkpoint(dataset)) as tmp:
         torch.save(model.cpu().state(), tmp)
     write_json(paths.vqvae_metrics(dataset), quality)
-    write_curve(paths.vqvae_loss(dataset), losses)
+    write_curve(paths.vqvae_loss(dataset), done.losses)
+    resume.clear()  # the outputs are written: a rerun starts afresh

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from modpred import paths
 from modpred.atomic import atomic_path, write_text
 from modpred.errors import UserError
+from modpred.params import ParamsFile
 from modpred.reporting.plot_data import write_plot_tables
 from modpred.reporting.report import build_report
-from stages.app import stage
+from stages.app import ParamsOption, stage
 
 
 @stage("report")
-def report() -> None:
+def report(params: Path = ParamsOption) -> None:
     """Gather every run's metrics into metrics/report.md and the chart tables of metrics/plots/.
 
-    Reads metrics/runs/ and metrics/figures/ of every dataset; no settings. metrics/report.md holds
-    the quality and cost tables and the figures; metrics/plots/ feeds `dvc plots show`.
+    Reads metrics/runs/ and metrics/figures/ of every dataset; settings: the `predictors` params key
+    (the order of every table's rows). metrics/report.md holds the quality and cost tables and the
+    figures; metrics/plots/ feeds `dvc plots show`.
     """
     if not paths.RUNS.is_dir():
         raise UserError(f"no metrics in {paths.RUNS}: run the evaluate stages first")
-    write_text(paths.REPORT, build_report())
+    write_text(paths.REPORT, build_report(order=ParamsFile(params).get("predictors")))
     with atomic_path(paths.PLOTS) as tmp:
         write_plot_tables(tmp)

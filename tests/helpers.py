@@ -25,6 +25,7 @@ PROJECT_FILES = (
     ".gitignore",
     "stages",
     "src",
+    "profiles",  # `python -m stages profile` reads them (the experiment lines of the README)
     ".dvc/config",
     ".dvc/plots",  # the by_model chart template and the offline page template (written by the set-up)
 )

@@ -67,49 +67,13 @@ def test_base_hidden_replaces_the_width_each_predictor_names():
     assert predictor_spec("simvp").width == "temporal_hidden" and predictor_spec("predrnn").width == "hidden"
 
 
-TOY = '''"""A toy predictor: the next frame is this frame plus a learned convolution of it."""
-
-from dataclasses import dataclass
-
-import torch
-from torch import nn
-
-from modpred.models.contract import PredictorSpec, TrainOutput
-from modpred.params import positive
+def _toy_from_the_docs() -> str:
+    """The worked example of docs/development.md: the test runs the page's code, so the page stays true."""
+    page = (ROOT / "docs/development.md").read_text().split("#### Worked example: a predictor in one file")[1]
+    return page.split("```python\n", 1)[1].split("```", 1)[0]
 
 
-@dataclass(frozen=True)
-class ToyConfig:
-    kernel: int = positive(default=1)
-
-
-class Toy(nn.Module):
-    def __init__(self, channels: int, cfg: ToyConfig) -> None:
-        super().__init__()
-        self.cfg = cfg
-        self.conv = nn.Conv2d(channels, channels, cfg.kernel, padding=cfg.kernel // 2)
-
-    def step(self, x):
-        return x + self.conv(x)
-
-    def forward(self, frames, input_len, teacher=None):
-        b, t = frames.shape[:2]
-        return TrainOutput(self.step(frames[:, :-1].flatten(0, 1)).view(b, t - 1, *frames.shape[2:]), 1)
-
-    def predict(self, inputs, future):
-        out, x = [], inputs[:, -1]
-        for _ in range(future):
-            x = self.step(x)
-            out.append(x)
-        return torch.stack(out, 1)
-
-
-def build_toy(shape, cfg):
-    return Toy(shape.channels, cfg)
-
-
-PREDICTOR = PredictorSpec(ToyConfig, build_toy, width=None)
-'''
+TOY = _toy_from_the_docs()
 
 
 @pytest.mark.slow

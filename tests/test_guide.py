@@ -183,6 +183,45 @@ def test_the_readmes_experiment_commands_resolve_to_valid_params(tmp_path):
     assert paper["train"]["predrnn"]["amp"] == "bf16" and paper["train"]["predrnn"]["iters"] == 70000
 
 
+def _flatten(params: dict, prefix: str = "") -> dict:
+    """Every leaf of a params mapping by dotted key."""
+    leaves: dict = {}
+    for key, value in params.items():
+        if isinstance(value, dict) and value:
+            leaves |= _flatten(value, f"{prefix}{key}.")
+        else:
+            leaves[f"{prefix}{key}"] = value
+    return leaves
+
+
+def test_the_readmes_experiments_run_in_its_order_do_not_stack(tmp_path):
+    """Each `dvc exp run` line of the README, run in the README's order from the params the line before
+    left in the workspace (as `dvc exp run` leaves them), gives the committed params with only the keys
+    it names changed: `python -m stages profile` puts the committed file back first."""
+    committed = yaml.safe_load((ROOT / "params.yaml").read_text())
+    workspace = tmp_path / "params.yaml"
+    shutil.copy(ROOT / "params.yaml", workspace)
+    lines = re.findall(r"^dvc exp run .*$", README, flags=re.M)
+    assert len(lines) >= 5
+    for line in lines:
+        line = line.split("  #")[0]
+        own = shlex.split(re.sub(r"\$\(python -m stages profile \w+\)", "", line))
+        named = {own[i + 1].split("=")[0] for i, w in enumerate(own) if w == "-S"}  # the line's own -S keys
+        for name in re.findall(r"\$\(python -m stages profile (\w+)\)", line):
+            shutil.copy(ROOT / "params.yaml", workspace)  # what the command does first
+            named |= set(load_profile(name, ROOT / "profiles"))
+            flags = set_param_flags(load_profile(name, ROOT / "profiles"))
+            line = line.replace(f"$(python -m stages profile {name})", shlex.join(flags))
+        words = shlex.split(line)
+        from dvc.utils.hydra import apply_overrides
+
+        apply_overrides(str(workspace), [words[i + 1] for i, w in enumerate(words) if w == "-S"])
+        after = _flatten(yaml.safe_load(workspace.read_text()))  # and DVC's writer left valid YAML
+        for key, value in _flatten(committed).items():
+            if not any(key == n or key.startswith(f"{n}.") for n in named):
+                assert after.get(key) == value, (line, key, after.get(key), value)
+
+
 @pytest.mark.slow
 def test_the_paper_profile_plans_every_stage(tiny_run, tmp_path):
     """`dvc repro --dry` on the paper profile's params, in a project that has run: the plan DVC would

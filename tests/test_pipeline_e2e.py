@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import math
 import re
+import shlex
 import shutil
+import sys
 
 import h5py
 import imageio.v3 as iio
@@ -13,7 +15,9 @@ import pytest
 import yaml
 
 from tests.footage import moving_square, write_frame_folder
-from tests.helpers import clone_run, commit, copy_project, run, tiny_params
+from tests.helpers import ROOT, clone_run, commit, copy_project, run, tiny_params
+
+README = (ROOT / "README.md").read_text()
 
 pytestmark = pytest.mark.slow
 
@@ -122,7 +126,13 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
     assert "predrnn-modular" in report and "baseline: blank" in report and "Table III" in report
     oracle = json.loads((project / "metrics/runs/mmnist/baselines/vqvae_oracle.json").read_text())
     assert oracle["mode"] == "baseline" and 0 < oracle["mean"]["lpips"] < 1 and "baseline: vqvae oracle" in report
-    for figure in ("predictions.png", "per_frame.png", "vqvae_reconstructions.png", "training_loss.png"):
+    for figure in (
+        "predictions.png",
+        "per_frame.png",
+        "vqvae_reconstructions.png",
+        "training_loss.png",
+        "validation.png",
+    ):
         assert (project / "metrics/figures/mmnist" / figure).stat().st_size > 1000, figure
         assert f"(figures/mmnist/{figure})" in report
         pdf = (project / "metrics/figures/mmnist" / figure).with_suffix(".pdf")
@@ -135,6 +145,8 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
             number = r"[+-]\d+\.\d{3}"
             row = rf"\| {p} +\| {what} +\| 1 +\| {number} \[{number}, {number}\] +\| \**(better|tie|worse)"
             assert re.search(row, verdicts), (p, what)
+    per_frame = (project / "metrics/runs/mmnist/predrnn-base/seed0/per_frame.csv").read_text().splitlines()
+    assert {"lpips_ci95", "ssim_ci95", "mse_frame_ci95"} <= set(per_frame[0].split(","))  # the figures' bands
     sequences = (project / "metrics/runs/mmnist/predrnn-base/seed0/per_sequence.csv").read_text().splitlines()
     assert sequences[0].startswith("sequence,") and len(sequences) == 1 + 6
     loss_rows = (project / "metrics/runs/mmnist/tctn-base/seed0/loss.csv").read_text().splitlines()
@@ -212,14 +224,32 @@ def test_dvc_exp_run_set_param_then_exp_show(tiny_run, tmp_path):
     assert _ran(predictor.stdout) == {
         f"{k}@mmnist-tctn-{m}-0" for k in ("train", "evaluate") for m in ("base", "modular")
     } | {"scores@mmnist", "figures@mmnist", "report"}
-    vqvae = run(["dvc", "exp", "run", "-n", "vq-codes", "-S", "vqvae.model.num_codes=8"], project)
+    # issue 28: the README's second line starts from the committed params, not from tctn-lr's left in the workspace
+    default_lr = yaml.safe_load((tiny_run[0] / "params.yaml").read_text())["train"]["tctn"]["lr"]
+    assert yaml.safe_load((project / "params.yaml").read_text())["train"]["tctn"]["lr"] == 0.002  # what DVC left
+    reset = run([sys.executable, "-m", "stages", "profile", "default"], project)
+    assert reset.stdout.split() == [] and "an experiment's params put back to the committed ones" in reset.stderr
+    assert (project / "params.yaml").read_text() == (tiny_run[0] / "params.yaml").read_text()
+    edited = (project / "params.yaml").read_text().replace("sample: 0", "sample: 3")  # an edit of the user's own
+    (project / "params.yaml").write_text(edited)
+    kept = run([sys.executable, "-m", "stages", "profile", "default"], project)
+    assert "edits of your own" in kept.stderr and (project / "params.yaml").read_text() == edited  # left alone
+    run(["git", "checkout", "--", "params.yaml"], project)
+    vqvae = run(
+        ["dvc", "exp", "run", "-n", "vq-codes", *reset.stdout.split(), "-S", "vqvae.model.num_codes=8"], project
+    )
     assert {"pretrain_vqvae@mmnist", "oracle@mmnist"} <= _ran(vqvae.stdout)
     assert not {"generate@mmnist", "train@mmnist-predrnn-base-0", "train@mmnist-tctn-base-0"} & _ran(vqvae.stdout)
 
     exps = {e["name"]: e for e in _experiments(project)}
     assert {"tctn-lr", "vq-codes"} <= set(exps)
-    lr = exps["tctn-lr"]["params"]["params.yaml"]["data"]["train"]["tctn"]["lr"]
-    assert lr == 0.002
+    assert exps["tctn-lr"]["params"]["params.yaml"]["data"]["train"]["tctn"]["lr"] == 0.002
+    assert exps["vq-codes"]["params"]["params.yaml"]["data"]["train"]["tctn"]["lr"] == default_lr  # not stacked
+    shown = re.search(r"^dvc exp show --drop .*?(?=  #)", README, flags=re.M)
+    table = run(shlex.split(shown[0]), project).stdout  # the README's comparison line, as written
+    assert "Experiment" in table.splitlines()[1] or "Experiment" in table.splitlines()[0], table[:400]
+    assert "tctn-lr" in table and "vq-codes" in table and "lpips" in table  # named rows, LPIPS columns
+    assert "ssim" not in table and "train.tctn" not in table, table[:400]  # every other column dropped
     metrics = exps["vq-codes"]["metrics"]["metrics/scores/mmnist.json"]["data"]
     assert metrics["vqvae"]["codes_used"] <= 8
     assert set(metrics["predrnn-modular"]) == {"lpips", "ssim", "mse_frame", "seeds"}  # means over seeds, and n

@@ -15,7 +15,7 @@ from modpred.models.vqvae import VQVAE, vqvae_config
 from modpred.plugins import predictor_names
 from modpred.profiles import apply_profile, load_profile, set_param_flags
 from modpred.training.cell_config import CellConfig
-from tests.helpers import ROOT
+from tests.helpers import ROOT, copy_project, run
 
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
@@ -62,11 +62,11 @@ def test_profile_flags_and_errors(tmp_path):
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "profiles").glob("*.yaml")))
-def test_profile_flags_survive_the_shell_and_read_back_as_the_profile(name):
-    """The README runs `dvc exp run $(python -m stages profile NAME)`: unquoted, so split at spaces."""
-    printed = subprocess.run(
-        [sys.executable, "-m", "stages", "profile", name], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
+def test_profile_flags_survive_the_shell_and_read_back_as_the_profile(name, tmp_path):
+    """The README runs `dvc exp run $(python -m stages profile NAME)`: unquoted, so split at spaces.
+    (In a copy of the project: the command may put back a committed params.yaml.)"""
+    project = copy_project(tmp_path / "proj")
+    printed = run([sys.executable, "-m", "stages", "profile", name], project).stdout
     words = subprocess.run(
         ["bash", "-c", 'for w in $(cat "$1"); do printf "%s\\n" "$w"; done', "_", "/dev/stdin"],
         input=printed,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import re
+import subprocess
+import sys
 
 import yaml
 
@@ -39,3 +43,23 @@ def test_every_stage_command_in_the_readme_exists():
 def test_every_set_param_in_the_readme_is_a_params_key():
     keys = re.findall(r"-S ([a-z_.]+)=", README)
     assert keys and all(_has_key(k) for k in keys), [k for k in keys if not _has_key(k)]
+
+
+def test_the_ssh_plugin_pins_resolve_against_the_installed_set(tmp_path):
+    """`make ssh` (the share recipe's ssh remote): pip, asked to resolve requirements-ssh.txt against
+    constraints.txt, would install exactly those pins and change nothing already installed."""
+    report = tmp_path / "report.json"
+    args = ["--dry-run", "--quiet", "--report", str(report), "-r", "requirements-ssh.txt", "-c", "constraints.txt"]
+    subprocess.run([sys.executable, "-m", "pip", "install", *args], cwd=ROOT, check=True, capture_output=True)
+    installing = {
+        item["metadata"]["name"].lower(): item["metadata"]["version"]
+        for item in json.loads(report.read_text())["install"]
+    }
+    pinned = dict(
+        line.split("==")
+        for line in (ROOT / "requirements-ssh.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    for name, version in pinned.items():  # each to be installed at its pin, or already there at it (after `make ssh`)
+        assert installing.pop(name, None) == version or importlib.metadata.version(name) == version, name
+    assert not installing, installing  # nothing else would be installed or upgraded

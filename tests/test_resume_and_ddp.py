@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
 
 import h5py
 import numpy as np
 import torch
 import yaml
 
-from tests.helpers import copy_project, run, stage, tiny_params
+from tests.helpers import commit, copy_project, env, run, stage, tiny_params
 
 
 def _project(tmp_path, name, edit=None):
@@ -47,6 +51,39 @@ def test_killed_training_resumes_on_the_next_repro_and_matches_an_unbroken_run(t
     assert resumed_train["final_loss"] == json.loads((unbroken / runs / "train.json").read_text())["final_loss"]
     assert (broken / runs / "eval.json").read_text() == (unbroken / runs / "eval.json").read_text()
     assert (broken / runs / "loss.csv").read_text() == (unbroken / runs / "loss.csv").read_text()
+
+
+def _long_vqvae(params):
+    params["vqvae"]["train"].update(iters=3000, checkpoint_every=100)
+
+
+def test_a_killed_dvc_repro_resumes_the_vqvae_pretraining_and_matches_an_unbroken_run(tmp_path):
+    """Issue 28: SIGKILL to `dvc repro` and its whole process group (a closed terminal, a pre-empted
+    job) during the VQ-VAE pretraining; the same command then resumes from the saved state, and the
+    VQ-VAE and its loss curve are byte-identical to those of an unbroken run."""
+    broken = _project(tmp_path, "broken", _long_vqvae)
+    unbroken = _project(tmp_path, "unbroken", _long_vqvae)
+    command = ["dvc", "repro", "pretrain_vqvae@mmnist"]
+    run(["dvc", "repro", "generate@mmnist"], broken)
+    state = broken / ".resume" / "mmnist" / "vqvae.pt"
+    proc = subprocess.Popen(command, cwd=broken, env=env(broken), start_new_session=True, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not state.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)  # dvc itself and the stage it runs
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    saved = torch.load(state, weights_only=True)["iteration"]
+    assert 0 < saved < 3000 and not (broken / "data/mmnist/vqvae/model.pt").exists()
+
+    run(command, broken)  # the rerun takes DVC's lock again and resumes
+    run(command, unbroken)
+    record = json.loads((broken / "metrics/runs/mmnist/vqvae.json").read_text())
+    assert record["resumed_from_iteration"] == saved and not state.exists()
+    assert json.loads((unbroken / "metrics/runs/mmnist/vqvae.json").read_text())["resumed_from_iteration"] == 0
+    for output in ("data/mmnist/vqvae/model.pt", "metrics/runs/mmnist/vqvae_loss.csv"):
+        assert (broken / output).read_bytes() == (unbroken / output).read_bytes(), output
+    assert run(["dvc", "status", "pretrain_vqvae@mmnist"], broken).stdout.strip().endswith("up to date.")
 
 
 def _torchrun(args):
@@ -88,3 +125,25 @@ def test_torchrun_with_two_processes_matches_one_process(tmp_path):
     assert one.keys() == two.keys() and len(one) == 4  # 24 train sequences in 3 shards of <= 10, 6 test in 1
     for key in one:
         np.testing.assert_array_equal(one[key], two[key])
+
+
+def test_the_several_gpus_recipe_records_the_cell_with_dvc(tmp_path):
+    """Issue 28: the README's recipe on the CPU (gloo, 2 ranks): apply a profile to params.yaml, train
+    one cell under torchrun, `dvc commit` it; DVC then holds the cell as done and does not retrain it."""
+    project = _project(tmp_path, "gpus")
+    (project / "profiles" / "two.yaml").write_text("train.predrnn.iters: 6\ntrain.predrnn.batch: 4\n")
+    commit(project, "the committed params")
+    run([sys.executable, "-m", "stages", "profile", "two", "--apply"], project)
+    applied = yaml.safe_load((project / "params.yaml").read_text())["train"]["predrnn"]
+    assert (applied["iters"], applied["batch"]) == (6, 4)
+    cell = "train@mmnist-predrnn-modular-0"
+    run(["dvc", "repro", "encode_latents@mmnist"], project)
+    run(_torchrun(["train", "mmnist", "predrnn", "modular", "0"]), project)
+    run(["dvc", "commit", "-f", cell], project)
+    assert json.loads(run(["dvc", "status", "--json", cell], project).stdout) == {}
+    evaluated = run(["dvc", "repro", "evaluate@mmnist-predrnn-modular-0"], project).stdout
+    assert (
+        "Running stage 'evaluate@mmnist-predrnn-modular-0'" in evaluated and f"Running stage '{cell}'" not in evaluated
+    )
+    facts = json.loads((project / "metrics/runs/mmnist/predrnn-modular/seed0/train.json").read_text())
+    assert (facts["processes"], facts["iters"], facts["batch"]) == (2, 6, 4)

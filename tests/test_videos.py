@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import sys
 
@@ -20,7 +21,9 @@ from modpred.data.datasets.videos.windows import WindowLog, cut_windows, kept_co
 from modpred.data.frames import as_images, as_uint8, fit_frame
 from modpred.results import DataFacts
 from tests.footage import moving_square, sample_clip, write_frame_folder, write_video
-from tests.helpers import copy_project, run, tiny_params
+from tests.helpers import ROOT, commit, copy_project, run, tiny_params
+
+README = (ROOT / "README.md").read_text()
 
 
 def test_fit_frame_takes_the_centred_square_and_the_channels_asked_for():
@@ -282,3 +285,24 @@ def test_a_validation_split_larger_than_a_fifth_of_the_windows_is_capped_and_sai
     )
     facts = json.loads((project / f"metrics/runs/videos/{predictor}-base/seed0/train.json").read_text())
     assert facts["validation_sequences"] == 1 and facts["selected_iteration"] is not None
+
+
+@pytest.mark.slow
+def test_the_readmes_own_videos_line_runs_as_written_on_a_folder_of_two_clips(tmp_path):
+    """Issue 27: the README's own-folder line, DIR a folder of two clips and nothing else set, runs the
+    whole DAG as an experiment: one clip trains, the other tests (said in the log and the records)."""
+    line = re.search(r"^dvc exp run -n my-clips .*?(?=   #)", README, flags=re.M)[0]
+    root = tmp_path / "my_clips"
+    for name, seed in (("walk_a.mp4", 0), ("walk_b.mp4", 1)):
+        write_video(root / name, moving_square(60, 64, 64, seed=seed), fps=10)
+    project = copy_project(tmp_path / "proj")
+    (project / "params.yaml").write_text(yaml.safe_dump(tiny_params(), sort_keys=False))  # tiny iterations
+    commit(project, "a committed default")
+    command = line.replace("data.videos.root=DIR", f"data.videos.root={shlex.quote(str(root))}")
+    run(["bash", "-c", command], project)
+    scores = json.loads((project / "metrics/scores/videos.json").read_text())
+    assert {"copy_last", "blank", "vqvae_oracle", "vqvae"} <= set(scores)
+    assert all(0 < scores[f"{p}-{m}"]["lpips"] < 1 for p in tiny_params()["predictors"] for m in ("base", "modular"))
+    data = json.loads((project / "metrics/runs/videos/data.json").read_text())
+    assert data["test_clips"] == 1 and data["test"] == 3 and not data["test_overlap"]  # 60 frames: 3 windows of 20
+    assert "my-clips" in run(["dvc", "exp", "show", "--json"], project).stdout

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+CI_Z = 1.96  # a 95% normal interval over the test sequences: the report's verdicts, the figures' bands
+CI_SUFFIX = "_ci95"  # in per_frame.csv: a metric's column, then its interval's half-width
+
 
 @dataclass(frozen=True)
 class Metric:

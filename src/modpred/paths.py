@@ -28,7 +28,8 @@ RUNS = METRICS / "runs"
 REPORT = METRICS / "report.md"
 PLOTS = METRICS / "plots"  # long-form CSVs that the charts of `dvc plots show` read (report)
 SPLITS = ("train", "test")
-TRIVIAL = ("copy_last", "blank")  # the trivial predictors every model must beat (evaluation.evaluate)
+COPY_LAST = "copy_last"  # the baseline to beat: the last input frame, repeated
+TRIVIAL = (COPY_LAST, "blank")  # the trivial predictors every model must beat (evaluation.evaluate)
 ORACLE = "vqvae_oracle"  # the VQ-VAE's reconstruction of the true future, every modular model's ceiling
 BASELINES = (*TRIVIAL, ORACLE)  # scored beside the models: the figures and report show them
 MODEL_FILE = "model.pt"
@@ -43,6 +44,7 @@ PREDICTIONS_PNG = "predictions.png"  # the figures of metrics/figures/<ds>/
 PER_FRAME_PNG = "per_frame.png"
 VQVAE_RECONSTRUCTIONS_PNG = "vqvae_reconstructions.png"
 TRAINING_LOSS_PNG = "training_loss.png"
+VALIDATION_PNG = "validation.png"
 SAMPLE_CLIP = "sample.npy"  # the shown test sequence, a ready-made clip for `predict`
 
 

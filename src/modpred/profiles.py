@@ -1,12 +1,18 @@
 """Named params profiles (profiles/<name>.yaml): flat `dotted.key: value` overrides of params.yaml.
 
 A profile may `include:` another first. `dvc exp run $(python -m stages profile NAME)` applies one
-as an experiment, so the default params.yaml stays the CPU-sized run.
+as an experiment, so the default params.yaml stays the CPU-sized run. `dvc exp run` leaves its
+params in the workspace, so when the file is an experiment's the command first puts back the
+committed params.yaml (keeping the workspace's copy) and the flags then apply to it: experiments
+never stack (the profile `default` applies nothing more). Uncommitted edits of the user's own stay. Resetting the file, rather than emitting flags that undo an earlier
+experiment's, also keeps DVC from rewriting a list set back to `[]`, which its YAML writer can
+break when the file has comments.
 """
 
 from __future__ import annotations
 
 import copy
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +21,7 @@ import yaml
 from modpred.errors import UserError
 
 PROFILES = Path("profiles")
+KEPT_PARAMS = Path(".dvc/tmp/params.before-profile.yaml")  # the workspace's params, before a profile reset them
 
 
 def load_profile(name: str, folder: Path = PROFILES) -> dict[str, Any]:
@@ -64,3 +71,37 @@ def set_param_flags(overrides: dict[str, Any]) -> list[str]:
             raise UserError(f"profile value of '{key}' has a space ({text!r}): $(...) would split it")
         flags += ["-S", f"{key}={text}"]
     return flags
+
+
+def _git(*args: str) -> str | None:
+    try:
+        proc = subprocess.run(["git", *args], capture_output=True, text=True)
+    except OSError:
+        return None
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def left_by_an_experiment(path: Path = Path("params.yaml")) -> bool:
+    """Whether the workspace's params file is, byte for byte, the one of a DVC experiment (a ref under
+    refs/exps): what `dvc exp run` leaves behind, not an edit of the user's own."""
+    commits = (_git("for-each-ref", "--format=%(objectname)", "refs/exps") or "").split()
+    if not commits:
+        return False
+    ours = (_git("hash-object", path.as_posix()) or "").strip()
+    theirs = _git("rev-parse", *(f"{c}:./{path.as_posix()}" for c in commits)) or ""
+    return bool(ours) and ours in theirs.split()
+
+
+def reset_to_committed(path: Path = Path("params.yaml"), keep: Path = KEPT_PARAMS) -> str:
+    """Put back the committed params file when an earlier `dvc exp run` left its params in the
+    workspace (the workspace's copy kept at `keep`); edits of the user's own stay. Returns what was
+    done, in words ("" when the file was the committed one)."""
+    committed = _git("show", f"HEAD:./{path.as_posix()}")
+    if committed is None or path.read_text() == committed:
+        return ""
+    if not left_by_an_experiment(path):
+        return f"{path} has uncommitted edits of your own (not a DVC experiment's): the profile applies on top of them"
+    keep.parent.mkdir(parents=True, exist_ok=True)
+    keep.write_text(path.read_text())
+    path.write_text(committed)
+    return f"{path}: an experiment's params put back to the committed ones (the workspace's copy: {keep})"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -149,11 +150,18 @@ def dataset_scores(ds: str, cells: list[Cell], root: Path = Path(".")) -> list[S
     return [Scores.read(path) for path in found if path.is_file()]
 
 
-def trained_cells(ds: str, root: Path = Path(".")) -> list[RunFacts]:
-    """Every train cell of `ds` with a train.json, sorted by label and seed (the report and charts show what ran)."""
+def display_rank(predictor: str, order: Sequence[str]) -> tuple[int, str]:
+    """Where a predictor's rows go in a table: in `order` (the params' `predictors` list: the paper's
+    first), then any other by name."""
+    return (list(order).index(predictor) if predictor in order else len(order), predictor)
+
+
+def trained_cells(ds: str, root: Path = Path("."), order: Sequence[str] = ()) -> list[RunFacts]:
+    """Every train cell of `ds` with a train.json (the report and charts show what ran), by predictor
+    in `order`, then mode (base before modular) and seed."""
     folder = root / paths.RUNS / ds
     facts = [RunFacts.read(path) for path in folder.glob(f"*/seed*/{paths.TRAIN_JSON}")]
-    return sorted(facts, key=lambda f: (f.label, f.seed))
+    return sorted(facts, key=lambda f: (display_rank(f.predictor, order), f.mode, f.seed))
 
 
 def cells_of(facts: list[RunFacts]) -> list[Cell]:

@@ -22,7 +22,7 @@ from modpred.atomic import write_json, write_text
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.evaluation.frame_metrics import frame_metrics
 from modpred.evaluation.lpips_metric import LpipsScorer, make_lpips_scorer
-from modpred.metrics import LPIPS_KEYS
+from modpred.metrics import CI_SUFFIX, CI_Z, LPIPS_KEYS
 from modpred.params import choice, positive
 from modpred.progress import progress
 
@@ -39,7 +39,7 @@ PredictFn = Callable[[np.ndarray], np.ndarray]  # uint8 inputs (B, T_in, C, H, W
 
 
 class Scored(NamedTuple):
-    per_frame: pd.DataFrame  # frame index, each metric's mean over the test sequences
+    per_frame: pd.DataFrame  # frame index, each metric's mean over the test sequences and its `_ci95`
     summary: dict[str, Any]  # the means over all sequences and frames, and how LPIPS was measured
     per_sequence: pd.DataFrame  # test sequence index, each metric's mean over its predicted frames
 
@@ -94,13 +94,15 @@ def score_predictor(
     table = pd.DataFrame({"frame": np.arange(input_len + 1, input_len + future + 1)})
     for key, value in per_seq.items():
         table[key] = value.mean(0)
+    for key, value in per_seq.items():  # the figures' bands: each frame's mean, 95% normal interval over sequences
+        table[f"{key}{CI_SUFFIX}"] = CI_Z * value.std(0, ddof=1) / np.sqrt(len(value)) if len(value) > 1 else np.nan
     mean: dict[str, float | None] = {key: float(value.mean()) for key, value in per_seq.items()}
     sequences = pd.DataFrame({"sequence": np.arange(len(frames))})
     for key, value in per_seq.items():
         sequences[key] = value.mean(1)
     for key in LPIPS_KEYS:  # never a made-up number: empty when not measured
         if scorer is None:
-            table[key] = np.nan
+            table[key] = table[f"{key}{CI_SUFFIX}"] = np.nan
             sequences[key] = np.nan
         mean.setdefault(key, None)
     summary = {

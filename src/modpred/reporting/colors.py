@@ -1,8 +1,10 @@
 """One colour per model, the same in every figure and in every chart of the `dvc plots` page.
 
-A predictor keeps one hue wherever it appears: its modular model the dark shade of Tableau 20's
-pair, its base model the light one. Hues follow the predictor's place in the plug-in folder, so
-adding a predictor to a run never recolours the others. Baselines are grays, the VQ-VAE black.
+A predictor keeps one hue wherever it appears: its modular model the hue itself, its base model a
+lighter tint of it (and a dashed line). Hues are the Okabe-Ito palette, chosen to stay apart under
+the common colour-vision deficiencies (tests/test_figures.py simulates them), and follow the
+predictor's place in the plug-in folder, so adding a predictor never recolours the others.
+Baselines are grays, each with its own dash pattern and marker; the VQ-VAE is black.
 """
 
 from __future__ import annotations
@@ -11,20 +13,23 @@ from modpred import paths
 from modpred.plugins import MODES, predictor_names
 from modpred.results import baseline_label, model_label
 
-# Tableau 20 as (dark, light) pairs, its gray pair left out for the baselines
-HUES = (
-    ("#1f77b4", "#aec7e8"),
-    ("#ff7f0e", "#ffbb78"),
-    ("#2ca02c", "#98df8a"),
-    ("#d62728", "#ff9896"),
-    ("#9467bd", "#c5b0d5"),
-    ("#8c564b", "#c49c94"),
-    ("#e377c2", "#f7b6d2"),
-    ("#bcbd22", "#dbdb8d"),
-    ("#17becf", "#9edae5"),
-)
-SHADE = {"modular": 0, "base": 1}  # the paper's model dark, its pixel counterpart light
-BASELINE_COLORS = {"copy_last": "#555555", "blank": "#a0a0a0", "vqvae_oracle": "#000000"}
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
+TINT = 0.5  # a base model's shade: this share of white mixed into its predictor's hue
+
+
+def _tint(hex_color: str, share: float) -> str:
+    rgb = [int(hex_color[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * share):02x}" for c in rgb)
+
+
+HUES = tuple((hue, _tint(hue, TINT)) for hue in OKABE_ITO)  # (modular, base) per predictor
+SHADE = {"modular": 0, "base": 1}  # the paper's model in the full hue, its pixel counterpart lighter
+BASELINE_COLORS = {"copy_last": "#404040", "blank": "#a0a0a0", "vqvae_oracle": "#000000"}
+BASELINE_LOOKS = {  # line style and marker of each baseline in the figures: three grays told apart by shape
+    "copy_last": ("-.", "s"),
+    "blank": (":", "x"),
+    "vqvae_oracle": ((0, (1, 1.5)), "^"),
+}
 VQVAE_LABEL, VQVAE_COLOR = "vqvae", "#000000"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,12 +13,13 @@ import torch
 from modpred import paths
 from modpred.data.frames import as_images
 from modpred.data.sequences import read_sequences, sequence_layout
+from modpred.evaluation.evaluate import copy_last_frame
 from modpred.evaluation.frame_metrics import to_uint8
 from modpred.models.bundle import load_bundle, model_predictor
 from modpred.models.vqvae import load_frozen_vqvae, to_unit
 from modpred.reporting.colors import baseline_color, model_color
-from modpred.reporting.figures import Curve, frame_strip, loss_curves, per_frame_curves
-from modpred.results import baseline_label, model_label
+from modpred.reporting.figures import Curve, frame_strip, loss_curves, per_frame_curves, validation_curves
+from modpred.results import RunFacts, baseline_label, model_label
 
 
 @dataclass(frozen=True)
@@ -25,47 +27,76 @@ class FiguresConfig:
     sample: int = 0  # which test sequence the strips show
 
 
+def _row_label(label: str, per_sequence: Path, index: int) -> str:
+    """A strip row's label with its LPIPS on the shown sequence, when it was measured."""
+    if not per_sequence.is_file():
+        return label
+    value = pd.read_csv(per_sequence).set_index("sequence")["lpips"].get(index)
+    return label if value is None or pd.isna(value) else f"{label}\nLPIPS {value:.3f}"
+
+
 def draw_figures(
     dataset: str, models: list[tuple[str, str]], seeds: list[int], cfg: FiguresConfig, device: torch.device, out: Path
 ) -> None:
-    """Prediction strip (Fig. 4), per-frame curves (Fig. 5, means over `seeds`), VQ-VAE reconstructions,
-    loss curves, and the shown test sequence as `sample.npy` (a ready-made clip for `predict`). The
-    strip and the loss curves are the first seed's: a prediction averaged over seeds is no model's."""
+    """Prediction strip (Fig. 4, with copy-last: the model to beat), per-frame curves with intervals
+    (Fig. 5, means over `seeds`), VQ-VAE reconstructions, loss and validation curves, and the shown
+    test sequence as `sample.npy` (a ready-made clip for `predict`). The strip and the curves over
+    training are the first seed's: a prediction averaged over seeds is no model's."""
     first = seeds[0]
     test_file = paths.sequences_file(dataset, "test")
     input_len, seq_len, _ = sequence_layout(test_file)
     frames = read_sequences(test_file)
     index = cfg.sample % len(frames)
     seq = frames[index : index + 1]
+    future = seq_len - input_len
+    copied = copy_last_frame(future)(seq[:, :input_len])
+    copy_label = _row_label(
+        baseline_label(paths.COPY_LAST), paths.baseline_per_sequence(dataset, paths.COPY_LAST), index
+    )
     rows = [
         (f"input (t=1-{input_len})", as_images(seq[0, :input_len])),
         (f"ground truth (t={input_len + 1}-{seq_len})", as_images(seq[0, input_len:])),
+        (copy_label, as_images(to_uint8(copied)[0])),
     ]
     for predictor, mode in models:
         bundle = load_bundle(paths.model_file(dataset, predictor, mode, first), device, None, (predictor, mode))
-        pred = model_predictor(bundle, seq_len - input_len, device)(seq[:, :input_len])
-        rows.append((model_label(predictor, mode), as_images(to_uint8(pred)[0])))
+        pred = model_predictor(bundle, future, device)(seq[:, :input_len])
+        shown = paths.run_metrics_dir(dataset, predictor, mode, first) / paths.PER_SEQUENCE_CSV
+        rows.append((_row_label(model_label(predictor, mode), shown, index), as_images(to_uint8(pred)[0])))
     vqvae, _ = load_frozen_vqvae(paths.vqvae_checkpoint(dataset), device)
     with torch.no_grad():
-        recon = vqvae(to_unit(torch.from_numpy(seq[0])).to(device))[0].clamp(0, 1).cpu().numpy()
-    scores, losses = [], []
+        recon = vqvae(to_unit(torch.from_numpy(seq[0, :input_len])).to(device))[0].clamp(0, 1).cpu().numpy()
+    scores, losses, validations = [], [], []
+    device_names = set()
     for p, m in models:
         label, color = model_label(p, m), model_color(p, m)
         per_seed = [pd.read_csv(paths.run_metrics_dir(dataset, p, m, s) / paths.PER_FRAME_CSV) for s in seeds]
         mean = pd.concat(per_seed).groupby("frame", as_index=False).mean(numeric_only=True)
         scores.append(Curve(label, color, mean, mode=m))
-        losses.append(
-            Curve(label, color, pd.read_csv(paths.run_metrics_dir(dataset, p, m, first) / paths.LOSS_CSV), mode=m)
-        )
+        run = paths.run_metrics_dir(dataset, p, m, first)
+        facts = RunFacts.read(run / paths.TRAIN_JSON)
+        device_names.add(facts.device)
+        kept = facts.selected_iteration
+        losses.append(Curve(label, color, pd.read_csv(run / paths.LOSS_CSV), mode=m, kept=kept))
+        if (run / paths.VALIDATION_CSV).is_file():
+            per_it = facts.seconds_per_100_iters / 100
+            table = pd.read_csv(run / paths.VALIDATION_CSV)
+            validations.append(Curve(label, color, table, mode=m, kept=kept, seconds_per_iteration=per_it))
     for name in paths.BASELINES:
         table = pd.read_csv(paths.baseline_per_frame(dataset, name))
-        scores.append(Curve(baseline_label(name), baseline_color(name), table, baseline=True))
+        scores.append(Curve(baseline_label(name), baseline_color(name), table, mode=name))
     out.mkdir(parents=True, exist_ok=True)
-    future = seq_len - input_len
     times = [f"t={k + 1} | {input_len + k + 1}" if k < future else f"t={k + 1}" for k in range(input_len)]
     frame_strip(rows, out / paths.PREDICTIONS_PNG, column_titles=times)  # an input frame's time, a predicted one's
-    original = [("original", as_images(seq[0])), ("VQ-VAE", as_images(to_uint8(recon)))]
-    frame_strip(original, out / paths.VQVAE_RECONSTRUCTIONS_PNG)
+    quality = json.loads(paths.vqvae_metrics(dataset).read_text())
+    title = (
+        f"VQ-VAE reconstructions of test sequence {index}: on {quality['eval_frames']} test frames "
+        f"PSNR {quality['recon_psnr']:.2f} dB, SSIM {quality['recon_ssim']:.3f}"
+    )
+    original = [("original", as_images(seq[0, :input_len])), ("VQ-VAE", as_images(to_uint8(recon)))]
+    frame_strip(original, out / paths.VQVAE_RECONSTRUCTIONS_PNG, title=title)
     per_frame_curves(scores, out / paths.PER_FRAME_PNG)
     loss_curves(losses, out / paths.TRAINING_LOSS_PNG)
+    if validations:
+        validation_curves(validations, out / paths.VALIDATION_PNG, ", ".join(sorted(device_names)))
     np.save(out / paths.SAMPLE_CLIP, as_images(seq[0]))

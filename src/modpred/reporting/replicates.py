@@ -10,6 +10,7 @@ two VQ-VAE seeds' folders is one replicate, read once). The default run is one f
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,12 +50,12 @@ def _vqvae_seed(ds: str, root: Path) -> int:
     return int(json.loads(path.read_text()).get("seed", 0)) if path.is_file() else 0
 
 
-def load_replicates(ds: str, roots: list[Path]) -> dict[str, list[Replicate]]:
-    """Label -> its replicates (models by predictor and mode, then baselines), each read once."""
+def load_replicates(ds: str, roots: list[Path], order: Sequence[str] = ()) -> dict[str, list[Replicate]]:
+    """Label -> its replicates (models by predictor in `order` and mode, then baselines), each read once."""
     found: dict[str, dict[tuple[int | None, int | None], Replicate]] = {}
     for root in roots:
         vq_seed = _vqvae_seed(ds, root)
-        for facts in trained_cells(ds, root):
+        for facts in trained_cells(ds, root, order):
             folder = root / paths.run_metrics_dir(ds, facts.predictor, facts.mode, facts.seed)
             if not (folder / paths.EVAL_JSON).is_file() or not (folder / paths.PER_SEQUENCE_CSV).is_file():
                 continue

@@ -11,6 +11,7 @@ report (one folder) and the replicates run's (a folder per VQ-VAE seed) alike.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ from modpred.results import (
     cells_of,
     dataset_scores,
     datasets_with_results,
+    display_rank,
     trained_cells,
 )
 
@@ -59,13 +61,21 @@ ORACLE_IN_WORDS = (
 FIGURES = (
     (paths.PREDICTIONS_PNG, "Predictions for one test sequence (cf. paper Fig. 4)"),
     (paths.PER_FRAME_PNG, "Per-frame metrics, one line per model (cf. paper Fig. 5)"),
-    (paths.VQVAE_RECONSTRUCTIONS_PNG, "VQ-VAE reconstructions (bottom) of the same sequence (top)"),
-    (paths.TRAINING_LOSS_PNG, "Training loss"),
+    (paths.VQVAE_RECONSTRUCTIONS_PNG, "VQ-VAE reconstructions (bottom) of the same sequence's inputs (top)"),
+    (paths.TRAINING_LOSS_PNG, "Training loss (the kept iterate starred)"),
+    (paths.VALIDATION_PNG, "Validation LPIPS by iteration and by training time (the kept iterate starred)"),
 )
 
 
 def _read(path: Path) -> dict:
     return json.loads(path.read_text())
+
+
+PER_FRAME_SUMS = {QUALITY_COLUMNS[k] for k in ("mse_frame", "mae_frame")}  # in the hundreds: one decimal
+
+
+def _decimals(column: str) -> str:
+    return ".1f" if column in PER_FRAME_SUMS else ".3f"
 
 
 def quality_table(replicates: dict[str, list[Replicate]]) -> pd.DataFrame:
@@ -109,8 +119,9 @@ def spread_table(replicates: dict[str, list[Replicate]]) -> pd.DataFrame:
                 values = np.mean([r.values(key) for r in reps], axis=0)
                 mean, half = paired_interval(values, np.zeros_like(values))
                 short = metric(key).label.split(",")[0]
-                row[f"{short} {metric(key).arrow} mean ± 95% CI"] = f"{mean:.3f} ± {half:.3f}"
-                row[f"{short}: sd over sequences"] = f"{values.std(ddof=1):.3f}"
+                places = 1 if key.startswith("mse") else 3  # MSE per frame is in the hundreds
+                row[f"{short} {metric(key).arrow} mean ± 95% CI"] = f"{mean:.{places}f} ± {half:.{places}f}"
+                row[f"{short}: sd over sequences"] = f"{values.std(ddof=1):.{places}f}"
         rows.append(row)
     return pd.DataFrame(rows).set_index("model") if rows else pd.DataFrame()
 
@@ -151,7 +162,8 @@ def setting_line(
     for f in facts:
         runs.setdefault(f.predictor, set()).add((f.iters, f.batch, f.validation_sequences))
     trained = "; ".join(
-        f"{p} " + " / ".join(f"{i:,} iterations at batch {b}" for i, b, _ in sorted(r)) for p, r in sorted(runs.items())
+        f"{p} " + " / ".join(f"{i:,} iterations at batch {b}" for i, b, _ in sorted(r))
+        for p, r in runs.items()  # facts come in table order
     )
     held_out = sorted({f.validation_sequences for f in facts if f.validation_sequences})
     if held_out:
@@ -188,9 +200,10 @@ def vqvae_lines(v: dict) -> list[str]:
     ]
 
 
-def quality_lines(ds: str, roots: list[Path], rerun: str) -> list[str]:
-    """The quality table, the verdicts and the spreads of one dataset, over the replicates in `roots`."""
-    replicates = load_replicates(ds, roots)
+def quality_lines(ds: str, roots: list[Path], rerun: str, order: Sequence[str] = ()) -> list[str]:
+    """The quality table, the verdicts and the spreads of one dataset, over the replicates in `roots`;
+    predictors in `order` (`results.display_rank`), then baselines."""
+    replicates = load_replicates(ds, roots, order)
     quality = quality_table(replicates)
     if quality.empty:
         return []
@@ -199,14 +212,15 @@ def quality_lines(ds: str, roots: list[Path], rerun: str) -> list[str]:
         "",
         "Means over all test sequences and the predicted frames, then over each model's replicates.",
         "",
-        quality.to_markdown(floatfmt=".3f"),
+        quality.to_markdown(floatfmt=("", *(_decimals(column) for column in quality.columns))),
         "",
     ]
     if any(label == baseline_label(paths.ORACLE) for label in replicates):
         lines += [ORACLE_IN_WORDS, ""]
     statuses = {r.scores.lpips_status for reps in replicates.values() for r in reps if r.facts is not None}
     lines += [LPIPS_IN_WORDS, ""] + [f"LPIPS status: {s}" for s in sorted(statuses)] + [""]
-    predictors = sorted({r.facts.predictor for reps in replicates.values() for r in reps if r.facts is not None})
+    trained = {r.facts.predictor for reps in replicates.values() for r in reps if r.facts is not None}
+    predictors = sorted(trained, key=lambda p: display_rank(p, order))
     found = comparisons(replicates, predictors)
     if found:
         lines += [
@@ -237,8 +251,9 @@ DEFAULT_RERUN = (
 )
 
 
-def build_report(root: Path = Path(".")) -> str:
-    """Markdown with, per dataset, the VQ-VAE, the quality table, the verdicts, figures and the compute table."""
+def build_report(root: Path = Path("."), order: Sequence[str] = ()) -> str:
+    """Markdown with, per dataset, the VQ-VAE, the quality table, the verdicts, figures and the compute
+    table; predictors in `order` in every table (the params' `predictors` list)."""
     lines = [
         "# Results",
         "",
@@ -248,7 +263,7 @@ def build_report(root: Path = Path(".")) -> str:
     ]
     for ds in datasets_with_results(root):
         lines += [f"## {ds}", ""]
-        facts = trained_cells(ds, root)
+        facts = trained_cells(ds, root, order)
         vq = root / paths.vqvae_metrics(ds)
         v = _read(vq) if vq.is_file() else None
         scores = dataset_scores(ds, cells_of(facts), root)
@@ -256,7 +271,7 @@ def build_report(root: Path = Path(".")) -> str:
         lines += [setting_line(ds, facts, scores, v, DataFacts.read(data) if data.is_file() else None), ""]
         if v is not None:
             lines += ["### VQ-VAE (frozen spatial encoder-decoder)", "", *vqvae_lines(v)]
-        lines += quality_lines(ds, [root], DEFAULT_RERUN)
+        lines += quality_lines(ds, [root], DEFAULT_RERUN, order)
         figures = root / paths.figures_dir(ds)
         shown = [(f, t) for f, t in FIGURES if (figures / f).is_file()]
         if shown:

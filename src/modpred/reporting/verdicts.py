@@ -19,9 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from modpred.metrics import metric
+from modpred.metrics import CI_Z, metric
 
-CI_Z = 1.96  # 95% normal interval over the test sequences
 WORDS = ("better", "tie", "worse")
 
 

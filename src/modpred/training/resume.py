@@ -43,6 +43,11 @@ def resume_file(ds: str, predictor: str, mode: str, seed: int, root: Path = Path
     return root / RESUME_DIR / ds / f"{predictor}-{mode}-seed{seed}.pt"
 
 
+def vqvae_resume_file(ds: str, root: Path = Path(".")) -> Path:
+    """Where the VQ-VAE pretraining of `ds` keeps its resumable state."""
+    return root / RESUME_DIR / ds / "vqvae.pt"
+
+
 @dataclass
 class ResumeState:
     path: Path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -15,6 +16,7 @@ from modpred.models.vqvae import VQVAE, VQVAEConfig, to_unit
 from modpred.params import positive
 from modpred.progress import progress
 from modpred.training.divergence import DivergenceGuard
+from modpred.training.resume import ResumeState
 
 log = logging.getLogger(__name__)
 COLLAPSED = 0.1  # under this share of its codes in use, a codebook has collapsed: say so
@@ -27,12 +29,55 @@ class VQVAETrainConfig:
     lr: float = positive(default=2e-3)
     seed: int = 0
     eval_frames: int = positive(default=1000)
+    checkpoint_every: int = positive(default=100)  # iterations between resumable states (training.resume)
+
+
+class PretrainState:
+    """The pretraining's whole state between two iterations (a `training.resume.Resumable`): the
+    model with its codebook buffers, the optimizer, the frame sampler, the loss curve so far, and the
+    divergence guard's first loss. Restored with torch's global RNG (dead-code restarts draw from
+    it), a resumed run takes exactly the steps of an unbroken one."""
+
+    def __init__(self, model: VQVAE, optimizer: torch.optim.Optimizer, gen: torch.Generator, guard: DivergenceGuard):
+        self.model, self.optimizer, self.gen, self.guard = model, optimizer, gen, guard
+        self.iteration = 0
+        self.losses: list[tuple[int, float]] = []
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "iteration": self.iteration,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "generator": self.gen.get_state(),
+            "losses": [list(point) for point in self.losses],
+            "first_loss": self.guard.first,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.iteration = int(state["iteration"])
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.gen.set_state(state["generator"])
+        self.losses = [(int(it), float(loss)) for it, loss in state["losses"]]
+        self.guard.first = state["first_loss"]
+
+
+@dataclass(frozen=True)
+class Pretrained:
+    model: VQVAE
+    losses: list[tuple[int, float]]  # (iteration, loss) every 10 iterations and at the last
+    resumed_from_iteration: int  # 0: trained from scratch
 
 
 def pretrain_vqvae(
-    frames: np.ndarray, model_cfg: VQVAEConfig, cfg: VQVAETrainConfig, device: torch.device
-) -> tuple[VQVAE, list[tuple[int, float]]]:
-    """Train on random single frames of uint8 sequences (N, T, C, H, W); return model and loss curve."""
+    frames: np.ndarray,
+    model_cfg: VQVAEConfig,
+    cfg: VQVAETrainConfig,
+    device: torch.device,
+    resume: ResumeState | None = None,
+) -> Pretrained:
+    """Train on random single frames of uint8 sequences (N, T, C, H, W), saving a resumable state to
+    `resume` every `checkpoint_every` iterations and continuing from a matching one."""
     if frames.shape[-1] % model_cfg.downsample or frames.shape[-2] % model_cfg.downsample:
         size = "x".join(map(str, frames.shape[-2:]))
         raise UserError(
@@ -42,22 +87,27 @@ def pretrain_vqvae(
     gen = torch.Generator().manual_seed(cfg.seed)
     model = VQVAE(model_cfg).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    state = PretrainState(model, optimizer, gen, DivergenceGuard("lower vqvae.train.lr"))
+    if resume is not None and resume.restore(state):
+        log.info("resuming the VQ-VAE pretraining at iteration %d of %d", state.iteration, cfg.iters)
+    start = state.iteration
     pool = torch.from_numpy(frames.reshape(-1, *frames.shape[2:]))
-    losses = []
-    guard = DivergenceGuard("lower vqvae.train.lr")
-    bar = progress(range(cfg.iters), "pretrain_vqvae")
+    bar = progress(range(start, cfg.iters), "pretrain_vqvae")
     for it in bar:
         x = to_unit(pool[torch.randint(len(pool), (cfg.batch,), generator=gen)]).to(device)
         recon, vq_loss, _ = model(x)
         loss = F.mse_loss(recon, x) + vq_loss
-        guard.check(it, loss.item())
+        state.guard.check(it, loss.item())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         if it % 10 == 0 or it == cfg.iters - 1:
-            losses.append((it, loss.item()))
+            state.losses.append((it, loss.item()))
             bar.set_postfix(loss=f"{loss.item():.5f}", refresh=False)
-    return model.eval(), losses
+        if resume is not None and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iters:
+            state.iteration = it + 1
+            resume.save(state)
+    return Pretrained(model.eval(), state.losses, start)
 
 
 @torch.no_grad()
