@@ -4,9 +4,10 @@ A profile may `include:` another first. `dvc exp run $(python -m stages profile 
 as an experiment, so the default params.yaml stays the CPU-sized run. `dvc exp run` leaves its
 params in the workspace, so when the file is an experiment's the command first puts back the
 committed params.yaml (keeping the workspace's copy) and the flags then apply to it: experiments
-never stack (the profile `default` applies nothing more). Uncommitted edits of the user's own stay. Resetting the file, rather than emitting flags that undo an earlier
-experiment's, also keeps DVC from rewriting a list set back to `[]`, which its YAML writer can
-break when the file has comments.
+never stack (the profile `default` applies nothing more). Uncommitted edits of the user's own
+stay. Resetting the file, rather than emitting flags that undo an earlier experiment's, also keeps
+DVC from rewriting a list set back to `[]`, which its YAML writer can break when the file has
+comments.
 """
 
 from __future__ import annotations
