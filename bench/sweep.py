@@ -155,8 +155,9 @@ def collect(grid: dict[str, dict], out: Path = OUT) -> pd.DataFrame:
 
 
 def baselines(ds: str) -> dict[str, float | None]:
-    """The committed baselines' LPIPS on `ds`: the lines every sweep point is compared with."""
-    return {name: Scores.read(paths.baseline_json(ds, name)).mean["lpips"] for name in paths.BASELINES}
+    """The committed trivial baselines' LPIPS on `ds`: the lines every sweep point is compared with (not
+    the VQ-VAE oracle: it is the workspace VQ-VAE's, and a sweep's points have VQ-VAEs of their own)."""
+    return {name: Scores.read(paths.baseline_json(ds, name)).mean["lpips"] for name in paths.TRIVIAL}
 
 
 LENGTH_KEYS = (".iters", ".val_every", ".sampling_stop_iter")  # the training length and what scales with it
@@ -258,10 +259,31 @@ def table_iii(table: pd.DataFrame, fits: pd.DataFrame, grid: dict, chosen: dict,
     return table
 
 
+LABEL_OFFSETS = ((4, 4), (4, -10), (-4, 4), (-4, -10), (4, 13), (4, -19), (-4, 13), (-4, -19))  # points
+
+
+def place_labels(ax: plt.Axes, points: list[tuple[str, float, float]]) -> None:
+    """Name each point beside it, at the first offset where the name overlaps no name placed before
+    (the last offset tried when none is free); right-aligned for offsets to the left."""
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    placed: list = []
+    for name, x, y in sorted(points, key=lambda p: (p[1], p[2])):
+        for dx, dy in LABEL_OFFSETS:
+            text = ax.annotate(
+                name, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=6, ha="left" if dx > 0 else "right"
+            )
+            box = text.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed) or (dx, dy) == LABEL_OFFSETS[-1]:
+                placed.append(box)
+                break
+            text.remove()
+
+
 def plot(table: pd.DataFrame, fits: pd.DataFrame, ds: str, out: Path = OUT) -> None:
     """LPIPS against training seconds, one point per experiment and model, in each model's colour of
     the figures; baselines as lines and the trend fits as thin dashed lines over their fitted range."""
     fig, ax = plt.subplots(figsize=(9, 5.5))
+    points: list[tuple[str, float, float]] = []
     for (predictor, mode), group in table.groupby(["predictor", "mode"]):
         color = model_color(predictor, mode)
         ax.scatter(
@@ -273,14 +295,7 @@ def plot(table: pd.DataFrame, fits: pd.DataFrame, ds: str, out: Path = OUT) -> N
             s=50,
             label=model_label(predictor, mode),
         )
-        for k, (_, row) in enumerate(group.sort_values("train_seconds").iterrows()):
-            ax.annotate(  # the point's own name, placed above and below in turn so neighbours do not overlap
-                str(row.experiment).split("/")[-1],
-                (row.train_seconds, row.lpips),
-                fontsize=6,
-                xytext=(4, 5 if k % 2 else -9),
-                textcoords="offset points",
-            )
+        points += [(str(row.experiment).split("/")[-1], row.train_seconds, row.lpips) for _, row in group.iterrows()]
     for _, fit in fits.iterrows():
         xs = np.geomspace(fit.seconds_min, fit.seconds_max, 20)
         ax.plot(
@@ -300,6 +315,7 @@ def plot(table: pd.DataFrame, fits: pd.DataFrame, ds: str, out: Path = OUT) -> N
         ax.text(
             ax.get_xlim()[0], value, f" {baseline_label(name)}", va="bottom", fontsize=8, color=baseline_color(name)
         )
+    place_labels(ax, points)
     ax.set_xlabel("training seconds of the model, log scale (iterations x measured s/iteration, validation excluded)")
     ax.set_ylabel("test LPIPS, inputs in [-1, 1] (lower is better)")
     ax.set_title(
