@@ -1,4 +1,4 @@
-"""source@<dataset>: link data/DATASET/source to the folder the dataset reads, for DVC to hash."""
+"""link_source@<dataset>: link data/DATASET/source to the folder the dataset reads, for DVC to hash."""
 
 from __future__ import annotations
 
