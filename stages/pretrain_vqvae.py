@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
@@ -36,11 +36,11 @@ def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption)
     p = ParamsFile(params)
     model, overrides = p.get("vqvae.model"), p.get(f"data.{dataset}.vqvae")
     train_cfg = build_config(VQVAETrainConfig, p.get("vqvae.train"), "vqvae.train")
-    vqvae_config(model, overrides, 1, dataset)  # a bad key stops before the data are read
+    model_cfg = vqvae_config(model, overrides, 1, dataset)  # a bad key stops before the data are read
     device = pick_device()
     train = read_sequences(paths.sequences_file(dataset, "train"))
     test = read_sequences(paths.sequences_file(dataset, "test"))
-    model_cfg = vqvae_config(model, overrides, train.shape[2], dataset)
+    model_cfg = replace(model_cfg, in_channels=train.shape[2])  # the data's channels
     resume = ResumeState(
         vqvae_resume_file(dataset),
         fingerprint({**asdict(model_cfg), **asdict(train_cfg)}, [sha256_file(paths.sequences_file(dataset, "train"))]),

@@ -17,6 +17,7 @@ class Metric:
     key: str  # the name in eval.json, per_frame.csv and the compact scores file
     label: str  # for tables and axes
     higher_is_better: bool = False
+    decimals: int = 3  # in every table; sums over a frame's pixels are in the hundreds and get 1
 
     @property
     def arrow(self) -> str:
@@ -33,9 +34,9 @@ class Metric:
 
 
 METRICS = (
-    Metric("mse_frame", "MSE per frame"),
+    Metric("mse_frame", "MSE per frame", decimals=1),
     Metric("mse_pixel", "MSE per pixel"),
-    Metric("mae_frame", "MAE per frame"),
+    Metric("mae_frame", "MAE per frame", decimals=1),
     Metric("psnr", "PSNR dB", higher_is_better=True),
     Metric("ssim", "SSIM", higher_is_better=True),
     Metric("lpips", "LPIPS, inputs in [-1, 1]"),

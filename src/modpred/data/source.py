@@ -2,7 +2,7 @@
 
 DVC cannot template a dependency from a dataset's own params key (`${data.${item}.root}`), and it
 does not follow symbolic links inside a dependency folder, but it does hash the files behind a path
-that is itself a link. So the `source` stage points `data/<name>/source` at the folder (inside the
+that is itself a link. So the `link_source` stage points `data/<name>/source` at the folder (inside the
 repository or not) and `generate` depends on that path: a clip added, changed or removed changes its
 hash, which reruns `generate@<name>` and what follows, and nothing of another dataset. A dataset that
 reads no folder gets a placeholder folder, so every dataset has the same DAG.

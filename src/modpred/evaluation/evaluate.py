@@ -92,9 +92,8 @@ def score_predictor(
     per_seq = {key: np.concatenate(value) for key, value in parts.items()}  # (N, T_out) each
     future = frames.shape[1] - input_len
     table = pd.DataFrame({"frame": np.arange(input_len + 1, input_len + future + 1)})
-    for key, value in per_seq.items():
+    for key, value in per_seq.items():  # each frame's mean, and its 95% normal interval over sequences (bands)
         table[key] = value.mean(0)
-    for key, value in per_seq.items():  # the figures' bands: each frame's mean, 95% normal interval over sequences
         table[f"{key}{CI_SUFFIX}"] = CI_Z * value.std(0, ddof=1) / np.sqrt(len(value)) if len(value) > 1 else np.nan
     mean: dict[str, float | None] = {key: float(value.mean()) for key, value in per_seq.items()}
     sequences = pd.DataFrame({"sequence": np.arange(len(frames))})

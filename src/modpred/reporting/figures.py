@@ -3,8 +3,9 @@ VQ-VAE reconstructions beside originals, training-loss and validation curves.
 
 Each is written twice: a 150-dpi PNG (the report shows it) and a PDF beside it (vector, for a
 paper). A model has one colour everywhere (`colors.py`) and a line style per mode: modular solid,
-base dashed; each baseline its own gray, dash pattern and marker; one legend per figure.
-Metadata (dates, software) is left out of both files, so identical results give identical bytes (DVC sees no change).
+base dashed; each baseline its own gray, dash pattern and marker; one legend per figure. Metadata
+(dates, software) is left out of both files, so identical results give identical bytes (DVC sees
+no change).
 """
 
 from __future__ import annotations

@@ -157,7 +157,7 @@ def verdict_table(found: list[Comparison]) -> pd.DataFrame:
         row: dict[str, object] = {"predictor": c.predictor, "difference": c.what, "replicates": max(n, default=0)}
         for key, v in c.verdicts.items():
             title = metric(key).title
-            places = 1 if key.startswith("mse") else 3  # MSE per frame is in the hundreds
+            places = metric(key).decimals
             row[f"{title}: mean ± sd [interval]"] = f"{v.difference(places)} {v.interval(places)}"
             row[f"{title}: verdict"] = f"**{v.word}**" if v.word != "tie" else v.word
         rows.append(row)

@@ -42,6 +42,7 @@ from modpred.results import (
 )
 
 QUALITY_COLUMNS = {m.key: m.title for m in METRICS}
+DECIMALS = {m.title: m.decimals for m in METRICS}  # by column title, for the quality table
 MEMORY_KINDS = {"cpu_process_max_rss": "process peak RSS (CPU)", "cuda_max_allocated": "peak CUDA allocation"}
 LPIPS_IN_WORDS = (
     "LPIPS is the `lpips` package's (0.1.4, AlexNet, v0.1 linear heads) with AlexNet weights from the "
@@ -69,13 +70,6 @@ FIGURES = (
 
 def _read(path: Path) -> dict:
     return json.loads(path.read_text())
-
-
-PER_FRAME_SUMS = {QUALITY_COLUMNS[k] for k in ("mse_frame", "mae_frame")}  # in the hundreds: one decimal
-
-
-def _decimals(column: str) -> str:
-    return ".1f" if column in PER_FRAME_SUMS else ".3f"
 
 
 def quality_table(replicates: dict[str, list[Replicate]]) -> pd.DataFrame:
@@ -119,7 +113,7 @@ def spread_table(replicates: dict[str, list[Replicate]]) -> pd.DataFrame:
                 values = np.mean([r.values(key) for r in reps], axis=0)
                 mean, half = paired_interval(values, np.zeros_like(values))
                 short = metric(key).label.split(",")[0]
-                places = 1 if key.startswith("mse") else 3  # MSE per frame is in the hundreds
+                places = metric(key).decimals
                 row[f"{short} {metric(key).arrow} mean ± 95% CI"] = f"{mean:.{places}f} ± {half:.{places}f}"
                 row[f"{short}: sd over sequences"] = f"{values.std(ddof=1):.{places}f}"
         rows.append(row)
@@ -212,7 +206,7 @@ def quality_lines(ds: str, roots: list[Path], rerun: str, order: Sequence[str] =
         "",
         "Means over all test sequences and the predicted frames, then over each model's replicates.",
         "",
-        quality.to_markdown(floatfmt=("", *(_decimals(column) for column in quality.columns))),
+        quality.to_markdown(floatfmt=("", *(f".{DECIMALS.get(column, 3)}f" for column in quality.columns))),
         "",
     ]
     if any(label == baseline_label(paths.ORACLE) for label in replicates):

@@ -22,12 +22,13 @@ from modpred.plugins import DATASETS, load_plugin
 @dataclass(frozen=True)
 class DatasetSpec:
     """A dataset's config class (a frozen dataclass with `seq_len`, `input_len` and `image`) and its
-        writer: `write(cfg, out, key)` writes `out/train.h5` and `out/test.h5` (uint8 (N, T, C, H, W), C 1 or 3,
-        `data.sequences`) and returns {"train": N, "test": N}, plus, for windows cut from clips, "test_clips"
-    (how many clips the test windows come from) and "test_overlap" (1 if a clip's test windows share
-    frames): what the report's intervals rest on (`results.DataFacts`). `key` names the params section in errors.
-        `source(cfg)` names the folder the writer reads ("" for none): the `source` stage links it into
-        `data/<name>/source`, so DVC hashes its files and a clip added, changed or removed reruns `generate`."""
+    writer: `write(cfg, out, key)` writes `out/train.h5` and `out/test.h5` (uint8 (N, T, C, H, W), C 1
+    or 3, `data.sequences`) and returns {"train": N, "test": N}, plus, for windows cut from clips,
+    "test_clips" (how many clips the test windows come from) and "test_overlap" (1 if a clip's test
+    windows share frames): what the report's intervals rest on (`results.DataFacts`). `key` names
+    the params section in errors. `source(cfg)` names the folder the writer reads ("" for none):
+    the `link_source` stage links it into `data/<name>/source`, so DVC hashes its files and a clip
+    added, changed or removed reruns `generate`."""
 
     config: type
     write: Callable[[Any, Path, str], dict[str, int]]
