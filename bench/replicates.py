@@ -30,14 +30,15 @@ from experiments import flags, restore_default, run_experiment
 
 from modpred import paths
 from modpred.atomic import write_json, write_text
-from modpred.plugins import MODES
+from modpred.modes import BASE as BASE_MODE
+from modpred.modes import MODES
 from modpred.reporting.colors import baseline_color, palette
 from modpred.reporting.replicates import Replicate, load_replicates
 from modpred.reporting.report import quality_lines, vqvae_lines
-from modpred.results import datasets_with_results
+from modpred.results import VqvaeQuality, datasets_with_results
 
 OUT = Path("metrics/experiments/replicates")
-BASE = MODES[0]
+BASE = BASE_MODE.name
 RUNS_JSON = "runs.json"  # per VQ-VAE seed: every experiment's wall time and what ran, oldest first
 
 
@@ -156,7 +157,7 @@ def report(out: Path) -> None:
         for root in roots:
             vq = root / paths.vqvae_metrics(ds)
             if vq.is_file():
-                lines += vqvae_lines(json.loads(vq.read_text()))
+                lines += vqvae_lines(VqvaeQuality.read(vq))
         replicates = load_replicates(ds, roots)
         memory = [r.facts.peak_memory_mib for reps in replicates.values() for r in reps if r.facts is not None]
         if memory:

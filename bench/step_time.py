@@ -4,9 +4,11 @@ A benchmark, not a test: prints a table. Runs on CUDA when there is one, else on
 Every predictor in src/modpred/models/predictors is measured, in the space its train cell builds
 (`CellConfig.planned_shape`: base = pixels in the cell's patches, large base = base with the
 width doubled, Table III's "large"; modular = VQ-VAE codes, the frozen VQ-VAE not in the step since
-its latents are precomputed), with its own batch size and the dataset's sequence layout, and one
-step is the trainer's loss (`contract.train_loss`), backward and Adam update.
-Usage: python bench/step_time.py [--steps N] [--sizes default,paper] [--predictors a,b] [--amp bf16] [--channels-last]
+its latents are precomputed), with its own batch size and the dataset's sequence layout
+(`--dataset`: its channels too, 3 for colour videos), and one step is the trainer's loss
+(`contract.train_loss`), backward and Adam update.
+Usage: python bench/step_time.py [--steps N] [--sizes default,paper] [--predictors a,b] [--dataset mmnist]
+[--amp bf16] [--channels-last]
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ import torch
 import yaml
 from torch.utils.flop_counter import FlopCounterMode
 
+from modpred.data.generate import planned_layout
 from modpred.device import pick_device
 from modpred.models import count_params
 from modpred.models.contract import ModelShape, train_loss
 from modpred.models.predictors import predictor_spec
+from modpred.modes import BASE, MODULAR
 from modpred.plugins import predictor_names
 from modpred.profiles import apply_profile, load_profile
 from modpred.training.cell_config import CellConfig
 from modpred.training.compute import peak_memory, reset_peak_memory, synchronize
-from modpred.training.trainer import teacher_mask, to_channels_last
+from modpred.training.sampling import teacher_mask
+from modpred.training.trainer import to_channels_last
 
 DATASET = "mmnist"  # the sizes the paper's Table III reports
 
@@ -38,24 +43,22 @@ def sizes() -> dict[str, dict]:
     return {"default": default, "paper": apply_profile(default, load_profile("paper"))}
 
 
-def cells(params: dict, predictor: str) -> list[tuple[str, CellConfig, ModelShape, int]]:
+def cells(params: dict, predictor: str, dataset: str = DATASET) -> list[tuple[str, CellConfig, ModelShape, int]]:
     """(row name, cell, shape, sequence length) of base, large base and modular for one predictor."""
     section = params["train"][predictor]
-    data = params["data"][DATASET]
+    layout = planned_layout(dataset, params["data"][dataset])
     code_dim = params["vqvae"]["model"]["code_dim"]
     downsample = params["vqvae"]["model"].get("downsample", 4)
     width = predictor_spec(predictor).width
     out = []
-    for row in ("base", "large base", "modular"):
+    for row, mode in (("base", BASE), ("large base", BASE), ("modular", MODULAR)):
         s = section
         if row == "large base" and width is not None:
             s = {**section, "base_hidden": 2 * section["model"][width]}
         elif row == "large base":
             continue
-        cell = CellConfig.from_section(predictor, row.split()[-1], s)
-        out.append(
-            (row, cell, cell.planned_shape(data["image"], code_dim, data["input_len"], downsample), data["seq_len"])
-        )
+        cell = CellConfig.from_section(predictor, mode.name, s)
+        out.append((row, cell, cell.planned_shape(layout, code_dim, downsample), layout.seq_len))
     return out
 
 
@@ -91,7 +94,7 @@ def time_steps(
         "params": count_params(model),
         "s_per_step": seconds,
         "gflop": counter.get_total_flops() / 1e9,
-        **peak_memory(device),
+        "memory": peak_memory(device),
     }
 
 
@@ -102,11 +105,12 @@ def main() -> None:
     parser.add_argument("--predictors", default=",".join(predictor_names()))
     parser.add_argument("--amp", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--dataset", default=DATASET, help="whose sequence layout (and channels) to plan")
     args = parser.parse_args()
     device = pick_device()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
     print(
-        f"device: {name}; {DATASET}'s sequence layout, each predictor's own batch and space; amp {args.amp}; "
+        f"device: {name}; {args.dataset}'s sequence layout, each predictor's own batch and space; amp {args.amp}; "
         f"channels-last {args.channels_last}; {args.steps} timed steps after 1 warm-up"
     )
     print(
@@ -116,14 +120,14 @@ def main() -> None:
     all_sizes = sizes()
     for size in args.sizes.split(","):
         for predictor in args.predictors.split(","):
-            for mode, cell, shape, seq_len in cells(all_sizes[size], predictor):
+            for mode, cell, shape, seq_len in cells(all_sizes[size], predictor, args.dataset):
                 r = time_steps(cell, shape, seq_len, args.steps, device, args.amp == "bf16", args.channels_last)
                 batch = cell.trainer.batch
                 space = f"{shape.channels}x{shape.grid}x{shape.grid}"
                 print(
                     f"{size:8} {predictor:9} {mode:11} {space:>12} {batch:>5} {r['params']:>11,} {r['gflop']:>10.1f} "
-                    f"{r['s_per_step']:>8.3f} {100 * r['s_per_step']:>9.1f} {r['peak_memory_mib']:>9.0f}  "
-                    f"{r['memory_kind']}",
+                    f"{r['s_per_step']:>8.3f} {100 * r['s_per_step']:>9.1f} {r['memory'].peak_mib:>9.0f}  "
+                    f"{r['memory'].kind}",
                     flush=True,
                 )
 

@@ -34,13 +34,13 @@ from matplotlib.ticker import NullFormatter
 
 from modpred import paths
 from modpred.atomic import write_json, write_text
-from modpred.plugins import MODES
+from modpred.modes import MODES
 from modpred.reporting.colors import model_color
-from modpred.results import RunFacts, model_label
+from modpred.results import RunFacts, VqvaeQuality, model_label
 
 OUT = Path("metrics/experiments/table3")
 RUNS_JSON = "runs.json"
-BASE, MODULAR = MODES
+BASE, MODULAR = MODES  # the mode names
 LONG = "base-long"  # the folder of the long base experiment's records
 
 
@@ -73,9 +73,9 @@ def read_curve(root: Path, ds: str, predictor: str, mode: str, seed: int = 0) ->
 
 def vqvae_seconds(root: Path, ds: str) -> float:
     """The VQ-VAE's pretraining plus encoding seconds, as the default run recorded them."""
-    pretrain = json.loads((root / paths.vqvae_metrics(ds)).read_text())["train_seconds"]
+    pretrain = VqvaeQuality.read(root / paths.vqvae_metrics(ds)).train_seconds
     encode = json.loads((root / paths.encode_metrics(ds)).read_text())["seconds"]
-    return float(pretrain) + float(encode)
+    return float(pretrain or 0.0) + float(encode)
 
 
 def long_iters(cap: float, ds: str, predictors: list[str]) -> dict[str, int]:

@@ -21,7 +21,9 @@ from functools import partial
 import torch
 from step_time import DATASET, sizes
 
+from modpred.data.generate import planned_layout
 from modpred.device import pick_device
+from modpred.modes import MODES
 from modpred.training.cell_config import CellConfig
 from modpred.training.compute import synchronize
 
@@ -58,9 +60,9 @@ def main() -> None:
         batch, future = params["evaluate"]["batch"], data["seq_len"] - data["input_len"]
         code_dim = params["vqvae"]["model"]["code_dim"]
         downsample = params["vqvae"]["model"].get("downsample", 4)
-        for mode in ("base", "modular"):
+        for mode in MODES:
             cell = CellConfig.from_section("tctn", mode, section)
-            shape = cell.planned_shape(data["image"], code_dim, data["input_len"], downsample)
+            shape = cell.planned_shape(planned_layout(DATASET, data), code_dim, downsample)
             torch.manual_seed(0)
             model = cell.build_model(shape).to(device).eval()
             inputs = torch.rand(batch, shape.input_len, shape.channels, shape.grid, shape.grid, device=device)

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 import typer
 
 from modpred.errors import UserError
-from modpred.plugins import MODE_SPACES, MODES, check_name, dataset_names, predictor_names
+from modpred.modes import MODES
+from modpred.plugins import check_name, dataset_names, predictor_names
 
 app = typer.Typer(
     add_completion=False,
@@ -32,7 +33,7 @@ ParamsOption = typer.Option(Path("params.yaml"), "--params", help="params file t
 # help text from the plug-in folders (src/modpred/data/datasets, src/modpred/models/predictors)
 DatasetArg = typer.Argument(..., help=f"dataset: {', '.join(dataset_names())}")
 PredictorArg = typer.Argument(..., help=f"predictor: {', '.join(predictor_names())}")
-ModeArg = typer.Argument(..., help=f"mode: {', '.join(f'{m} ({MODE_SPACES[m]})' for m in MODES)}")
+ModeArg = typer.Argument(..., help=f"mode: {', '.join(f'{m.name} ({m.sees})' for m in MODES.values())}")
 SeedArg = typer.Argument(..., help="replicate seed, one of the `seeds` params list: initial weights, batches, masks")
 
 
@@ -56,7 +57,7 @@ def check_cell(dataset: str, predictor: str, mode: str) -> None:
     """One-line errors for an unknown dataset, predictor or mode, before any work starts."""
     check_dataset(dataset)
     check_name(predictor, predictor_names(), "predictor")
-    check_name(mode, MODES, "mode")
+    check_name(mode, tuple(MODES), "mode")
 
 
 def stage(name: str) -> Callable[[F], F]:

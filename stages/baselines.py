@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from modpred import paths
 from modpred.device import pick_device
-from modpred.evaluation.evaluate import blank_frames, copy_last_frame, save_scores, score_test_split
+from modpred.evaluation.evaluate import TRIVIAL_PREDICTORS, save_scores, score_test_split
+from modpred.results import BASELINE_MODE
 from stages.app import DatasetArg, check_dataset, stage
 
 BATCH = 64
@@ -18,10 +19,7 @@ def baselines(dataset: str = DatasetArg) -> None:
     NAME_per_frame.csv and NAME_per_sequence.csv for copy_last and blank.
     """
     check_dataset(dataset)
-    makers = {"copy_last": copy_last_frame, "blank": blank_frames}
-    for name in paths.TRIVIAL:
-        make = makers[name]
-        scored = score_test_split(dataset, make, BATCH, pick_device(), desc=f"baseline {name}")
-        scored.summary.update(dataset=dataset, predictor=name, mode="baseline")
+    for name, make in TRIVIAL_PREDICTORS.items():
+        scored = score_test_split(dataset, make, BATCH, pick_device(), (name, BASELINE_MODE))
         json_path, per_frame = paths.baseline_json(dataset, name), paths.baseline_per_frame(dataset, name)
         save_scores(json_path, per_frame, paths.baseline_per_sequence(dataset, name), scored)

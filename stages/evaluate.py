@@ -38,8 +38,9 @@ def evaluate(
         lambda future: model_predictor(bundle, future, device),
         cfg.batch,
         device,
-        desc=f"evaluate {dataset}-{predictor}-{mode}-{seed}",
+        (predictor, mode),
+        seed=seed,
+        decode=bundle.space.decoding,
     )
-    scored.summary.update(dataset=dataset, predictor=predictor, mode=mode, seed=seed, decode=bundle.space.decoding)
     out = paths.run_metrics_dir(dataset, predictor, mode, seed)
     save_scores(out / paths.EVAL_JSON, out / paths.PER_FRAME_CSV, out / paths.PER_SEQUENCE_CSV, scored)

@@ -7,6 +7,7 @@ from modpred.device import pick_device
 from modpred.evaluation.evaluate import save_scores, score_test_split
 from modpred.evaluation.oracle import reconstruct_future
 from modpred.models.vqvae import load_frozen_vqvae
+from modpred.results import BASELINE_MODE
 from stages.app import DatasetArg, check_dataset, stage
 
 BATCH = 32
@@ -23,9 +24,8 @@ def oracle(dataset: str = DatasetArg) -> None:
     device = pick_device()
     vqvae, _ = load_frozen_vqvae(paths.vqvae_checkpoint(dataset), device)
     make = lambda future: reconstruct_future(vqvae, future, device)  # noqa: E731
-    scored = score_test_split(dataset, make, BATCH, device, desc="VQ-VAE oracle", sees_future=True)
-    scored.summary.update(dataset=dataset, predictor=paths.ORACLE, mode="baseline")
     name = paths.ORACLE
+    scored = score_test_split(dataset, make, BATCH, device, (name, BASELINE_MODE), sees_future=True)
     save_scores(
         paths.baseline_json(dataset, name),
         paths.baseline_per_frame(dataset, name),

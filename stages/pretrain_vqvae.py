@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
 
 from modpred import paths
-from modpred.atomic import atomic_path, sha256_file, write_json
-from modpred.data.sequences import read_sequences
+from modpred.atomic import atomic_path, sha256_file
+from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.device import pick_device
-from modpred.models import count_params
 from modpred.models.vqvae import vqvae_config
 from modpred.params import ParamsFile, build_config
 from modpred.training.curves import write_curve
@@ -40,22 +38,15 @@ def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption)
     device = pick_device()
     train = read_sequences(paths.sequences_file(dataset, "train"))
     test = read_sequences(paths.sequences_file(dataset, "test"))
-    model_cfg = replace(model_cfg, in_channels=train.shape[2])  # the data's channels
+    model_cfg = replace(model_cfg, in_channels=sequence_layout(paths.sequences_file(dataset, "train")).channels)
     resume = ResumeState(
         vqvae_resume_file(dataset),
         fingerprint({**asdict(model_cfg), **asdict(train_cfg)}, [sha256_file(paths.sequences_file(dataset, "train"))]),
     )
-    began = time.perf_counter()
     done = pretrain_vqvae(train, model_cfg, train_cfg, device, resume)
-    seconds = time.perf_counter() - began
-    model = done.model
-    quality = vqvae_quality(model, test, device, train_cfg.eval_frames)
-    quality["train_seconds"] = seconds  # Table III charges it to the modular models (bench/table3.py)
-    quality["params"] = count_params(model, trainable=False)
-    quality["seed"] = train_cfg.seed  # the replicates run varies it: the modular models' second source of spread
-    quality["resumed_from_iteration"] = done.resumed_from_iteration
+    quality = vqvae_quality(done, test, device, train_cfg.eval_frames)
     with atomic_path(paths.vqvae_checkpoint(dataset)) as tmp:
-        torch.save(model.cpu().state(), tmp)
-    write_json(paths.vqvae_metrics(dataset), quality)
+        torch.save(done.model.cpu().state(), tmp)
+    quality.write(paths.vqvae_metrics(dataset))
     write_curve(paths.vqvae_loss(dataset), done.losses)
     resume.clear()  # the outputs are written: a rerun starts afresh

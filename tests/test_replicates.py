@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from modpred.plugins import MODES
+from modpred.modes import MODES
 from modpred.reporting.verdicts import compare, seed_spread_share
 from tests.helpers import clone_run, one_predictor_run, run
 

@@ -2,6 +2,7 @@ import h5py
 import numpy as np
 import pytest
 
+from modpred.data.sequences import SequenceLayout
 from modpred.data.shards import read_shards, write_shard
 from modpred.errors import UserError
 
@@ -16,9 +17,7 @@ def _write(folder, codes, sha=SHA_A, per_shard=4):
             folder / "train" / f"shard-{k:05d}.h5",
             codes[first : first + per_shard],
             sha,
-            input_len=2,
-            seq_len=5,
-            image=16,
+            SequenceLayout(input_len=2, seq_len=5, image=16),
         )
 
 
@@ -26,9 +25,9 @@ def test_shards_round_trip_in_order(tmp_path):
     codes = np.random.default_rng(0).integers(0, 64, (10, 5, 4, 4)).astype(np.int16)
     _write(tmp_path, codes)
     assert len(list((tmp_path / "train").glob("*.h5"))) == 3
-    got, meta = read_shards(tmp_path, "train", SHA_A, 64)
+    got, layout = read_shards(tmp_path, "train", SHA_A, 64)
     np.testing.assert_array_equal(got, codes)
-    assert meta["seq_len"] == 5 and meta["image"] == 16
+    assert layout.seq_len == 5 and layout.image == 16
     with h5py.File(tmp_path / "train" / "shard-00000.h5") as f:
         assert f["codes"].chunks == (1, 5, 4, 4) and f["codes"].dtype == np.int16
 

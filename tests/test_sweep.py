@@ -8,7 +8,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from modpred.plugins import MODES, predictor_names
+from modpred.modes import MODES
+from modpred.plugins import predictor_names
 from tests.helpers import ROOT, clone_run, commit, run
 
 GRID = """\

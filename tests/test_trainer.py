@@ -11,7 +11,8 @@ from modpred.models.contract import TrainOutput
 from modpred.models.predictors.predrnn import PredRNN, PredRNNConfig
 from modpred.models.predictors.tctn import TCTN, TCTNConfig
 from modpred.training.resume import ResumeState
-from modpred.training.trainer import TrainConfig, sampling_probabilities, teacher_mask, teacher_probability, train_loop
+from modpred.training.sampling import sampling_probabilities, teacher_mask, teacher_probability
+from modpred.training.trainer import LoopHooks, TrainConfig, train_loop
 
 
 def _fixed_batch(gen: torch.Generator) -> torch.Tensor:
@@ -49,7 +50,7 @@ def test_real_training_steps_reduce_the_loss(model_fn):
     cfg = TrainConfig(iters=40, batch=2, lr=0.01, sampling_stop_iter=20, log_every=1)
     result = train_loop(model, _fixed_batch, 3, cfg, torch.device("cpu"))
     assert result.losses[-1][1] < 0.5 * result.losses[0][1]
-    assert result.seconds_per_100_iters > 0 and result.memory["peak_memory_mib"] > 0
+    assert result.seconds_per_100_iters > 0 and result.memory.peak_mib > 0
 
 
 def test_training_is_deterministic_on_cpu():
@@ -113,7 +114,7 @@ def test_gpu_training_with_bf16_channels_last_and_resident_data():
         model, lambda g: data[torch.randint(16, (4,), generator=g).to(device)].float() / 255, 3, cfg, device
     )
     assert all(math.isfinite(v) for _, v in result.losses)
-    assert result.memory["memory_kind"] == "cuda_max_allocated"
+    assert result.memory.kind == "cuda_max_allocated"
 
 
 class _Recorder(torch.nn.Module):
@@ -179,14 +180,16 @@ def test_best_iterate_selection_keeps_the_best_weights_not_the_last():
         return {"lpips": next(scores), "mse_frame": 1.0}
 
     cfg = TrainConfig(iters=8, batch=2, lr=0.01, val_every=2, select_by="lpips")
-    result = train_loop(model, _fixed_batch, 3, cfg, torch.device("cpu"), validate=validate)
+    result = train_loop(model, _fixed_batch, 3, cfg, torch.device("cpu"), LoopHooks(validate=validate))
     assert result.selection.best_iteration == 4 and result.selection.best_score == 0.2
     assert [row["iteration"] for row in result.selection.curve] == [2, 4, 6, 8]
     for key, value in model.state_dict().items():
         assert torch.equal(value, snapshots[4][key])
     assert not all(torch.equal(v, snapshots[8][k]) for k, v in model.state_dict().items())
     higher = TrainConfig(iters=4, batch=2, val_every=2, select_by="ssim")
-    result = train_loop(model, _fixed_batch, 3, higher, torch.device("cpu"), validate=lambda m: {"ssim": 0.5})
+    result = train_loop(
+        model, _fixed_batch, 3, higher, torch.device("cpu"), LoopHooks(validate=lambda m: {"ssim": 0.5})
+    )
     assert result.selection.best_iteration == 2  # ties keep the earlier iterate
 
 
@@ -220,12 +223,12 @@ def test_one_cycle_resumes_where_a_killed_run_stopped(tmp_path):
         resume = ResumeState(tmp_path / f"resume-{kill_at}.pt", "same")
         with _adam_steps() as rates:
             try:
-                train_loop(model, sample, 3, cfg, torch.device("cpu"), resume=resume)
+                train_loop(model, sample, 3, cfg, torch.device("cpu"), LoopHooks(resume=resume))
             except KeyboardInterrupt:
                 torch.manual_seed(1)  # another process: nothing of the first survives but the file
                 model = PredRNN(2, 4, PredRNNConfig(layers=1, hidden=4))
                 calls = iter(range(100))
-                train_loop(model, sample, 3, cfg, torch.device("cpu"), resume=resume)
+                train_loop(model, sample, 3, cfg, torch.device("cpu"), LoopHooks(resume=resume))
         return rates, model.state_dict()
 
     unbroken_rates, unbroken = run(None)

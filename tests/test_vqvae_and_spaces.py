@@ -155,20 +155,22 @@ def test_a_downsample_that_does_not_divide_the_frames_is_one_line():
 
 def test_a_collapsed_codebook_is_recorded_and_warned_of(caplog):
     """Issue 27: blank frames use one code of 64: the log warns, vqvae.json says so, the report's VQ-VAE line too."""
+    import dataclasses
+
     import numpy as np
 
     from modpred.reporting.report import vqvae_lines
-    from modpred.training.vqvae import vqvae_quality
+    from modpred.training.vqvae import Pretrained, vqvae_quality
 
     torch.manual_seed(0)
     model = VQVAE(VQVAEConfig(hidden=16, res_hidden=8, num_codes=64, code_dim=4)).eval()
     blank = np.zeros((4, 5, 1, 16, 16), np.uint8)
     with torch.no_grad():
-        quality = vqvae_quality(model, blank, torch.device("cpu"), 20) | {"params": count_params(model)}
-    assert quality["codes_used"] == 1 and quality["collapsed"]
+        quality = vqvae_quality(Pretrained(model, [], 0), blank, torch.device("cpu"), 20)
+    assert quality.codes_used == 1 and quality.collapsed and quality.params == count_params(model)
     assert "codebook collapsed: 1 of 64 codes" in caplog.text
     assert vqvae_lines(quality)[0].startswith("**Warning: the codebook collapsed** (1 of 64 codes in use)")
-    assert not vqvae_lines(quality | {"collapsed": False})[0].startswith("**Warning")
+    assert not vqvae_lines(dataclasses.replace(quality, collapsed=False))[0].startswith("**Warning")
 
 
 def test_the_oracle_is_the_vqvae_reconstruction_of_the_true_future_frames_only():

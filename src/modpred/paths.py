@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from modpred.modes import BASE, MODULAR
+
 DATA = Path("data")
 METRICS = Path("metrics")
 RUNS = METRICS / "runs"
@@ -29,7 +31,8 @@ REPORT = METRICS / "report.md"
 PLOTS = METRICS / "plots"  # long-form CSVs that the charts of `dvc plots show` read (report)
 SPLITS = ("train", "test")
 COPY_LAST = "copy_last"  # the baseline to beat: the last input frame, repeated
-TRIVIAL = (COPY_LAST, "blank")  # the trivial predictors every model must beat (evaluation.evaluate)
+BLANK = "blank"  # blank frames
+TRIVIAL = (COPY_LAST, BLANK)  # the trivial predictors every model must beat (evaluation.evaluate.TRIVIAL_PREDICTORS)
 ORACLE = "vqvae_oracle"  # the VQ-VAE's reconstruction of the true future, every modular model's ceiling
 BASELINES = (*TRIVIAL, ORACLE)  # scored beside the models: the figures and report show them
 MODEL_FILE = "model.pt"
@@ -54,7 +57,7 @@ def source_link(ds: str) -> Path:
 
 
 def sequences_dir(ds: str) -> Path:
-    return DATA / ds / "base"
+    return DATA / ds / BASE.name  # the pixel sequences: what a base cell reads
 
 
 def sequences_file(ds: str, split: str) -> Path:
@@ -70,7 +73,7 @@ def vqvae_checkpoint(ds: str) -> Path:
 
 
 def latents_dir(ds: str) -> Path:
-    return DATA / ds / "modular"
+    return DATA / ds / MODULAR.name  # the latent shards: what a modular cell reads
 
 
 def frozen_vqvae(ds: str) -> Path:

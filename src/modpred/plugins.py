@@ -17,8 +17,6 @@ from modpred.errors import UserError
 _ROOT = Path(__file__).resolve().parent
 PREDICTORS = "modpred.models.predictors"  # models/predictors/<name>.py defines PREDICTOR, a PredictorSpec
 DATASETS = "modpred.data.datasets"  # the package data/datasets/<name>/ defines DATASET, a DatasetSpec
-MODES = ("base", "modular")  # pixels (data/<ds>/base) or frozen VQ-VAE latents (data/<ds>/modular)
-MODE_SPACES = {"base": "pixels", "modular": "frozen VQ-VAE latents"}  # what each mode's predictor sees
 
 
 def plugin_names(package: str) -> tuple[str, ...]:

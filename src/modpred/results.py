@@ -1,7 +1,9 @@
-"""A run's results read back by field: what train.json and eval.json hold, and how each row is named.
+"""A run's results as typed records: what train.json, eval.json, vqvae.json and data.json hold, and
+how each row is named.
 
-Every reader (the report, the chart tables, the figures, the compact scores file, the sweep) locates
-results through `paths` and takes names from these records, never from folder names.
+Each record is built whole by the module that computes it and written by `JsonRecord.write`; every
+reader (the report, the chart tables, the figures, the compact scores file, the sweep) locates
+results through `paths` and reads these records by field, never folder names or loose keys.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from modpred import paths
 from modpred.atomic import write_json
@@ -19,6 +21,7 @@ from modpred.errors import UserError
 from modpred.metrics import HEADLINE
 
 BASELINE_MODE = "baseline"  # the `mode` of a trivial predictor's eval.json
+DEFAULT_LOSS = "mse"  # the paper's loss: what a train.json from before `loss` was recorded trained on
 VQVAE_KEY = "vqvae"
 VQVAE_HEADLINE = ("recon_psnr", "recon_ssim", "perplexity", "codes_used")  # of vqvae.json, in the scores file
 
@@ -34,7 +37,12 @@ def baseline_label(name: str) -> str:
 
 
 class JsonRecord:
-    """A dataclass written as one JSON object; read back by field, keys it does not know ignored."""
+    """A dataclass written as one JSON object; read back by field, keys it does not know ignored.
+
+    Fields named in `omit_when_none` are left out of the file while None (a baseline's eval.json has
+    no seed and no decoding)."""
+
+    omit_when_none: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Self:
@@ -46,7 +54,8 @@ class JsonRecord:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
     def write(self, path: Path) -> None:
-        write_json(path, dataclasses.asdict(self))  # type: ignore[call-overload]
+        values = dataclasses.asdict(self)  # type: ignore[call-overload]
+        write_json(path, {k: v for k, v in values.items() if not (v is None and k in self.omit_when_none)})
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,7 @@ class RunFacts(JsonRecord):
     device: str
     iters: int
     batch: int
-    final_loss: float
+    final_loss: float  # of `loss`
     processes: int
     resumed_from_iteration: int
     seed: int = 0  # the replicate (one of the `seeds` params list)
@@ -72,6 +81,7 @@ class RunFacts(JsonRecord):
     select_by: str | None = None
     selected_validation_score: float | None = None
     validation_sequences: int = 0
+    loss: str = DEFAULT_LOSS  # the `train.<p>.loss` it trained on (training.losses.LOSSES): its curve's title and unit
 
     @property
     def label(self) -> str:
@@ -94,8 +104,10 @@ class Scores(JsonRecord):
     test_sequences: int
     lpips_status: str
     lpips_source: str | None = None
-    decode: str | None = None
+    decode: str | None = None  # a trained model's decoding path; None for a baseline
     seed: int | None = None  # the replicate of a trained model; None for a baseline (it has no training)
+
+    omit_when_none: ClassVar[tuple[str, ...]] = ("decode", "seed")
 
     @property
     def is_baseline(self) -> bool:
@@ -104,6 +116,30 @@ class Scores(JsonRecord):
     @property
     def label(self) -> str:
         return baseline_label(self.predictor) if self.is_baseline else model_label(self.predictor, self.mode)
+
+
+@dataclass(frozen=True)
+class VqvaeQuality(JsonRecord):
+    """What pretrain_vqvae writes to vqvae.json: the frozen VQ-VAE's reconstructions of test frames,
+    its codebook use, and what its pretraining was."""
+
+    recon_mse_per_pixel: float
+    recon_psnr: float
+    recon_ssim: float
+    perplexity: float
+    codes_used: int
+    codes_used_fraction: float
+    dead_codes: int
+    eval_frames: int  # test frames reconstructed
+    params: int
+    collapsed: bool = False  # under `COLLAPSED` of the codes in use: the log and the report warn
+    seed: int | None = None  # vqvae.train.seed: the replicates run varies it (None: a record from before it)
+    train_seconds: float | None = None  # Table III charges it to the modular models (bench/table3.py)
+    resumed_from_iteration: int = 0
+
+    @property
+    def num_codes(self) -> int:
+        return self.codes_used + self.dead_codes
 
 
 @dataclass(frozen=True)
@@ -194,6 +230,6 @@ def compact_scores(ds: str, cells: list[Cell], root: Path = Path(".")) -> dict[s
             out[name]["seeds"] = len(runs)
     vqvae = root / paths.vqvae_metrics(ds)
     if vqvae.is_file():  # the frozen VQ-VAE's reconstruction quality and codebook use
-        quality = json.loads(vqvae.read_text())
-        out[VQVAE_KEY] = {key: quality[key] for key in VQVAE_HEADLINE}
+        quality = VqvaeQuality.read(vqvae)
+        out[VQVAE_KEY] = {key: getattr(quality, key) for key in VQVAE_HEADLINE}
     return out

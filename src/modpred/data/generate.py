@@ -6,14 +6,21 @@ from pathlib import Path
 from typing import Any
 
 from modpred.data.datasets import dataset_config, dataset_spec
+from modpred.data.sequences import SequenceLayout
 from modpred.errors import UserError
 
 
 def _check_layout(cfg: Any, key: str) -> None:
     if cfg.input_len >= cfg.seq_len:
         raise UserError(f"params key '{key}.input_len' ({cfg.input_len}) must be below seq_len ({cfg.seq_len})")
-    if cfg.image < 28 or cfg.image % 4:
-        raise UserError(f"params key '{key}.image' ({cfg.image}) must be a multiple of 4 and at least 28")
+    if cfg.image < 28:  # what divides it is the VQ-VAE's rule (`models.vqvae.check_downsample`), and the patch's
+        raise UserError(f"params key '{key}.image' ({cfg.image}) must be at least 28")
+
+
+def planned_layout(dataset: str, section: Any) -> SequenceLayout:
+    """The layout `generate` writes for `dataset`, from its params section alone (the bench, the profile checks)."""
+    cfg: Any = dataset_config(dataset, section, f"data.{dataset}")
+    return SequenceLayout(cfg.input_len, cfg.seq_len, cfg.image, getattr(cfg, "channels", 1))  # no key: gray
 
 
 def generate_dataset(dataset: str, section: Any, out: Path) -> dict[str, int]:

@@ -37,9 +37,9 @@ def encode_split(
     Under torchrun, rank r encodes and writes shards r, r + world, ...; together they write all.
     Only one shard's sequences are in memory at a time, however long the split.
     """
-    input_len, seq_len, image = sequence_layout(source)
-    n, t = stored_shape(source)[0], seq_len
-    grid = vqvae.grid(image)
+    layout = sequence_layout(source)
+    n, t = stored_shape(source)[0], layout.seq_len
+    grid = vqvae.grid(layout.image)
     folder.mkdir(parents=True, exist_ok=True)
     mine = list(range(0, n, cfg.seqs_per_shard))[rank::world]
     for first in progress(mine, f"encode {folder.name}", enabled=rank == 0):
@@ -56,8 +56,6 @@ def encode_split(
             num_codes=vqvae.cfg.num_codes,
             code_dim=vqvae.cfg.code_dim,
             grid=grid,
-            input_len=input_len,
-            seq_len=seq_len,
-            image=image,
+            layout=layout,
         )
     return len(mine)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +16,63 @@ from modpred.errors import UserError
 FRAMES = "frames"
 
 
-def write_sequences(path: str | Path, frames: np.ndarray, **attrs: Any) -> None:
+@dataclass(frozen=True)
+class SequenceLayout:
+    """What every sequence of a dataset is: written in each sequences file's and shard's header by
+    `write_layout`, read back by `read_layout`; the planned shapes of the bench and the profile
+    checks start from it."""
+
+    input_len: int  # frames given to a predictor
+    seq_len: int  # frames of a sequence: the inputs, then the frames to predict
+    image: int  # height and width of a frame
+    channels: int = 1  # 1: gray, 3: colour
+
+    @property
+    def future(self) -> int:
+        return self.seq_len - self.input_len
+
+    @property
+    def frame_shape(self) -> tuple[int, int, int, int]:
+        """(T, C, H, W) of one sequence."""
+        return (self.seq_len, self.channels, self.image, self.image)
+
+
+def write_layout(attrs: Any, layout: SequenceLayout) -> None:
+    """Record `layout` in an HDF5 header (a sequences file's or a shard's)."""
+    for key, value in asdict(layout).items():
+        attrs[key] = value
+
+
+def read_layout(attrs: Any, path: str | Path) -> SequenceLayout:
+    """The layout an HDF5 header records; a one-line error naming the first missing key."""
+    keys = ("input_len", "seq_len", "image")
+    missing = [k for k in keys if k not in attrs]
+    if missing:
+        raise UserError(
+            f"{path} lacks the attribute '{missing[0]}' that `generate` writes: not a sequences file of "
+            "this project (regenerate it with `dvc repro generate`)"
+        )
+    channels = int(attrs["channels"]) if "channels" in attrs else 1  # files written before it was recorded
+    return SequenceLayout(int(attrs["input_len"]), int(attrs["seq_len"]), int(attrs["image"]), channels)
+
+
+def write_sequences(path: str | Path, frames: np.ndarray, layout: SequenceLayout, **attrs: Any) -> None:
     """Write a whole uint8 (N, T, C, H, W) array (see `write_sequence_stream`)."""
-    if frames.dtype != np.uint8 or frames.ndim != 5:
-        raise ValueError(f"expected uint8 (N, T, C, H, W), got {frames.dtype} {frames.shape}")
-    write_sequence_stream(path, frames, frames.shape[1:], **attrs)
+    if frames.dtype != np.uint8 or frames.ndim != 5 or frames.shape[1:] != layout.frame_shape:
+        expected = "x".join(map(str, layout.frame_shape))
+        raise ValueError(f"expected uint8 (N, T, C, H, W) of N x {expected}, got {frames.dtype} {frames.shape}")
+    write_sequence_stream(path, frames, layout, **attrs)
 
 
 def write_sequence_stream(
-    path: str | Path, sequences: Iterable[np.ndarray], shape: tuple[int, ...], **attrs: Any
+    path: str | Path, sequences: Iterable[np.ndarray], layout: SequenceLayout, **attrs: Any
 ) -> int:
-    """Append uint8 sequences of `shape` (T, C, H, W) one by one, so a dataset never has to fit in memory.
+    """Append uint8 sequences of the layout's (T, C, H, W) one by one, so a dataset never has to fit in
+    memory; the header records the layout and `attrs` (dataset, split, source).
 
     Written atomically; h5py writes identical bytes for identical data, so DVC sees no change.
     """
+    shape = layout.frame_shape
     count = 0
     with atomic_path(path) as tmp, h5py.File(tmp, "w", track_order=True) as f:
         data = f.create_dataset(
@@ -47,6 +91,7 @@ def write_sequence_stream(
             count += 1
         for key, value in attrs.items():
             f.attrs[key] = value
+        write_layout(f.attrs, layout)
     return count
 
 
@@ -85,23 +130,18 @@ def _dataset(f: h5py.File, path: str | Path, name: str) -> h5py.Dataset:
     return f[name]
 
 
-def sequence_layout(path: Path) -> tuple[int, int, int]:
-    """(input_len, seq_len, image) recorded by generate in the sequences file."""
-    keys = ("input_len", "seq_len", "image")
+def sequence_layout(path: str | Path) -> SequenceLayout:
+    """The layout recorded by generate in a sequences file, checked against its frames."""
     with open_h5(path) as f:
-        missing = [k for k in keys if k not in f.attrs]
-        if missing:
-            raise UserError(
-                f"{path} lacks the attribute '{missing[0]}' that `generate` writes: not a sequences file of "
-                "this project (regenerate it with `dvc repro generate`)"
-            )
-        attrs: Any = f.attrs
-        input_len, seq_len, image = int(attrs["input_len"]), int(attrs["seq_len"]), int(attrs["image"])
+        layout = read_layout(f.attrs, path)
         shape = tuple(_dataset(f, path, FRAMES).shape)
-        if len(shape) != 5 or shape[1] != seq_len or shape[3:] != (image, image) or not 0 < input_len < seq_len:
-            layout = f"seq_len {seq_len}, input_len {input_len}, image {image}"
+        if len(shape) != 5 or shape[1:] != layout.frame_shape or not 0 < layout.input_len < layout.seq_len:
+            recorded = (
+                f"seq_len {layout.seq_len}, input_len {layout.input_len}, image {layout.image}, "
+                f"channels {layout.channels}"
+            )
             raise UserError(
-                f"{path} contradicts itself: it records {layout}, but its frames are "
+                f"{path} contradicts itself: it records {recorded}, but its frames are "
                 f"{'x'.join(map(str, shape))} (N, T, C, H, W); regenerate it with `dvc repro generate`"
             )
-        return input_len, seq_len, image
+        return layout

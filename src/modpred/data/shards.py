@@ -14,7 +14,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from modpred.data.sequences import open_h5
+from modpred.data.sequences import SequenceLayout, open_h5, read_layout, write_layout
 from modpred.errors import UserError
 
 CODES = "codes"
@@ -24,8 +24,9 @@ def codes_dtype(num_codes: int) -> np.dtype:
     return np.dtype(np.int16 if num_codes <= np.iinfo(np.int16).max else np.int32)
 
 
-def write_shard(path: Path, codes: np.ndarray, vqvae_sha256: str, **attrs: Any) -> None:
-    """One shard: codes (n, T, h, w), chunked one sequence per chunk, with its provenance."""
+def write_shard(path: Path, codes: np.ndarray, vqvae_sha256: str, layout: SequenceLayout, **attrs: Any) -> None:
+    """One shard: codes (n, T, h, w), chunked one sequence per chunk, with its provenance and the
+    layout of the pixel sequences it encodes."""
     with h5py.File(path, "w", track_order=True) as f:
         f.create_dataset(
             CODES, data=codes, chunks=(1, *codes.shape[1:]), compression="gzip", compression_opts=4, shuffle=True
@@ -34,6 +35,7 @@ def write_shard(path: Path, codes: np.ndarray, vqvae_sha256: str, **attrs: Any) 
         f.attrs["codes_sha256"] = hashlib.sha256(np.ascontiguousarray(codes).tobytes()).hexdigest()
         for key, value in attrs.items():
             f.attrs[key] = value
+        write_layout(f.attrs, layout)
 
 
 def shard_paths(folder: Path, split: str) -> list[Path]:
@@ -43,10 +45,12 @@ def shard_paths(folder: Path, split: str) -> list[Path]:
     return paths
 
 
-def read_shards(folder: Path, split: str, vqvae_sha256: str, num_codes: int) -> tuple[np.ndarray, dict]:
+def read_shards(folder: Path, split: str, vqvae_sha256: str, num_codes: int) -> tuple[np.ndarray, SequenceLayout]:
     """Concatenate a split's shards, checking each against the VQ-VAE hash, its own checksum, and
-    the codebook: a code index outside it would embed as an out-of-range lookup deep in training."""
-    parts, meta = [], {}
+    the codebook: a code index outside it would embed as an out-of-range lookup deep in training.
+    Returns the codes and the layout of the sequences they encode."""
+    parts: list[np.ndarray] = []
+    layout: SequenceLayout | None = None
     for path in shard_paths(folder, split):
         with open_h5(path) as f:
             made_by = str(f.attrs.get("vqvae_sha256", ""))
@@ -68,6 +72,7 @@ def read_shards(folder: Path, split: str, vqvae_sha256: str, num_codes: int) -> 
                     f"corrupt latent shard {path}: code indices {int(codes.min())}..{int(codes.max())} fall outside "
                     f"the VQ-VAE's {num_codes} codes; rerun encode_latents"
                 )
-            meta = {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
+            layout = read_layout(f.attrs, path)
         parts.append(codes)
-    return np.concatenate(parts), meta
+    assert layout is not None  # shard_paths found at least one
+    return np.concatenate(parts), layout

@@ -11,20 +11,21 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import torch
 
 from modpred import paths
-from modpred.atomic import write_json, write_text
+from modpred.atomic import write_text
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.evaluation.frame_metrics import frame_metrics
 from modpred.evaluation.lpips_metric import LpipsScorer, make_lpips_scorer
 from modpred.metrics import CI_SUFFIX, CI_Z, LPIPS_KEYS
 from modpred.params import choice, positive
 from modpred.progress import progress
+from modpred.results import Scores
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,18 @@ class EvaluateConfig:
 PredictFn = Callable[[np.ndarray], np.ndarray]  # uint8 inputs (B, T_in, C, H, W) -> float [0, 1] (B, T_out, ...)
 
 
+class Measured(NamedTuple):
+    per_frame: pd.DataFrame  # frame index, each metric's mean over the sequences and its `_ci95`
+    per_sequence: pd.DataFrame  # sequence index, each metric's mean over its predicted frames
+    mean: dict[str, float | None]  # the means over all sequences and frames (None: LPIPS not measured)
+    lpips_status: str  # how LPIPS was measured, or why not
+    lpips_source: str | None  # where its AlexNet weights came from
+
+
 class Scored(NamedTuple):
-    per_frame: pd.DataFrame  # frame index, each metric's mean over the test sequences and its `_ci95`
-    summary: dict[str, Any]  # the means over all sequences and frames, and how LPIPS was measured
-    per_sequence: pd.DataFrame  # test sequence index, each metric's mean over its predicted frames
+    scores: Scores  # eval.json (a baseline's <name>.json), whole
+    per_frame: pd.DataFrame
+    per_sequence: pd.DataFrame
 
 
 def copy_last_frame(future: int) -> PredictFn:
@@ -50,6 +59,12 @@ def copy_last_frame(future: int) -> PredictFn:
 
 def blank_frames(future: int) -> PredictFn:
     return lambda inputs: np.zeros((inputs.shape[0], future, *inputs.shape[2:]), dtype=np.float32)
+
+
+TRIVIAL_PREDICTORS: dict[str, Callable[[int], PredictFn]] = {
+    paths.COPY_LAST: copy_last_frame,
+    paths.BLANK: blank_frames,
+}  # paths.TRIVIAL names their files
 
 
 def _batches(n: int, size: int) -> Iterator[slice]:
@@ -66,8 +81,8 @@ def score_predictor(
     desc: str = "evaluate",
     lpips: tuple[LpipsScorer | None, str] | None = None,
     sees_future: bool = False,
-) -> Scored:
-    """Per-frame and per-sequence tables of metric means, and a summary with the means over all frames.
+) -> Measured:
+    """Per-frame and per-sequence tables of metric means, and the means over all frames.
 
     LPIPS is computed only when verified AlexNet weights are present (see `lpips_metric`);
     otherwise its columns are empty and the summary says why. `lpips` passes a scorer made once
@@ -104,13 +119,7 @@ def score_predictor(
             table[key] = table[f"{key}{CI_SUFFIX}"] = np.nan
             sequences[key] = np.nan
         mean.setdefault(key, None)
-    summary = {
-        "mean": mean,
-        "test_sequences": len(frames),
-        "lpips_status": lpips_status,
-        "lpips_source": scorer.source if scorer is not None else None,
-    }
-    return Scored(table, summary, sequences)
+    return Measured(table, sequences, mean, lpips_status, scorer.source if scorer is not None else None)
 
 
 def score_test_split(
@@ -118,18 +127,37 @@ def score_test_split(
     make_predictor: Callable[[int], PredictFn],
     batch: int,
     device: torch.device,
-    desc: str = "evaluate",
+    name: tuple[str, str],
+    seed: int | None = None,
+    decode: str | None = None,
     sees_future: bool = False,
 ) -> Scored:
-    """Score `make_predictor(future)` on the dataset's test split (its layout read from the file)."""
+    """Score `make_predictor(future)` on the dataset's test split (its layout read from the file).
+
+    `name` is (predictor, mode) of a trained model, or (baseline, `BASELINE_MODE`); with `seed` and
+    `decode` (a trained model's) it makes the eval.json record whole.
+    """
     test_file = paths.sequences_file(dataset, "test")
-    input_len, seq_len, _ = sequence_layout(test_file)
+    layout = sequence_layout(test_file)
     frames = read_sequences(test_file)
-    predict = make_predictor(seq_len - input_len)
-    return score_predictor(predict, frames, input_len, batch, device, desc, sees_future=sees_future)
+    predict = make_predictor(layout.future)
+    desc = " ".join(str(part) for part in (dataset, *name, seed) if part is not None)
+    measured = score_predictor(predict, frames, layout.input_len, batch, device, desc, sees_future=sees_future)
+    scores = Scores(
+        dataset=dataset,
+        predictor=name[0],
+        mode=name[1],
+        mean=measured.mean,
+        test_sequences=len(frames),
+        lpips_status=measured.lpips_status,
+        lpips_source=measured.lpips_source,
+        decode=decode,
+        seed=seed,
+    )
+    return Scored(scores, measured.per_frame, measured.per_sequence)
 
 
 def save_scores(json_path: Path, per_frame_csv: Path, per_sequence_csv: Path, scored: Scored) -> None:
-    write_json(json_path, scored.summary)
+    scored.scores.write(json_path)
     write_text(per_frame_csv, scored.per_frame.to_csv(index=False, float_format="%.6g"))
     write_text(per_sequence_csv, scored.per_sequence.to_csv(index=False, float_format="%.6g"))

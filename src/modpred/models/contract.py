@@ -15,8 +15,8 @@ trains, evaluates, plots and reports it in both modes; nothing else names it.
 - Training: `forward(frames, input_len, teacher)` -> `TrainOutput`. `frames` is the whole
   sequence; `teacher` (B, T-2) is the scheduled-sampling mask for steps 1..T-2 (1: feed the true
   frame, 0: the model's own prediction), which a predictor without feedback ignores. The trainer
-  minimises `train_loss` below, MSE(pred, frames[:, first:]) + aux_loss (or, for a modular cell,
-  the loss in code or pixel space that `training.losses` builds on the same output), so a next-frame
+  minimises the cell's loss (`training.losses`) on that output: by default `train_loss` below,
+  `frame_mse` (MSE(pred, frames[:, first:])) + aux_loss, so a next-frame
   predictor returns first=1 and a one-shot predictor returns first=input_len; an extra loss term
   is returned, never left as state on the module.
 - Test time: `predict(inputs, future)`, inputs (B, input_len, C, grid, grid) -> the next `future`
@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from modpred.plugins import MODES
+from modpred.modes import mode_record
 
 
 class TrainOutput(NamedTuple):
@@ -44,12 +44,24 @@ class TrainOutput(NamedTuple):
     aux_loss: torch.Tensor | float = 0.0  # an extra loss term, already weighted (0.0: none)
 
 
-def train_loss(out: TrainOutput, frames: torch.Tensor) -> torch.Tensor:
-    """The one training loss of every predictor: MSE on the frames it predicted, plus its own term.
+class Batch(NamedTuple):
+    """A training batch: the sequences in model space and the training pool's entries they came from."""
+
+    frames: torch.Tensor  # (B, T, C, grid, grid) floats: what the predictor sees
+    pool: torch.Tensor | None = None  # (B, T, ...) as the pool stores them: uint8 frames or code indices
+
+
+def frame_mse(out: TrainOutput, frames: torch.Tensor) -> torch.Tensor:
+    """The one MSE of predicted frames in model space: pixels in base mode, code vectors in modular.
 
     The predictions are cast to float32 first, so the loss is the same under bf16 autocast.
     """
-    return F.mse_loss(out.pred.float(), frames[:, out.first :]) + out.aux_loss
+    return F.mse_loss(out.pred.float(), frames[:, out.first :])
+
+
+def train_loss(out: TrainOutput, frames: torch.Tensor) -> torch.Tensor:
+    """The paper's training loss of every predictor: `frame_mse`, plus the predictor's own term."""
+    return frame_mse(out, frames) + out.aux_loss
 
 
 @dataclass(frozen=True)
@@ -57,16 +69,15 @@ class ModelShape:
     channels: int  # C of the sequences the predictor sees
     grid: int  # their height and width
     input_len: int  # frames given at test time
-    mode: str  # "base": patch-reshaped pixels; "modular": VQ-VAE code vectors
+    mode: str  # a name of `modpred.modes.MODES`: patch-reshaped pixels or VQ-VAE code vectors
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"unknown mode '{self.mode}': expected one of {', '.join(MODES)}")
+        mode_record(self.mode)
 
     @property
     def pixels(self) -> bool:
         """True when the predictor sees pixels (a predictor with its own pixel encoder builds it then)."""
-        return self.mode == "base"
+        return mode_record(self.mode).pixels
 
 
 @runtime_checkable

@@ -1,9 +1,10 @@
 """The space a predictor works in: patch-reshaped pixels (base) or frozen VQ-VAE embeddings (modular).
 
 Both present a sequence as (B, T, C, grid, grid) floats, so one predictor class serves both modes.
-Each space also owns what differs between the modes everywhere else: what its training pool
-holds (`from_pool`: uint8 frames or code indices), how it is saved in a checkpoint (`state`) and
-rebuilt (`SPACES[mode].from_state`). Nothing outside this file asks which mode it is in.
+Each space owns the tensors of its mode: what its training pool holds (`from_pool`: uint8 frames or
+code indices), how it is saved in a checkpoint (`state`) and rebuilt (`SPACES[mode].from_state`),
+and the shape it plans from params (`planned`). The words and looks of a mode live in its record
+(`modpred.modes`), its training data in `training.training_set`'s loaders.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from typing import Any, ClassVar
 
 import torch
 
+from modpred.data.sequences import SequenceLayout
 from modpred.models.contract import ModelShape
 from modpred.models.vqvae import VQVAE, to_unit
+from modpred.modes import BASE, MODULAR
 
 
 def patchify(frames: torch.Tensor, patch: int) -> torch.Tensor:
@@ -32,7 +35,7 @@ def unpatchify(x: torch.Tensor, patch: int, channels: int = 1) -> torch.Tensor:
 class PixelSpace:
     """Base mode: the predictor sees pixels in [0, 1], patch-reshaped; its pool holds uint8 frames."""
 
-    mode: ClassVar[str] = "base"
+    mode: ClassVar[str] = BASE.name
 
     def __init__(self, patch: int, image: int, frame_channels: int = 1) -> None:
         if image % patch:
@@ -40,6 +43,11 @@ class PixelSpace:
         self.patch, self.image, self.frame_channels = patch, image, frame_channels
         self.channels = frame_channels * patch * patch  # what the predictor sees per grid cell
         self.grid = image // patch
+
+    @classmethod
+    def planned(cls, layout: SequenceLayout, patch: int, code_dim: int, downsample: int) -> ModelShape:
+        """The shape a base cell's predictor will see, from params alone."""
+        return cls(patch, layout.image, layout.channels).shape(layout.input_len)
 
     @property
     def decoding(self) -> str:
@@ -78,7 +86,7 @@ class LatentSpace:
     `vqvae_sha256` is the identity of the checkpoint, which the latent shards must carry.
     """
 
-    mode: ClassVar[str] = "modular"
+    mode: ClassVar[str] = MODULAR.name
 
     def __init__(self, vqvae: VQVAE, image: int, decode: str = "quantize", vqvae_sha256: str = "") -> None:
         self.vqvae = vqvae.eval().requires_grad_(False)
@@ -88,6 +96,11 @@ class LatentSpace:
         self.grid = vqvae.grid(image)
         self.decode_mode = decode
         self.vqvae_sha256 = vqvae_sha256
+
+    @classmethod
+    def planned(cls, layout: SequenceLayout, patch: int, code_dim: int, downsample: int) -> ModelShape:
+        """The shape a modular cell's predictor will see, from params alone (the VQ-VAE's grid)."""
+        return ModelShape(code_dim, layout.image // downsample, layout.input_len, cls.mode)
 
     @property
     def decoding(self) -> str:
@@ -111,14 +124,20 @@ class LatentSpace:
         codes = self.vqvae.encode(to_unit(frames).flatten(0, 1)).view(b, t, self.grid, self.grid)
         return self.embed(codes)
 
-    @torch.no_grad()
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
+    def decode_raw(self, z: torch.Tensor, quantize: bool = False) -> torch.Tensor:
+        """Vectors (B, T, D, h, w) -> the frozen decoder's frames (B, T, C, H, W), unclamped and
+        differentiable (the `pixels` loss trains through it); `quantize` snaps each vector to its code."""
         b, t = z.shape[:2]
         flat = z.flatten(0, 1)
-        if self.decode_mode == "quantize":
+        if quantize:
             flat = self.vqvae.quantize(flat)
         frames = self.vqvae.decoder(flat)
-        return frames.view(b, t, *frames.shape[1:]).clamp(0, 1)
+        return frames.view(b, t, *frames.shape[1:])
+
+    @torch.no_grad()
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Model space -> frames in [0, 1], by the space's decoding path."""
+        return self.decode_raw(z, quantize=self.decode_mode == "quantize").clamp(0, 1)
 
     def state(self) -> dict[str, Any]:
         """The checkpoint entries that rebuild this space: the whole frozen VQ-VAE travels with it."""
@@ -139,10 +158,6 @@ Space = PixelSpace | LatentSpace
 SPACES: dict[str, type[PixelSpace] | type[LatentSpace]] = {PixelSpace.mode: PixelSpace, LatentSpace.mode: LatentSpace}
 
 
-def planned_shape(
-    mode: str, patch: int, image: int, code_dim: int, input_len: int, downsample: int = 4, channels: int = 1
-) -> ModelShape:
+def planned_shape(mode: str, layout: SequenceLayout, patch: int, code_dim: int, downsample: int) -> ModelShape:
     """The shape a cell's predictor will see, from params alone (the bench and the profile checks)."""
-    if mode == PixelSpace.mode:
-        return PixelSpace(patch, image, channels).shape(input_len)
-    return ModelShape(code_dim, image // downsample, input_len, LatentSpace.mode)
+    return SPACES[mode].planned(layout, patch, code_dim, downsample)

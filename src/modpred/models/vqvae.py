@@ -151,12 +151,18 @@ class Codebook(nn.Module):
             self.register_buffer("cluster_size", torch.ones(cfg.num_codes))
             self.register_buffer("embed_sum", self.embedding.weight.detach().clone())
 
+    def distances(self, vectors: torch.Tensor) -> torch.Tensor:
+        """(..., D) vectors -> (..., K) squared distance to every code, |v|^2 - 2 v.e_k + |e_k|^2.
+
+        The one distance of the project: `indices` takes its argmin, the codes loss its logits.
+        """
+        weight = self.embedding.weight
+        return vectors.pow(2).sum(-1, keepdim=True) - 2 * vectors @ weight.t() + weight.pow(2).sum(1)
+
     def indices(self, z: torch.Tensor) -> torch.Tensor:
         """(B, D, h, w) encoder outputs -> (B, h, w) index of the nearest code (eq. 4-5)."""
         flat = z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])
-        weight = self.embedding.weight
-        dist = flat.pow(2).sum(1, keepdim=True) - 2 * flat @ weight.t() + weight.pow(2).sum(1)
-        return dist.argmin(1).view(z.shape[0], z.shape[2], z.shape[3])
+        return self.distances(flat).argmin(1).view(z.shape[0], z.shape[2], z.shape[3])
 
     def lookup(self, idx: torch.Tensor) -> torch.Tensor:
         """(..., h, w) code indices -> (..., D, h, w) code vectors."""
@@ -251,3 +257,11 @@ def load_frozen_vqvae(path: Path, device: torch.device) -> tuple[VQVAE, str]:
     except Exception as exc:
         raise UserError(f"corrupt VQ-VAE checkpoint {path}: {str(exc).splitlines()[0]}") from None
     return VQVAE.from_state(state).to(device).eval().requires_grad_(False), sha256_file(path)
+
+
+def check_downsample(cfg: VQVAEConfig, height: int, width: int) -> None:
+    """The VQ-VAE's one rule on frame size: its downsampling must divide it (one code per cell)."""
+    if height % cfg.downsample or width % cfg.downsample:
+        raise UserError(
+            f"params key 'vqvae.model.downsample' ({cfg.downsample}) must divide the frame size {height}x{width}"
+        )

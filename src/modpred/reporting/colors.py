@@ -10,7 +10,8 @@ Baselines are grays, each with its own dash pattern and marker; the VQ-VAE is bl
 from __future__ import annotations
 
 from modpred import paths
-from modpred.plugins import MODES, predictor_names
+from modpred.modes import MODES
+from modpred.plugins import predictor_names
 from modpred.results import baseline_label, model_label
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
@@ -23,12 +24,11 @@ def _tint(hex_color: str, share: float) -> str:
 
 
 HUES = tuple((hue, _tint(hue, TINT)) for hue in OKABE_ITO)  # (modular, base) per predictor
-SHADE = {"modular": 0, "base": 1}  # the paper's model in the full hue, its pixel counterpart lighter
-BASELINE_COLORS = {"copy_last": "#404040", "blank": "#a0a0a0", "vqvae_oracle": "#000000"}
+BASELINE_COLORS = {paths.COPY_LAST: "#404040", paths.BLANK: "#a0a0a0", paths.ORACLE: "#000000"}
 BASELINE_LOOKS = {  # line style and marker of each baseline in the figures: three grays told apart by shape
-    "copy_last": ("-.", "s"),
-    "blank": (":", "x"),
-    "vqvae_oracle": ((0, (1, 1.5)), "^"),
+    paths.COPY_LAST: ("-.", "s"),
+    paths.BLANK: (":", "x"),
+    paths.ORACLE: ((0, (1, 1.5)), "^"),
 }
 VQVAE_LABEL, VQVAE_COLOR = "vqvae", "#000000"
 
@@ -36,7 +36,7 @@ VQVAE_LABEL, VQVAE_COLOR = "vqvae", "#000000"
 def model_color(predictor: str, mode: str) -> str:
     names = predictor_names()
     hue = names.index(predictor) if predictor in names else len(names)  # a predictor no longer in the folder
-    return HUES[hue % len(HUES)][SHADE[mode]]
+    return HUES[hue % len(HUES)][MODES[mode].shade]  # the paper's model in the full hue, its pixel one lighter
 
 
 def baseline_color(name: str) -> str:

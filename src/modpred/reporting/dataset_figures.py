@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from modpred.models.bundle import load_bundle, model_predictor
 from modpred.models.vqvae import load_frozen_vqvae, to_unit
 from modpred.reporting.colors import baseline_color, model_color
 from modpred.reporting.figures import Curve, frame_strip, loss_curves, per_frame_curves, validation_curves
-from modpred.results import RunFacts, baseline_label, model_label
+from modpred.results import RunFacts, VqvaeQuality, baseline_label, model_label
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,8 @@ def draw_figures(
     training are the first seed's: a prediction averaged over seeds is no model's."""
     first = seeds[0]
     test_file = paths.sequences_file(dataset, "test")
-    input_len, seq_len, _ = sequence_layout(test_file)
+    layout = sequence_layout(test_file)
+    input_len, seq_len = layout.input_len, layout.seq_len
     frames = read_sequences(test_file)
     index = cfg.sample % len(frames)
     seq = frames[index : index + 1]
@@ -77,7 +77,7 @@ def draw_figures(
         facts = RunFacts.read(run / paths.TRAIN_JSON)
         device_names.add(facts.device)
         kept = facts.selected_iteration
-        losses.append(Curve(label, color, pd.read_csv(run / paths.LOSS_CSV), mode=m, kept=kept))
+        losses.append(Curve(label, color, pd.read_csv(run / paths.LOSS_CSV), mode=m, kept=kept, loss=facts.loss))
         if (run / paths.VALIDATION_CSV).is_file():
             per_it = facts.seconds_per_100_iters / 100
             table = pd.read_csv(run / paths.VALIDATION_CSV)
@@ -88,10 +88,10 @@ def draw_figures(
     out.mkdir(parents=True, exist_ok=True)
     times = [f"t={k + 1} | {input_len + k + 1}" if k < future else f"t={k + 1}" for k in range(input_len)]
     frame_strip(rows, out / paths.PREDICTIONS_PNG, column_titles=times)  # an input frame's time, a predicted one's
-    quality = json.loads(paths.vqvae_metrics(dataset).read_text())
+    quality = VqvaeQuality.read(paths.vqvae_metrics(dataset))
     title = (
-        f"VQ-VAE reconstructions of test sequence {index}: on {quality['eval_frames']} test frames "
-        f"PSNR {quality['recon_psnr']:.2f} dB, SSIM {quality['recon_ssim']:.3f}"
+        f"VQ-VAE reconstructions of test sequence {index}: on {quality.eval_frames} test frames "
+        f"PSNR {quality.recon_psnr:.2f} dB, SSIM {quality.recon_ssim:.3f}"
     )
     original = [("original", as_images(seq[0, :input_len])), ("VQ-VAE", as_images(to_uint8(recon)))]
     frame_strip(original, out / paths.VQVAE_RECONSTRUCTIONS_PNG, title=title)

@@ -24,17 +24,17 @@ from matplotlib.artist import Artist
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from modpred.metrics import CI_SUFFIX, metric
+from modpred.modes import MODES, MODULAR
 from modpred.reporting.colors import BASELINE_LOOKS
+from modpred.results import DEFAULT_LOSS
+from modpred.training.losses import curve_words
 
 CURVE_METRICS = tuple(metric(key) for key in ("lpips", "ssim", "mse_frame"))  # LPIPS as published: the tables
-LOSS_SPACES = {"base": "base models: MSE on pixels in [0, 1]", "modular": "modular models: MSE on code vectors"}
-LOSS_UNITS = {"base": "pixel MSE (per pixel, frames in [0, 1])", "modular": "code-vector MSE (per element)"}
 CURVE_UNITS = {  # the y axis of each per-frame panel: what the number is
     "lpips": "LPIPS distance (0: identical)",
     "ssim": "SSIM (1: identical)",
     "mse_frame": "squared error summed over a frame (pixels in [0, 1])",
 }
-LINE_STYLES = {"modular": "-", "base": "--"}
 KEPT_LABEL = "kept iterate (best validation)"
 LOG_WHEN_SPREAD = 20.0  # a per-frame axis whose largest value is this many times its smallest goes logarithmic
 KEPT_MARKER: dict[str, Any] = {
@@ -50,15 +50,16 @@ PDF_METADATA = {"CreationDate": None, "Producer": None, "Creator": None}
 
 @dataclass(frozen=True)
 class Curve:
-    """One line of a figure: its label, colour and table; `mode` is base or modular for a trained
-    model (its line style, its loss panel), or a baseline's name (`BASELINE_LOOKS`)."""
+    """One line of a figure: its label, colour and table; `mode` is a mode's name for a trained
+    model (its line style; with `loss`, its loss panel), or a baseline's name (`BASELINE_LOOKS`)."""
 
     label: str
     color: str
     table: pd.DataFrame
-    mode: str = "modular"
+    mode: str = MODULAR.name
     kept: int | None = None  # the iteration best-iterate selection kept (marked on loss and validation curves)
     seconds_per_iteration: float = 0.0  # training steps only (train.json), for the validation curve's time axis
+    loss: str = DEFAULT_LOSS  # the loss it trained on (train.json): its loss panel
 
     @property
     def baseline(self) -> bool:
@@ -66,7 +67,7 @@ class Curve:
 
     @property
     def style(self) -> Any:
-        return BASELINE_LOOKS[self.mode][0] if self.baseline else LINE_STYLES[self.mode]
+        return BASELINE_LOOKS[self.mode][0] if self.baseline else MODES[self.mode].line_style
 
     @property
     def marker(self) -> str:
@@ -178,19 +179,20 @@ def _mark_kept(ax: plt.Axes, c: Curve, x: pd.Series, y: pd.Series, iterations: p
 
 
 def loss_curves(curves: list[Curve], path: Path) -> None:
-    """One panel per loss space (a pixel MSE and a code-vector MSE are different units), the kept
-    iterate of each model starred."""
-    spaces = [(mode, title) for mode, title in LOSS_SPACES.items() if any(c.mode == mode for c in curves)]
-    fig, axes = plt.subplots(1, len(spaces), figsize=(5.2 * len(spaces), 3.5), squeeze=False)
-    for ax, (mode, title) in zip(axes[0], spaces, strict=True):
+    """One panel per loss (a pixel MSE and a code-vector MSE are different units), in the modes'
+    order, titled by the loss each model recorded; the kept iterate of each model starred."""
+    panels = sorted({(c.mode, c.loss) for c in curves}, key=lambda key: (list(MODES).index(key[0]), key[1]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.5), squeeze=False)
+    for ax, (mode, loss) in zip(axes[0], panels, strict=True):
         for c in curves:
-            if c.mode == mode:
+            if (c.mode, c.loss) == (mode, loss):
                 t = c.table
                 ax.plot(t["iteration"], t["loss"], linestyle=c.style, color=c.color, label=c.label)
                 _mark_kept(ax, c, t["iteration"], t["loss"], t["iteration"])
+        title, unit = curve_words(MODES[mode], loss)
         _plain_log_axis(ax)
         ax.set_xlabel("training iteration")
-        ax.set_ylabel(f"training loss: {LOSS_UNITS[mode]}", fontsize=8)
+        ax.set_ylabel(f"training loss: {unit}", fontsize=8)
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
     fig.subplots_adjust(wspace=0.3)

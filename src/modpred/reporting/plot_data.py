@@ -13,10 +13,10 @@ import pandas as pd
 
 from modpred import paths
 from modpred.atomic import write_text
-from modpred.plugins import MODES
+from modpred.modes import MODES
 from modpred.reporting.chart_template import write_chart_template
 from modpred.reporting.colors import VQVAE_COLOR, VQVAE_LABEL, palette
-from modpred.results import baseline_label, datasets_with_results, trained_cells
+from modpred.results import DEFAULT_LOSS, baseline_label, datasets_with_results, trained_cells
 
 MODELS_TEMPLATE = "by_model.json"  # every chart but the VQ-VAE's
 VQVAE_TEMPLATE = "vqvae.json"
@@ -27,7 +27,10 @@ def _with(table: pd.DataFrame, **columns: str) -> pd.DataFrame:
 
 
 def plot_tables(root: Path = Path(".")) -> dict[str, pd.DataFrame]:
-    """{"per_frame", "loss_base", "loss_modular", "vqvae_loss", "validation"}: every dataset's runs."""
+    """{"per_frame", "loss_base", "loss_modular", "vqvae_loss", "validation"}: every dataset's runs.
+
+    A loss curve goes to `loss_<mode>` (the charts' MSE of that mode) when the cell trained on the
+    paper's MSE, to `loss_<mode>_<loss>` otherwise (another unit, not on those charts)."""
     parts: dict[str, list[pd.DataFrame]] = {"per_frame": [], "vqvae_loss": [], "validation": []}
     parts |= {f"loss_{m}": [] for m in MODES}  # a pixel MSE and a code-vector MSE are different units
     for ds in datasets_with_results(root):
@@ -40,9 +43,10 @@ def plot_tables(root: Path = Path(".")) -> dict[str, pd.DataFrame]:
                 mean = pd.concat(frames).groupby("frame", as_index=False).mean(numeric_only=True)
                 parts["per_frame"].append(_with(mean, dataset=ds, model=label))
             first = folders[0]  # curves: the first seed's (a curve averaged over seeds is no run's)
-            for name, csv in ((f"loss_{runs[0].mode}", paths.LOSS_CSV), ("validation", paths.VALIDATION_CSV)):
+            loss = f"loss_{runs[0].mode}" + ("" if runs[0].loss == DEFAULT_LOSS else f"_{runs[0].loss}")
+            for name, csv in ((loss, paths.LOSS_CSV), ("validation", paths.VALIDATION_CSV)):
                 if (first / csv).is_file():
-                    parts[name].append(_with(pd.read_csv(first / csv), dataset=ds, model=label))
+                    parts.setdefault(name, []).append(_with(pd.read_csv(first / csv), dataset=ds, model=label))
         for name in paths.BASELINES:
             path = root / paths.baseline_per_frame(ds, name)
             if path.is_file():

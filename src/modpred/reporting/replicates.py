@@ -9,7 +9,6 @@ two VQ-VAE seeds' folders is one replicate, read once). The default run is one f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +18,9 @@ import pandas as pd
 
 from modpred import paths
 from modpred.metrics import HEADLINE, metric
-from modpred.plugins import MODES
+from modpred.modes import MODES
 from modpred.reporting.verdicts import Verdict, compare, seed_spread_share
-from modpred.results import RunFacts, Scores, baseline_label, model_label, trained_cells
+from modpred.results import RunFacts, Scores, VqvaeQuality, baseline_label, model_label, trained_cells
 
 REFERENCES = paths.TRIVIAL  # every model is compared with each trivial predictor (not with the oracle)
 
@@ -47,7 +46,7 @@ class Replicate:
 
 def _vqvae_seed(ds: str, root: Path) -> int:
     path = root / paths.vqvae_metrics(ds)
-    return int(json.loads(path.read_text()).get("seed", 0)) if path.is_file() else 0
+    return (VqvaeQuality.read(path).seed or 0) if path.is_file() else 0
 
 
 def load_replicates(ds: str, roots: list[Path], order: Sequence[str] = ()) -> dict[str, list[Replicate]]:

@@ -10,7 +10,6 @@ report (one folder) and the replicates run's (a folder per VQ-VAE seed) alike.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from modpred.results import (
     DataFacts,
     RunFacts,
     Scores,
+    VqvaeQuality,
     baseline_label,
     cells_of,
     dataset_scores,
@@ -66,10 +66,6 @@ FIGURES = (
     (paths.TRAINING_LOSS_PNG, "Training loss (the kept iterate starred)"),
     (paths.VALIDATION_PNG, "Validation LPIPS by iteration and by training time (the kept iterate starred)"),
 )
-
-
-def _read(path: Path) -> dict:
-    return json.loads(path.read_text())
 
 
 def quality_table(replicates: dict[str, list[Replicate]]) -> pd.DataFrame:
@@ -142,7 +138,7 @@ def spread_note(found: list[Comparison], rerun: str) -> str:
 
 
 def setting_line(
-    ds: str, facts: list[RunFacts], scores: list[Scores], vqvae: dict | None, data: DataFacts | None = None
+    ds: str, facts: list[RunFacts], scores: list[Scores], vqvae: VqvaeQuality | None, data: DataFacts | None = None
 ) -> str:
     """What the numbers below were measured on, from the records themselves."""
     tested = {s.test_sequences for s in scores}
@@ -164,12 +160,11 @@ def setting_line(
         trained += f" (the best iterate by validation on {', '.join(map(str, held_out))} held-out training sequences)"
     devices = ", ".join(sorted({f.device for f in facts})) or "—"
     frozen = (
-        f"; frozen VQ-VAE of {vqvae['params']:,} parameters, {vqvae['codes_used']} of "
-        f"{vqvae['codes_used'] + vqvae['dead_codes']} codes in use"
+        f"; frozen VQ-VAE of {vqvae.params:,} parameters, {vqvae.codes_used} of {vqvae.num_codes} codes in use"
         if vqvae
         else ""
     )
-    vq_seed = f", VQ-VAE seed {vqvae['seed']}" if vqvae and "seed" in vqvae else ""
+    vq_seed = f", VQ-VAE seed {vqvae.seed}" if vqvae and vqvae.seed is not None else ""
     return (
         f"**Setting.** Dataset `{ds}`, {basis}; {trained}; "
         f"device: {devices}{frozen}; replicate seeds {', '.join(map(str, seeds))}{vq_seed}. Code, params "
@@ -177,19 +172,19 @@ def setting_line(
     )
 
 
-def vqvae_lines(v: dict) -> list[str]:
-    seed = f" (seed {v['seed']})" if "seed" in v else ""
+def vqvae_lines(v: VqvaeQuality) -> list[str]:
+    seed = f" (seed {v.seed})" if v.seed is not None else ""
     warning = [
-        f"**Warning: the codebook collapsed** ({v['codes_used']} of {v['codes_used'] + v['dead_codes']} codes in "
+        f"**Warning: the codebook collapsed** ({v.codes_used} of {v.num_codes} codes in "
         "use): modular models can draw only what those codes draw; `vqvae.model.restart_dead_after` restarts "
         "dead codes.",
         "",
     ]
-    return (warning if v.get("collapsed") else []) + [
-        f"{v['params']:,} parameters{seed}; on {v['eval_frames']} test frames: reconstruction MSE/pixel "
-        f"{v['recon_mse_per_pixel']:.5f}, PSNR {v['recon_psnr']:.2f} dB, SSIM {v['recon_ssim']:.3f}; "
-        f"codebook perplexity {v['perplexity']:.1f}, {v['codes_used']} codes in use "
-        f"({100 * v['codes_used_fraction']:.0f}%), {v['dead_codes']} dead.",
+    return (warning if v.collapsed else []) + [
+        f"{v.params:,} parameters{seed}; on {v.eval_frames} test frames: reconstruction MSE/pixel "
+        f"{v.recon_mse_per_pixel:.5f}, PSNR {v.recon_psnr:.2f} dB, SSIM {v.recon_ssim:.3f}; "
+        f"codebook perplexity {v.perplexity:.1f}, {v.codes_used} codes in use "
+        f"({100 * v.codes_used_fraction:.0f}%), {v.dead_codes} dead.",
         "",
     ]
 
@@ -259,7 +254,7 @@ def build_report(root: Path = Path("."), order: Sequence[str] = ()) -> str:
         lines += [f"## {ds}", ""]
         facts = trained_cells(ds, root, order)
         vq = root / paths.vqvae_metrics(ds)
-        v = _read(vq) if vq.is_file() else None
+        v = VqvaeQuality.read(vq) if vq.is_file() else None
         scores = dataset_scores(ds, cells_of(facts), root)
         data = root / paths.data_facts(ds)
         lines += [setting_line(ds, facts, scores, v, DataFacts.read(data) if data.is_file() else None), ""]

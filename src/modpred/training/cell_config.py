@@ -16,13 +16,15 @@ from typing import Any
 
 from torch import nn
 
+from modpred.data.sequences import SequenceLayout
 from modpred.errors import UserError
 from modpred.models.contract import ModelShape
 from modpred.models.predictors import build_from_config, predictor_config, predictor_spec
 from modpred.models.spaces import planned_shape
+from modpred.modes import MODES, mode_record
 from modpred.params import build_config, positive
-from modpred.plugins import MODES, check_name
-from modpred.training.losses import LossConfig
+from modpred.plugins import check_name
+from modpred.training.losses import LossConfig, check_loss_applies
 from modpred.training.trainer import TrainConfig
 
 
@@ -56,10 +58,10 @@ class CellConfig:
         if image % self.space.patch:
             raise UserError(f"params key '{self.key}.patch' ({self.space.patch}) must divide the image size {image}")
 
-    def planned_shape(self, image: int, code_dim: int, input_len: int, downsample: int = 4) -> ModelShape:
+    def planned_shape(self, layout: SequenceLayout, code_dim: int, downsample: int) -> ModelShape:
         """The shape this cell's predictor will see, from params alone (the bench and the profile checks)."""
-        self.check_patch(image)
-        return planned_shape(self.mode, self.space.patch, image, code_dim, input_len, downsample)
+        self.check_patch(layout.image)
+        return planned_shape(self.mode, layout, self.space.patch, code_dim, downsample)
 
     def build_model(self, shape: ModelShape) -> nn.Module:
         """This cell's predictor, freshly initialised, for `shape`."""
@@ -68,7 +70,7 @@ class CellConfig:
     @classmethod
     def from_section(cls, predictor: str, mode: str, section: Any, seed: int = 0) -> CellConfig:
         """Parse and check the whole section before any work; each error names its key."""
-        check_name(mode, MODES, "mode")
+        check_name(mode, tuple(MODES), "mode")
         key = f"train.{predictor}"
         if not isinstance(section, dict) or "model" not in section:
             raise UserError(f"missing params key '{key}.model'")
@@ -87,6 +89,7 @@ class CellConfig:
             for cfg, names in parts.items()
         }
         width = built[WidthConfig]
+        check_loss_applies(built[LossConfig].loss, mode_record(mode), key)
         return cls(
             predictor=predictor,
             mode=mode,
@@ -102,7 +105,7 @@ class CellConfig:
 def cell_model_config(predictor: str, mode: str, model_params: Any, base_hidden: int, key: str) -> Any:
     """The predictor's typed config; in base mode with `base_hidden`, its width replaced (Table III)."""
     params = dict(model_params) if isinstance(model_params, dict) else model_params
-    if base_hidden and mode == "base":
+    if base_hidden and mode_record(mode).base_hidden:
         width = predictor_spec(predictor).width
         if width is None:
             raise UserError(f"params key '{key}.base_hidden': {predictor} has no width to replace")

@@ -6,6 +6,7 @@ import math
 import resource
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 
@@ -19,17 +20,22 @@ def reset_peak_memory(device: torch.device) -> None:
         torch.cuda.reset_peak_memory_stats(device)
 
 
-def peak_memory(device: torch.device) -> dict:
+class Memory(NamedTuple):
+    peak_mib: float  # peak memory in MiB
+    kind: str  # what was measured: cuda_max_allocated or cpu_process_max_rss
+
+
+def peak_memory(device: torch.device) -> Memory:
     """Peak memory in MiB: the CUDA allocator's peak on a GPU, the process's peak RSS on the CPU.
 
     The CPU figure covers the whole process (Python, torch, the data held in memory), like the
     paper's "memory of the training data and the model itself".
     """
     if device.type == "cuda":
-        return {"peak_memory_mib": torch.cuda.max_memory_allocated(device) / 2**20, "memory_kind": "cuda_max_allocated"}
+        return Memory(torch.cuda.max_memory_allocated(device) / 2**20, "cuda_max_allocated")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rss_bytes = rss if sys.platform == "darwin" else rss * 1024
-    return {"peak_memory_mib": rss_bytes / 2**20, "memory_kind": "cpu_process_max_rss"}
+    return Memory(rss_bytes / 2**20, "cpu_process_max_rss")
 
 
 def synchronize(device: torch.device) -> None:

@@ -21,7 +21,7 @@ from modpred.training.distributed import Dist
 from modpred.training.losses import make_loss
 from modpred.training.resume import ResumeState, fingerprint, resume_file
 from modpred.training.selection import Validator
-from modpred.training.trainer import TrainResult, train_loop
+from modpred.training.trainer import LoopHooks, TrainResult, train_loop
 from modpred.training.training_set import load_training_set
 
 
@@ -48,8 +48,8 @@ def train_cell(
     held_out = data.held_out_from(cfg.val_sequences, cell.key)
     validation_sequences = len(data.pool) - held_out
     sample = data.sampler(held_out, cfg.batch, device)
-    model = cell.build_model(data.space.shape(data.input_len)).to(device)
-    bundle = Bundle(cell.predictor, model, data.space, data.input_len, data.seq_len)
+    model = cell.build_model(data.space.shape(data.layout.input_len)).to(device)
+    bundle = Bundle(cell.predictor, model, data.space, data.layout.input_len, data.layout.seq_len)
     validate = None
     if validation_sequences:  # scored in pixels, as evaluate does: the held-out sequences' frames
         validate = validator(bundle, data.validation_frames(held_out), cfg.select_by, device, cell.key)
@@ -57,20 +57,15 @@ def train_cell(
         resume_file(ds, cell.predictor, cell.mode, cell.seed),
         fingerprint({**cell.section, "seed": cell.seed}, data.identity),
     )
-    result = train_loop(
-        model,
-        sample,
-        data.input_len,
-        cfg,
-        device,
-        f"train {ds}-{cell.predictor}-{cell.mode}-{cell.seed}",
-        on_log,
-        resume,
-        dist,
+    hooks = LoopHooks(
+        desc=f"train {ds}-{cell.predictor}-{cell.mode}-{cell.seed}",
+        on_log=on_log,
+        resume=resume,
         advice=f"lower {cell.key}.lr",
         validate=validate,
         loss_fn=make_loss(cell.loss, data.space, data.pool[:held_out]),
     )
+    result = train_loop(model, sample, data.layout.input_len, cfg, device, hooks, dist)
     selection = result.selection
     facts = RunFacts(
         dataset=ds,
@@ -80,11 +75,12 @@ def train_cell(
         trainable_params=count_params(model),
         frozen_vqvae_params=data.frozen_params,
         seconds_per_100_iters=result.seconds_per_100_iters,
-        peak_memory_mib=result.memory["peak_memory_mib"],
-        memory_kind=result.memory["memory_kind"],
+        peak_memory_mib=result.memory.peak_mib,
+        memory_kind=result.memory.kind,
         device=device_name(device),
         iters=cfg.iters,
         batch=cfg.batch,
+        loss=cell.loss.loss,
         final_loss=result.losses[-1][1],
         processes=dist.world,
         resumed_from_iteration=result.resumed_from,
@@ -107,6 +103,6 @@ def validator(bundle: Bundle, frames: np.ndarray, metric: str, device: torch.dev
         scored = score_predictor(
             model_predictor(bundle, future, device), frames, bundle.input_len, 32, device, "validate", lpips
         )
-        return {k: v for k, v in scored.summary["mean"].items() if v is not None}
+        return {k: v for k, v in scored.mean.items() if v is not None}
 
     return validate

@@ -3,10 +3,8 @@
 The predictor gets the whole sequence and says which frames it predicted (`models.contract`):
 next-frame predictors (PredRNN, ConvLSTM, TCTN) predict frames 1..T-1, one-shot ones (SimVP) the
 frames after the input window; its own extra loss term comes back with the predictions.
-Scheduled sampling (for predictors that feed predictions back) replaces true inputs past the input
-window by the model's predictions with a probability that rises from 0 to 1 over
-`sampling_stop_iter` iterations; reverse scheduled sampling (PredRNN-V2) also masks inputs inside
-the window.
+Scheduled sampling (for predictors that feed predictions back) is in `sampling.py`; what a cell adds
+to the plain loop (its loss, validation, resume, logging) comes in one `LoopHooks`.
 The loop checkpoints a resumable state every `checkpoint_every` iterations and runs under
 `torchrun` as DDP (see `distributed.py`).
 """
@@ -15,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,13 +24,15 @@ from torch.nn.parallel import DistributedDataParallel
 
 from modpred.errors import UserError
 from modpred.metrics import SELECTABLE
-from modpred.models.contract import TrainOutput, train_loss
+from modpred.models.contract import Batch, TrainOutput
 from modpred.params import at_least, between, choice, positive
 from modpred.progress import progress
-from modpred.training.compute import peak_memory, reset_peak_memory, synchronize
+from modpred.training.compute import Memory, peak_memory, reset_peak_memory, synchronize
 from modpred.training.distributed import Dist
 from modpred.training.divergence import DivergenceGuard
+from modpred.training.losses import LossFn, paper_loss
 from modpred.training.resume import ResumeState
+from modpred.training.sampling import teacher_mask
 from modpred.training.selection import BestIterate, Validator
 
 log = logging.getLogger(__name__)
@@ -73,7 +72,7 @@ class TrainConfig:
 class TrainResult:
     losses: list[tuple[int, float]] = field(default_factory=list)
     seconds_per_100_iters: float = float("nan")
-    memory: dict[str, Any] = field(default_factory=dict)
+    memory: Memory = field(default_factory=lambda: Memory(float("nan"), ""))
     resumed_from: int = 0
     selection: BestIterate | None = None  # the validation curve and chosen iteration, when validating
 
@@ -124,40 +123,6 @@ def to_channels_last(model: nn.Module) -> nn.Module:
     return model
 
 
-def teacher_probability(iteration: int, stop_iter: int) -> float:
-    """Probability of feeding the true frame past the input window: 1 -> 0 linearly, then 0."""
-    if stop_iter <= 0:
-        return 0.0
-    return max(0.0, 1.0 - iteration / stop_iter)
-
-
-def sampling_probabilities(iteration: int, cfg: TrainConfig) -> tuple[float, float]:
-    """(P(true frame) inside the input window, P(true frame) after it) at this iteration.
-
-    Reverse scheduled sampling (PredRNN-V2, official schedule): inside the window the probability
-    rises from 0.5 to 1 (exponentially, time constant r_exp_alpha) between steps 1 and 2; after it,
-    it falls linearly from 0.5 to 0 over the same span.
-    """
-    if cfg.sampling == "scheduled":
-        return 1.0, teacher_probability(iteration, cfg.sampling_stop_iter)
-    s1, s2 = cfg.r_sampling_step_1, cfg.r_sampling_step_2
-    if iteration < s1:
-        return 0.5, 0.5
-    if iteration < s2:
-        return 1.0 - 0.5 * math.exp(-(iteration - s1) / cfg.r_exp_alpha), 0.5 - 0.5 * (iteration - s1) / (s2 - s1)
-    return 1.0, 0.0
-
-
-def teacher_mask(
-    batch: int, length: int, input_len: int, cfg: TrainConfig, iteration: int, gen: torch.Generator
-) -> torch.Tensor:
-    """(batch, length - 2) mask for steps 1..length-2: 1 feeds the true frame, 0 the model's prediction."""
-    r_eta, eta = sampling_probabilities(iteration, cfg)
-    draw = torch.rand(batch, max(length - 2, 0), generator=gen)
-    steps = torch.arange(1, length - 1)
-    return (draw < torch.where(steps < input_len, r_eta, eta)).float()
-
-
 def make_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig) -> torch.optim.lr_scheduler.LRScheduler | None:
     """The rate schedule, stepped every iteration: None (constant), cosine restarts, or one cycle.
 
@@ -175,29 +140,36 @@ def make_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig) -> torch.
     )
 
 
+@dataclass(frozen=True)
+class LoopHooks:
+    """What a cell adds to the plain loop, each optional."""
+
+    desc: str = "train"  # the progress bar's label
+    on_log: Callable[[list[tuple[int, float]]], None] | None = None  # gets the loss curve at each logged iteration
+    resume: ResumeState | None = None  # restored if it matches; saved every `checkpoint_every` iterations
+    advice: str = "lower the learning rate"  # the divergence error's advice
+    validate: Validator | None = None  # scores the model every `val_every` iterations: best-iterate selection
+    loss_fn: LossFn = paper_loss  # the cell's loss (`training.losses`)
+
+
 def train_loop(
     model: nn.Module,
-    sample_batch: Callable[[torch.Generator], torch.Tensor],
+    sample_batch: Callable[[torch.Generator], Batch | torch.Tensor],
     input_len: int,
     cfg: TrainConfig,
     device: torch.device,
-    desc: str = "train",
-    on_log: Callable[[list[tuple[int, float]]], None] | None = None,
-    resume: ResumeState | None = None,
+    hooks: LoopHooks | None = None,
     dist: Dist | None = None,
-    advice: str = "lower the learning rate",
-    validate: Validator | None = None,
-    loss_fn: Callable[[TrainOutput, torch.Tensor], torch.Tensor] = train_loss,
 ) -> TrainResult:
-    """Train `model` in place on batches (B, T, C, H, W) drawn by `sample_batch`.
+    """Train `model` in place on batches (B, T, C, H, W) drawn by `sample_batch` (a `Batch`, or the
+    model-space frames alone when the loss needs nothing else).
 
-    `on_log` receives the loss curve so far at every logged iteration (to write it as training
-    goes); `resume`, when given, is restored if it matches and saved every `checkpoint_every`
-    iterations; `dist` slices each global batch across DDP ranks. With `validate`, the model is
-    scored every `val_every` iterations and at the last one, and left holding the weights of the
-    best score by `select_by` (the result records the curve and the chosen iteration). `loss_fn`
-    is the cell's loss (`training.losses`; the paper's MSE by default).
+    `dist` slices each global batch across DDP ranks. With `hooks.validate`, the model is left
+    holding the weights of the best score by `select_by` (the result records the curve and the
+    chosen iteration).
     """
+    hooks = hooks or LoopHooks()
+    resume, validate = hooks.resume, hooks.validate
     dist = dist or Dist()
     if cfg.batch % dist.world:
         raise UserError(f"batch {cfg.batch} does not split over {dist.world} processes; make it a multiple")
@@ -211,25 +183,26 @@ def train_loop(
     if cfg.channels_last:
         to_channels_last(model)
     net = DistributedDataParallel(model) if dist.enabled else model
-    guard = DivergenceGuard(advice, first=state.losses[0][1] if state.losses else None)
-    step = _Step(net, state.optimizer, guard, resume, dist, device, cfg.amp == "bf16", loss_fn)
+    guard = DivergenceGuard(hooks.advice, first=state.losses[0][1] if state.losses else None)
+    step = _Step(net, state.optimizer, guard, resume, dist, device, cfg.amp == "bf16", hooks.loss_fn)
     model.train()
     # 3. the iterations: draw, step (twice with reverse_input), schedule, log, validate, checkpoint
     clock = _Clock(device, timed_from=min(state.iteration + WARMUP_ITERS, cfg.iters - 1))
-    bar = progress(range(state.iteration, cfg.iters), desc, enabled=dist.main)
+    bar = progress(range(state.iteration, cfg.iters), hooks.desc, enabled=dist.main)
     for it in bar:
         clock.tick(it)
-        frames = sample_batch(state.generator)  # the same global batch on every rank ...
-        b, t = frames.shape[:2]
+        drawn = sample_batch(state.generator)  # the same global batch on every rank ...
+        batch = drawn if isinstance(drawn, Batch) else Batch(drawn)
+        b, t = batch.frames.shape[:2]
         teacher = teacher_mask(b, t, input_len, cfg, it, state.generator)
-        frames, teacher = frames[dist.rank :: dist.world].to(device), teacher[dist.rank :: dist.world].to(device)
-        value = step(frames, teacher, input_len, it)  # ... of which each rank trains on its slice
+        batch, teacher = _slice(batch, dist, device), teacher[dist.rank :: dist.world].to(device)
+        value = step(batch, teacher, input_len, it)  # ... of which each rank trains on its slice
         if cfg.reverse_input:  # the official trainers: a second step on the time-reversed batch, same mask
-            value = (value + step(frames.flip(1), teacher, input_len, it)) / 2
+            value = (value + step(_reversed(batch), teacher, input_len, it)) / 2
         if state.scheduler is not None:
             state.scheduler.step()
         state.iteration = it + 1
-        if _maybe_log(state, cfg, it, value, on_log if dist.main else None):
+        if _maybe_log(state, cfg, it, value, hooks.on_log if dist.main else None):
             bar.set_postfix(loss=f"{value:.5f}", refresh=False)
         if validate is not None:
             with clock.paused():  # seconds per 100 iterations count training only, not validation
@@ -239,6 +212,17 @@ def train_loop(
                 resume.save(state)
     # 4. the result: timing, memory, and the best iterate's weights left in the model
     return _finish(state, cfg, clock.per_100(cfg.iters), peak_memory(device), resumed_from)
+
+
+def _slice(batch: Batch, dist: Dist, device: torch.device) -> Batch:
+    """This rank's share of a global batch, on its device."""
+    pool = None if batch.pool is None else batch.pool[dist.rank :: dist.world].to(device)
+    return Batch(batch.frames[dist.rank :: dist.world].to(device), pool)
+
+
+def _reversed(batch: Batch) -> Batch:
+    """The batch with every sequence reversed in time."""
+    return Batch(batch.frames.flip(1), None if batch.pool is None else batch.pool.flip(1))
 
 
 def _fresh_state(model: nn.Module, cfg: TrainConfig, validating: bool) -> TrainState:
@@ -263,12 +247,12 @@ class _Step:
     dist: Dist
     device: torch.device
     bf16: bool
-    loss_fn: Callable[[TrainOutput, torch.Tensor], torch.Tensor]
+    loss_fn: LossFn
 
-    def __call__(self, frames: torch.Tensor, teacher: torch.Tensor, input_len: int, it: int) -> float:
+    def __call__(self, batch: Batch, teacher: torch.Tensor, input_len: int, it: int) -> float:
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            out: TrainOutput = self.net(frames, input_len, teacher)
-            loss = self.loss_fn(out, frames)
+            out: TrainOutput = self.net(batch.frames, input_len, teacher)
+            loss = self.loss_fn(out, batch)
         value = self.dist.mean(loss).item()
         try:
             self.guard.check(it, value)
@@ -331,9 +315,7 @@ def _maybe_validate(state: TrainState, cfg: TrainConfig, validate: Validator) ->
     state.model.train()
 
 
-def _finish(
-    state: TrainState, cfg: TrainConfig, per_100: float, memory: dict[str, Any], resumed_from: int
-) -> TrainResult:
+def _finish(state: TrainState, cfg: TrainConfig, per_100: float, memory: Memory, resumed_from: int) -> TrainResult:
     selection = state.selection
     if selection is not None and selection.best_state is not None:
         state.model.load_state_dict(selection.best_state)

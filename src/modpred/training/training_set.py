@@ -1,4 +1,4 @@
-"""What a train cell trains and validates on, read for its space: the only place the two modes differ.
+"""What a train cell trains and validates on, read for its space: one loader per mode.
 
 - base: the pixel sequences; the pool holds uint8 frames (refused, with the size needed, when they
   would not fit in memory), the data identity is their hash, and the validation frames are the
@@ -7,7 +7,8 @@
   (4x smaller than int64), the identity is the VQ-VAE's hash and the codes' hash, and the
   validation frames are read from the pixel file (validation scores pixels, as evaluate does).
 
-`load_training_set` picks the loader by mode, so the cell itself never asks which mode it is in.
+`load_training_set` picks the loader by mode (`LOADERS`, beside the spaces of `models.spaces` and
+the records of `modpred.modes`), so the cell itself never asks which mode it is in.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ import numpy as np
 import torch
 
 from modpred import paths
-from modpred.data.sequences import read_sequences, sequence_layout, stored_shape
+from modpred.data.sequences import SequenceLayout, read_sequences, sequence_layout, stored_shape
 from modpred.data.shards import read_shards
 from modpred.errors import UserError
 from modpred.models import count_params
+from modpred.models.contract import Batch
 from modpred.models.spaces import LatentSpace, PixelSpace, Space
 from modpred.models.vqvae import load_frozen_vqvae
 from modpred.training.cell_config import CellConfig
@@ -40,8 +42,7 @@ MAX_VALIDATION_SHARE = 5  # at most 1/5 of the training pool is held out for bes
 class TrainingSet:
     space: Space
     pool: np.ndarray  # every training sequence as the space stores it (validation ones at the end)
-    input_len: int
-    seq_len: int
+    layout: SequenceLayout
     identity: list[str]  # hashes of what was read: with the params, what a resumed run must share
     frozen_params: int  # parameters of the frozen VQ-VAE (0 on pixels)
     validation_frames: Callable[[int], np.ndarray]  # first held-out index -> their uint8 pixel frames
@@ -64,28 +65,29 @@ class TrainingSet:
             )
         return len(self.pool) - held
 
-    def sampler(self, end: int, batch: int, device: torch.device) -> Callable[[torch.Generator], torch.Tensor]:
-        """Draws `batch` sequences of the pool's first `end` with a generator, in model space."""
+    def sampler(self, end: int, batch: int, device: torch.device) -> Callable[[torch.Generator], Batch]:
+        """Draws `batch` sequences of the pool's first `end` with a generator: in model space, and as
+        the pool holds them (the codes loss takes its targets from there)."""
         data = place_dataset(torch.from_numpy(self.pool[:end]), device)
 
-        def sample(gen: torch.Generator) -> torch.Tensor:
+        def sample(gen: torch.Generator) -> Batch:
             pick = torch.randint(len(data), (batch,), generator=gen).to(data.device)
-            return self.space.from_pool(data[pick].to(device, non_blocking=True))
+            drawn = data[pick].to(device, non_blocking=True)
+            return Batch(self.space.from_pool(drawn), drawn)
 
         return sample
 
 
 def pixel_training_set(ds: str, cell: CellConfig, device: torch.device, root: Path) -> TrainingSet:
     train_file = root / paths.sequences_file(ds, "train")
-    input_len, seq_len, image = sequence_layout(train_file)
-    cell.check_patch(image)
+    layout = sequence_layout(train_file)
+    cell.check_patch(layout.image)
     check_fits_in_memory(stored_shape(train_file), 1, f"the training split {train_file}")
     frames = read_sequences(train_file)
     return TrainingSet(
-        space=PixelSpace(cell.space.patch, image, frames.shape[2]),
+        space=PixelSpace(cell.space.patch, layout.image, layout.channels),
         pool=frames,
-        input_len=input_len,
-        seq_len=seq_len,
+        layout=layout,
         identity=[hashlib.sha256(frames.tobytes()).hexdigest()],
         frozen_params=0,
         validation_frames=lambda start: frames[start:],
@@ -95,7 +97,7 @@ def pixel_training_set(ds: str, cell: CellConfig, device: torch.device, root: Pa
 def latent_training_set(ds: str, cell: CellConfig, device: torch.device, root: Path) -> TrainingSet:
     folder = root / paths.latents_dir(ds)
     vqvae, sha = load_frozen_vqvae(root / paths.frozen_vqvae(ds), device)
-    codes, meta = read_shards(folder, "train", sha, vqvae.cfg.num_codes)
+    codes, layout = read_shards(folder, "train", sha, vqvae.cfg.num_codes)
     train_file = root / paths.sequences_file(ds, "train")
 
     def validation_frames(start: int) -> np.ndarray:
@@ -105,10 +107,9 @@ def latent_training_set(ds: str, cell: CellConfig, device: torch.device, root: P
         return frames
 
     return TrainingSet(
-        space=LatentSpace(vqvae, meta["image"], vqvae_sha256=sha),
+        space=LatentSpace(vqvae, layout.image, vqvae_sha256=sha),
         pool=codes,
-        input_len=meta["input_len"],
-        seq_len=meta["seq_len"],
+        layout=layout,
         identity=[sha, hashlib.sha256(codes.tobytes()).hexdigest()],
         frozen_params=count_params(vqvae, trainable=False),
         validation_frames=validation_frames,

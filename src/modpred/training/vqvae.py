@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,16 +11,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from modpred.errors import UserError
 from modpred.evaluation.frame_metrics import psnr, ssim_uint8
-from modpred.models.vqvae import VQVAE, VQVAEConfig, to_unit
+from modpred.models import count_params
+from modpred.models.vqvae import VQVAE, VQVAEConfig, check_downsample, to_unit
 from modpred.params import positive
 from modpred.progress import progress
+from modpred.results import VqvaeQuality
 from modpred.training.divergence import DivergenceGuard
 from modpred.training.resume import ResumeState
 
 log = logging.getLogger(__name__)
 COLLAPSED = 0.1  # under this share of its codes in use, a codebook has collapsed: say so
+LOG_EVERY = 10  # iterations between the points of the loss curve (and the last one)
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,10 @@ class PretrainState:
 @dataclass(frozen=True)
 class Pretrained:
     model: VQVAE
-    losses: list[tuple[int, float]]  # (iteration, loss) every 10 iterations and at the last
+    losses: list[tuple[int, float]]  # (iteration, loss) every LOG_EVERY iterations and at the last
     resumed_from_iteration: int  # 0: trained from scratch
+    seed: int = 0  # vqvae.train.seed
+    train_seconds: float | None = None  # wall time of this run of the pretraining
 
 
 def pretrain_vqvae(
@@ -78,11 +83,8 @@ def pretrain_vqvae(
 ) -> Pretrained:
     """Train on random single frames of uint8 sequences (N, T, C, H, W), saving a resumable state to
     `resume` every `checkpoint_every` iterations and continuing from a matching one."""
-    if frames.shape[-1] % model_cfg.downsample or frames.shape[-2] % model_cfg.downsample:
-        size = "x".join(map(str, frames.shape[-2:]))
-        raise UserError(
-            f"params key 'vqvae.model.downsample' ({model_cfg.downsample}) must divide the frame size {size}"
-        )
+    check_downsample(model_cfg, frames.shape[-2], frames.shape[-1])
+    began = time.perf_counter()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     model = VQVAE(model_cfg).to(device)
@@ -101,18 +103,22 @@ def pretrain_vqvae(
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        if it % 10 == 0 or it == cfg.iters - 1:
+        if it % LOG_EVERY == 0 or it == cfg.iters - 1:
             state.losses.append((it, loss.item()))
             bar.set_postfix(loss=f"{loss.item():.5f}", refresh=False)
         if resume is not None and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iters:
             state.iteration = it + 1
             resume.save(state)
-    return Pretrained(model.eval(), state.losses, start)
+    return Pretrained(model.eval(), state.losses, start, cfg.seed, time.perf_counter() - began)
 
 
 @torch.no_grad()
-def vqvae_quality(model: VQVAE, frames: np.ndarray, device: torch.device, max_frames: int, batch: int = 256) -> dict:
-    """Reconstruction MSE / PSNR / SSIM on test frames, codebook perplexity and usage."""
+def vqvae_quality(
+    done: Pretrained, frames: np.ndarray, device: torch.device, max_frames: int, batch: int = 256
+) -> VqvaeQuality:
+    """vqvae.json: reconstruction MSE / PSNR / SSIM on test frames, codebook perplexity and usage, and
+    what the pretraining was."""
+    model = done.model
     flat = frames.reshape(-1, *frames.shape[2:])
     pick = np.linspace(0, len(flat) - 1, min(max_frames, len(flat))).astype(int)
     counts = torch.zeros(model.cfg.num_codes, dtype=torch.float64)
@@ -138,14 +144,18 @@ def vqvae_quality(model: VQVAE, frames: np.ndarray, device: torch.device, max_fr
             used,
             model.cfg.num_codes,
         )
-    return {
-        "recon_mse_per_pixel": float(np.mean(mse)),
-        "recon_psnr": float(np.mean(psnrs)),
-        "recon_ssim": float(np.mean(ssims)),
-        "perplexity": float(torch.exp(-(p[p > 0] * p[p > 0].log()).sum())),
-        "codes_used": used,
-        "codes_used_fraction": used / model.cfg.num_codes,
-        "dead_codes": model.cfg.num_codes - used,
-        "collapsed": collapsed,  # under COLLAPSED of the codes in use: the log and the report warn
-        "eval_frames": len(pick),
-    }
+    return VqvaeQuality(
+        recon_mse_per_pixel=float(np.mean(mse)),
+        recon_psnr=float(np.mean(psnrs)),
+        recon_ssim=float(np.mean(ssims)),
+        perplexity=float(torch.exp(-(p[p > 0] * p[p > 0].log()).sum())),
+        codes_used=used,
+        codes_used_fraction=used / model.cfg.num_codes,
+        dead_codes=model.cfg.num_codes - used,
+        eval_frames=len(pick),
+        params=count_params(model, trainable=False),
+        collapsed=collapsed,
+        seed=done.seed,
+        train_seconds=done.train_seconds,
+        resumed_from_iteration=done.resumed_from_iteration,
+    )

@@ -13,20 +13,21 @@ from modpred.data.datasets.kth.videos import (
     find_videos,
     kth_samples,
 )
-from modpred.data.sequences import write_sequence_stream
+from modpred.data.sequences import SequenceLayout, write_sequence_stream
 from modpred.errors import UserError
+
+NAME = __name__.rsplit(".", 1)[-1]  # a plug-in is named by its folder (`modpred.plugins`)
 
 
 def write_kth(cfg: KthConfig, out: Path, key: str) -> dict[str, int]:
     if not cfg.root:
         raise UserError(f"params key '{key}.root' must name the folder with the KTH videos")
     videos = find_videos(Path(cfg.root))
-    attrs = {"dataset": "kth", "input_len": cfg.input_len, "seq_len": cfg.seq_len, "image": cfg.image}
-    shape = (cfg.seq_len, 1, cfg.image, cfg.image)
+    layout = SequenceLayout(cfg.input_len, cfg.seq_len, cfg.image)
     sizes = {}
     for split, persons in (("train", TRAIN_PERSONS), ("test", TEST_PERSONS)):
         sizes[split] = write_sequence_stream(
-            out / f"{split}.h5", kth_samples(videos, persons, cfg, f"kth {split}"), shape, split=split, **attrs
+            out / f"{split}.h5", kth_samples(videos, persons, cfg, f"kth {split}"), layout, dataset=NAME, split=split
         )
         if not sizes[split]:
             raise UserError(f"no KTH {split} samples of {cfg.seq_len} frames under {cfg.root}")

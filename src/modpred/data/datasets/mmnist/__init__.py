@@ -9,8 +9,10 @@ import numpy as np
 from modpred.data.datasets import DatasetSpec
 from modpred.data.datasets.mmnist.digits import load_digit_pools
 from modpred.data.datasets.mmnist.moving_mnist import MovingMnistConfig, moving_mnist
-from modpred.data.sequences import write_sequences
+from modpred.data.sequences import SequenceLayout, write_sequences
 from modpred.errors import UserError
+
+NAME = __name__.rsplit(".", 1)[-1]  # a plug-in is named by its folder (`modpred.plugins`)
 
 
 def standard_mmnist_test(path: Path, cfg: MovingMnistConfig) -> np.ndarray:
@@ -29,14 +31,14 @@ def standard_mmnist_test(path: Path, cfg: MovingMnistConfig) -> np.ndarray:
 def write_mmnist(cfg: MovingMnistConfig, out: Path, key: str) -> dict[str, int]:
     train_digits, test_digits = load_digit_pools(cfg.digits, cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    attrs = {"dataset": "mmnist", "input_len": cfg.input_len, "seq_len": cfg.seq_len, "image": cfg.image}
+    layout = SequenceLayout(cfg.input_len, cfg.seq_len, cfg.image)
     train = moving_mnist(train_digits, cfg.num_train, cfg, rng, desc="generate train")
     if cfg.test_file:
         test, source = standard_mmnist_test(Path(cfg.test_file), cfg), Path(cfg.test_file).name
     else:
         test, source = moving_mnist(test_digits, cfg.num_test, cfg, rng, desc="generate test"), "generated"
-    write_sequences(out / "train.h5", train, split="train", source="generated", **attrs)
-    write_sequences(out / "test.h5", test, split="test", source=source, **attrs)
+    write_sequences(out / "train.h5", train, layout, dataset=NAME, split="train", source="generated")
+    write_sequences(out / "test.h5", test, layout, dataset=NAME, split="test", source=source)
     return {"train": len(train), "test": len(test)}
 
 

@@ -37,12 +37,13 @@ from modpred.data.datasets import DatasetSpec
 from modpred.data.datasets.videos.sources import Clip, ClipReader, find_clips
 from modpred.data.datasets.videos.windows import WindowLog, cut_windows, kept_count, resample, time_spans
 from modpred.data.frames import CHANNELS, VIDEO_SUFFIXES, as_uint8, fit_frame, is_gray
-from modpred.data.sequences import write_sequence_stream
+from modpred.data.sequences import SequenceLayout, write_sequence_stream
 from modpred.errors import UserError
 from modpred.params import at_least, between, choice, positive
 from modpred.progress import progress
 
 log = logging.getLogger(__name__)
+NAME = __name__.rsplit(".", 1)[-1]  # a plug-in is named by its folder (`modpred.plugins`)
 MANIFEST = "manifest.json"
 
 
@@ -235,19 +236,14 @@ def _examples(entries: list[dict], value: Callable[[dict], str]) -> list[str]:
 
 def write_videos(cfg: VideosConfig, out: Path, key: str) -> dict[str, int]:
     split = _clips(cfg, key)
-    attrs = {
-        "dataset": "videos",
-        "input_len": cfg.input_len,
-        "seq_len": cfg.seq_len,
-        "image": cfg.image,
-        "channels": cfg.channels,
-    }
-    shape = (cfg.seq_len, cfg.channels, cfg.image, cfg.image)
+    layout = SequenceLayout(cfg.input_len, cfg.seq_len, cfg.image, cfg.channels)
     sizes, entries = {}, []
     for name, clips in split.items():
         footage = _Footage(cfg, name)
         with logging_redirect_tqdm():  # a warning on its own line, not glued to the progress bar
-            sizes[name] = write_sequence_stream(out / f"{name}.h5", footage.windows(clips), shape, split=name, **attrs)
+            sizes[name] = write_sequence_stream(
+                out / f"{name}.h5", footage.windows(clips), layout, dataset=NAME, split=name
+            )
         entries += footage.entries
         if not sizes[name]:
             raise UserError(

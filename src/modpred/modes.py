@@ -1,0 +1,56 @@
+"""The pipeline's modes, one record each: everything that differs between a base and a modular cell
+outside the two spaces that implement them (`models/spaces.py`) and the loaders that fill them
+(`training/training_set.py`).
+
+Every other module reads these records (plug-in checks, reporting, paths, the sweep) and never
+spells a mode's name, so a third mode is one record here, its space and its loader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str  # the DAG's matrix value (`modes:` in params.yaml) and its data folder, data/<ds>/<name>
+    sees: str  # what its predictor sees, in words (help text)
+    pixels: bool  # its predictor sees pixels: no codebook (losses in code space refused), own encoders built
+    loss_title: str  # the title of its panel of MSE loss curves
+    loss_unit: str  # the unit of that MSE
+    shade: int  # 0: its predictor's full hue, 1: the lighter tint (`reporting/colors.py`)
+    line_style: str  # its lines in every figure
+    marker: str  # its points in the sweep's scatter
+    base_hidden: bool  # whether `train.<p>.base_hidden` replaces its predictor's width (Table III's large base)
+
+
+BASE = Mode(
+    name="base",
+    sees="pixels",
+    pixels=True,
+    loss_title="base models: MSE on pixels in [0, 1]",
+    loss_unit="pixel MSE (per pixel, frames in [0, 1])",
+    shade=1,
+    line_style="--",
+    marker="o",
+    base_hidden=True,
+)
+MODULAR = Mode(
+    name="modular",
+    sees="frozen VQ-VAE latents",
+    pixels=False,
+    loss_title="modular models: MSE on code vectors",
+    loss_unit="code-vector MSE (per element)",
+    shade=0,
+    line_style="-",
+    marker="^",
+    base_hidden=False,
+)
+MODES: dict[str, Mode] = {m.name: m for m in (BASE, MODULAR)}  # iterates over the names, in the DAG's order
+
+
+def mode_record(name: str) -> Mode:
+    """The record of mode `name`; a ValueError naming the modes for any other."""
+    if name not in MODES:
+        raise ValueError(f"unknown mode '{name}': expected one of {', '.join(MODES)}")
+    return MODES[name]
