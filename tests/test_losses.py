@@ -6,11 +6,10 @@ import torch
 
 from modpred.errors import UserError
 from modpred.models.contract import Batch, TrainOutput
-from modpred.modes import MODES
 from modpred.models.predictors.predrnn import PredRNN, PredRNNConfig
 from modpred.models.spaces import LatentSpace
-from modpred.models.vqvae import VQVAE, VQVAEConfig
-from modpred.models.vqvae import Codebook
+from modpred.models.vqvae import VQVAE, Codebook, VQVAEConfig
+from modpred.modes import MODES
 from modpred.training.losses import LOSSES, LossConfig, check_loss_applies, code_logits, code_spacing, make_loss
 
 
