@@ -51,11 +51,11 @@ def cells(params: dict, predictor: str, dataset: str = DATASET) -> list[tuple[st
     downsample = params["vqvae"]["model"].get("downsample", 4)
     width = predictor_spec(predictor).width
     out = []
-    for row, mode in (("base", BASE), ("large base", BASE), ("modular", MODULAR)):
+    for row, mode in ((BASE.name, BASE), (f"large {BASE.name}", BASE), (MODULAR.name, MODULAR)):
         s = section
-        if row == "large base" and width is not None:
+        if row.startswith("large") and width is not None:
             s = {**section, "base_hidden": 2 * section["model"][width]}
-        elif row == "large base":
+        elif row.startswith("large"):
             continue
         cell = CellConfig.from_section(predictor, mode.name, s)
         out.append((row, cell, cell.planned_shape(layout, code_dim, downsample), layout.seq_len))

@@ -1,3 +1,4 @@
+import h5py
 import numpy as np
 import pytest
 
@@ -109,3 +110,22 @@ def test_a_split_too_big_for_memory_is_refused_with_the_size_needed(tmp_path, mo
         UserError, match=r"train.h5 needs 0.4 MiB in memory \(6x20x3x32x32 uint8\) and 0.1 MiB is available"
     ):
         compute.check_fits_in_memory(frames.shape, 1, "train.h5")
+
+
+def test_the_layout_with_its_channels_is_written_once_and_read_back_from_files_and_shards(tmp_path):
+    """Issue 29: the header is written by one function and read by one, channels included; shards carry it."""
+    from modpred.data.shards import read_shards, write_shard
+
+    layout = SequenceLayout(input_len=2, seq_len=4, image=8, channels=3)
+    frames = np.zeros((2, *layout.frame_shape), np.uint8)
+    write_sequences(tmp_path / "c.h5", frames, layout, dataset="toy", split="train")
+    assert sequence_layout(tmp_path / "c.h5") == layout
+    with pytest.raises(ValueError, match="expected uint8"):  # frames that contradict the layout are refused
+        write_sequences(tmp_path / "d.h5", frames[:, :, :1], layout)
+    (tmp_path / "train").mkdir()
+    write_shard(tmp_path / "train" / "shard-00000.h5", np.zeros((2, 4, 2, 2), np.int16), "a" * 64, layout)
+    assert read_shards(tmp_path, "train", "a" * 64, 4)[1] == layout
+    with h5py.File(tmp_path / "c.h5", "a") as f:
+        f.attrs["channels"] = 1
+    with pytest.raises(UserError, match=r"contradicts itself: it records .*channels 1"):
+        sequence_layout(tmp_path / "c.h5")

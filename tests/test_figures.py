@@ -71,3 +71,26 @@ def test_per_frame_panels_draw_interval_bands_and_a_log_axis_when_a_baseline_dwa
     assert [ax.get_yscale() for ax in fig.axes] == ["log", "log", "log"]
     labels = [t.get_text() for t in fig.axes[2].get_yticklabels() if t.get_text()]
     assert labels and not any("times" in t or "^" in t for t in labels), labels  # 0.2, 0.5, 1, not 2x10^-1
+
+
+def test_loss_curves_are_titled_by_the_loss_each_model_trained_on(tmp_path, monkeypatch):
+    """Issue 29: a modular model trained on the codes loss gets its own panel, titled by that loss, not
+    "MSE on code vectors"."""
+    from modpred.modes import MODES
+    from modpred.reporting import figures
+    from modpred.training.losses import LOSSES, curve_words
+
+    drawn = []
+    monkeypatch.setattr(figures, "save_figure", lambda fig, path: drawn.append(fig))
+    table = pd.DataFrame({"iteration": [0, 10, 20], "loss": [1.0, 0.5, 0.25]})
+    name = predictor_names()[0]
+    curves = [
+        Curve(f"{name}-{mode}", model_color(name, mode), table, mode=mode, loss=loss)
+        for mode in MODES
+        for loss in LOSSES
+        if not (LOSSES[loss].needs_codebook and MODES[mode].pixels)
+    ]
+    figures.loss_curves(curves, tmp_path / "loss.png")
+    titles = [ax.get_title() for ax in drawn[0].axes if ax.get_title()]
+    assert titles == [curve_words(MODES[c.mode], c.loss)[0] for c in curves]
+    assert len(set(titles)) == len(curves)  # one panel per loss: no two units share an axis

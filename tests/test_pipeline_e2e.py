@@ -120,6 +120,7 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
             assert list(_finite_numbers(compute))
             assert compute["trainable_params"] > 0 and compute["seconds_per_100_iters"] > 0
             assert (compute["frozen_vqvae_params"] > 0) == (m == "modular")
+            assert compute["loss"] == tiny_params()["train"][p]["loss"]  # the loss that ran, for its curve's title
             assert len((run_dir / "per_frame.csv").read_text().splitlines()) == 11
     assert list(_finite_numbers(json.loads((project / "metrics/runs/mmnist/vqvae.json").read_text())))
     report = (project / "metrics/report.md").read_text()

@@ -12,7 +12,7 @@ from modpred.data.generate import planned_layout
 from modpred.errors import UserError
 from modpred.models import count_params
 from modpred.models.vqvae import VQVAE, vqvae_config
-from modpred.modes import MODES
+from modpred.modes import BASE, MODES, MODULAR
 from modpred.plugins import predictor_names
 from modpred.profiles import apply_profile, load_profile, set_param_flags
 from modpred.training.cell_config import CellConfig
@@ -79,3 +79,20 @@ def test_profile_flags_survive_the_shell_and_read_back_as_the_profile(name, tmp_
     assert words[0::2] == ["-S"] * (len(words) // 2)
     read_back = dict(w.split("=", 1) for w in words[1::2])
     assert {k: yaml.safe_load(v) for k, v in read_back.items()} == load_profile(name, ROOT / "profiles")
+
+
+def test_the_bench_plans_a_colour_dataset_with_three_channels():
+    """Issue 29: the channels reach `planned_shape`, so the bench plans colour frames for colour data."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("step_time", ROOT / "bench" / "step_time.py")
+    assert spec is not None and spec.loader is not None
+    step_time = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(step_time)
+    params = {**PARAMS, "data": {**PARAMS["data"], "videos": {**PARAMS["data"]["videos"], "channels": 3}}}
+    name = predictor_names()[0]
+    patch = params["train"][name]["patch"]
+    shapes = {row: shape for row, _, shape, _ in step_time.cells(params, name, "videos")}
+    gray = {row: shape for row, _, shape, _ in step_time.cells(params, name, "mmnist")}
+    assert shapes[BASE.name].channels == 3 * patch * patch == 3 * gray[BASE.name].channels
+    assert shapes[MODULAR.name].channels == params["vqvae"]["model"]["code_dim"]  # code vectors: no pixel channels

@@ -8,7 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from modpred.modes import MODES
+from modpred.modes import BASE, MODES, MODULAR
 from modpred.plugins import predictor_names
 from tests.helpers import ROOT, clone_run, commit, run
 
@@ -23,7 +23,8 @@ tctn-12it: {train.tctn.iters: 12}
 def test_the_sweep_queues_its_points_and_tabulates_what_each_retrained(tiny_run, tmp_path):
     project = clone_run(tiny_run[0], tmp_path / "proj")
     (project / "bench").mkdir()
-    shutil.copy2(ROOT / "bench" / "sweep.py", project / "bench" / "sweep.py")
+    for script in ("sweep.py", "sweep_runs.py", "sweep_analysis.py"):
+        shutil.copy2(ROOT / "bench" / script, project / "bench" / script)
     (project / "bench" / "sweep.yaml").write_text(GRID)
     commit(project, "sweep grid")
 
@@ -45,3 +46,25 @@ def test_the_sweep_queues_its_points_and_tabulates_what_each_retrained(tiny_run,
     (project / "metrics/sweep/sweep.png").unlink()
     run(["python", "bench/sweep.py", "plot"], project)  # a fresh clone redraws it from the committed CSV
     assert (project / "metrics/sweep/sweep.png").stat().st_size > 10_000
+
+
+def test_a_recipe_is_the_params_dvc_yaml_says_the_models_stages_read():
+    """Issue 29: which overrides make a recipe comes from dvc.yaml's params lists and the DAG, not a copy."""
+    import sys
+
+    import yaml
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from sweep_analysis import Recipes, params_read_by
+
+    dvc_yaml = yaml.safe_load((ROOT / "dvc.yaml").read_text())
+    name = predictor_names()[0]
+    base = params_read_by(dvc_yaml, "mmnist", name, BASE.name)
+    modular = params_read_by(dvc_yaml, "mmnist", name, MODULAR.name)
+    assert {f"train.{name}", "evaluate", "data.mmnist"} <= base
+    assert not any(key.startswith(("vqvae", "latents")) for key in base)  # a pixel model reads no VQ-VAE key
+    assert modular - base == {"vqvae.model", "vqvae.train", "data.mmnist.vqvae", "latents"}
+    recipe = Recipes(dvc_yaml, "mmnist")
+    overrides = {"vqvae.model.downsample": 8, f"train.{name}.lr": 0.01, f"train.{name}.iters": 9, "modes": ["base"]}
+    assert recipe(overrides, name, BASE.name) == f"train.{name}.lr=0.01"  # length and choice keys left out
+    assert recipe(overrides, name, MODULAR.name) == f"train.{name}.lr=0.01 vqvae.model.downsample=8"

@@ -16,35 +16,21 @@ class Mode:
     name: str  # the DAG's matrix value (`modes:` in params.yaml) and its data folder, data/<ds>/<name>
     sees: str  # what its predictor sees, in words (help text)
     pixels: bool  # its predictor sees pixels: no codebook (losses in code space refused), own encoders built
-    loss_title: str  # the title of its panel of MSE loss curves
-    loss_unit: str  # the unit of that MSE
+    mse_on: str  # what its MSE loss compares, in words (its loss panel's title)
+    loss_unit: str  # the unit of that MSE (its loss panel's axis)
     shade: int  # 0: its predictor's full hue, 1: the lighter tint (`reporting/colors.py`)
     line_style: str  # its lines in every figure
     marker: str  # its points in the sweep's scatter
     base_hidden: bool  # whether `train.<p>.base_hidden` replaces its predictor's width (Table III's large base)
 
+    @property
+    def loss_title(self) -> str:
+        return f"{self.name} models: MSE on {self.mse_on}"
 
-BASE = Mode(
-    name="base",
-    sees="pixels",
-    pixels=True,
-    loss_title="base models: MSE on pixels in [0, 1]",
-    loss_unit="pixel MSE (per pixel, frames in [0, 1])",
-    shade=1,
-    line_style="--",
-    marker="o",
-    base_hidden=True,
-)
+
+BASE = Mode("base", "pixels", True, "pixels in [0, 1]", "pixel MSE (per pixel, frames in [0, 1])", 1, "--", "o", True)
 MODULAR = Mode(
-    name="modular",
-    sees="frozen VQ-VAE latents",
-    pixels=False,
-    loss_title="modular models: MSE on code vectors",
-    loss_unit="code-vector MSE (per element)",
-    shade=0,
-    line_style="-",
-    marker="^",
-    base_hidden=False,
+    "modular", "frozen VQ-VAE latents", False, "code vectors", "code-vector MSE (per element)", 0, "-", "^", False
 )
 MODES: dict[str, Mode] = {m.name: m for m in (BASE, MODULAR)}  # iterates over the names, in the DAG's order
 

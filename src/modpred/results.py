@@ -83,6 +83,11 @@ class RunFacts(JsonRecord):
     validation_sequences: int = 0
     loss: str = DEFAULT_LOSS  # the `train.<p>.loss` it trained on (training.losses.LOSSES): its curve's title and unit
 
+    @classmethod
+    def of_cell(cls, values: dict[str, Any], dataset: str, predictor: str, mode: str) -> RunFacts:
+        """A train.json of any age: those from before the record named its cell get the cell's names."""
+        return cls.from_dict({"dataset": dataset, "predictor": predictor, "mode": mode, **values})
+
     @property
     def label(self) -> str:
         return model_label(self.predictor, self.mode)

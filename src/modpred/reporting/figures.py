@@ -27,7 +27,7 @@ from modpred.metrics import CI_SUFFIX, metric
 from modpred.modes import MODES, MODULAR
 from modpred.reporting.colors import BASELINE_LOOKS
 from modpred.results import DEFAULT_LOSS
-from modpred.training.losses import curve_words
+from modpred.training.losses import LOSSES, curve_words
 
 CURVE_METRICS = tuple(metric(key) for key in ("lpips", "ssim", "mse_frame"))  # LPIPS as published: the tables
 CURVE_UNITS = {  # the y axis of each per-frame panel: what the number is
@@ -179,9 +179,11 @@ def _mark_kept(ax: plt.Axes, c: Curve, x: pd.Series, y: pd.Series, iterations: p
 
 
 def loss_curves(curves: list[Curve], path: Path) -> None:
-    """One panel per loss (a pixel MSE and a code-vector MSE are different units), in the modes'
-    order, titled by the loss each model recorded; the kept iterate of each model starred."""
-    panels = sorted({(c.mode, c.loss) for c in curves}, key=lambda key: (list(MODES).index(key[0]), key[1]))
+    """One panel per loss (a pixel MSE and a code-vector MSE are different units), in the order of the
+    modes and of the losses' table, titled by the loss each model recorded; the kept iterate starred."""
+    panels = sorted(
+        {(c.mode, c.loss) for c in curves}, key=lambda k: (list(MODES).index(k[0]), list(LOSSES).index(k[1]))
+    )
     fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.5), squeeze=False)
     for ax, (mode, loss) in zip(axes[0], panels, strict=True):
         for c in curves:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from modpred import paths
 from modpred.metrics import HEADLINE, metric
-from modpred.modes import MODES
+from modpred.modes import BASE, MODES, MODULAR
 from modpred.reporting.verdicts import Verdict, compare, seed_spread_share
 from modpred.results import RunFacts, Scores, VqvaeQuality, baseline_label, model_label, trained_cells
 
@@ -96,7 +96,7 @@ def comparisons(replicates: dict[str, list[Replicate]], predictors: list[str]) -
     for predictor in predictors:
         by_mode = {m: replicates.get(model_label(predictor, m), []) for m in MODES}
         pairs: dict[str, list[tuple[Replicate, Replicate]]] = {}
-        base, modular = MODES
+        base, modular = BASE.name, MODULAR.name  # the paper's comparison: latents against pixels
         base_by_seed = {r.scores.seed: r for r in by_mode[base]}
         pairs[f"{modular} − {base}"] = [
             (m, base_by_seed[m.scores.seed]) for m in by_mode[modular] if m.scores.seed in base_by_seed

@@ -25,7 +25,7 @@ import fnmatch
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -34,6 +34,7 @@ import numpy as np
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from modpred.data.datasets import DatasetSpec
+from modpred.data.datasets.videos.manifest import ClipEntry, examples, report_clip
 from modpred.data.datasets.videos.sources import Clip, ClipReader, find_clips
 from modpred.data.datasets.videos.windows import WindowLog, cut_windows, kept_count, resample, time_spans
 from modpred.data.frames import CHANNELS, VIDEO_SUFFIXES, as_uint8, fit_frame, is_gray
@@ -129,31 +130,36 @@ class _Footage:
     def __init__(self, cfg: VideosConfig, split: str) -> None:
         self.cfg, self.split = cfg, split
         self.stride = cfg.stride if split == "train" else cfg.test_window_stride
-        self.entries: list[dict] = []
+        self.entries: list[ClipEntry] = []
 
     def windows(self, clips: list[Clip]) -> Iterator[np.ndarray]:
         cfg = self.cfg
         for clip in progress(clips, f"videos {self.split}"):
             reader = ClipReader(clip)
-            entry: dict = {"file": clip.rel, "split": self.split, "fps": reader.fps}
+            entry = ClipEntry(clip.rel, self.split, reader.fps)
             self.entries.append(entry)
             if reader.problem:
-                entry["skipped"] = reader.problem
+                entry.skipped = reader.problem
                 log.warning("skipped %s: %s", clip.rel, reader.problem)
                 continue
             step = frame_step(reader, cfg)
-            entry["step"] = round(step, 4)
+            entry.step = round(step, 4)
             kept: Iterator[np.ndarray] = resample(reader, step)
             if cfg.split == "time":
                 span = time_spans(kept_count(reader.frame_count(), step), cfg.test_fraction, cfg.seq_len)[self.split]
-                entry["span"] = [span.start, span.stop]  # kept-frame positions of this split
+                entry.span = [span.start, span.stop]
                 kept = islice(kept, span.start, span.stop)  # the train pass stops decoding at its span's end
             cut = WindowLog()
             yield from cut_windows(self._fitted(kept, reader, entry), cfg.seq_len, self.stride, cfg.cut_threshold, cut)
-            entry.update(frames=cut.frames, cuts=cut.cuts, windows=cut.windows, dropped_at_cuts=cut.dropped)
-            self._report(clip, reader, cut, entry, step)
+            entry.frames, entry.cuts, entry.windows, entry.dropped_at_cuts = (
+                cut.frames,
+                cut.cuts,
+                cut.windows,
+                cut.dropped,
+            )
+            report_clip(entry, reader, cut, cfg.split == "time", cfg.seq_len)
 
-    def _fitted(self, frames: Iterator[np.ndarray], reader: ClipReader, entry: dict) -> Iterator[np.ndarray]:
+    def _fitted(self, frames: Iterator[np.ndarray], reader: ClipReader, entry: ClipEntry) -> Iterator[np.ndarray]:
         """Fitted frames; a gray clip in a colour dataset is made gray exactly (its codec's chroma noise
         dropped) and repeated to three channels, as its first frame decides."""
         repeat = False
@@ -163,43 +169,15 @@ class _Footage:
             except ValueError as exc:
                 raise UserError(f"{reader.clip.rel}: {exc}") from None
             if index == 0:
-                entry["size"] = f"{frame.shape[1]}x{frame.shape[0]}"
-                entry["gray"] = is_gray(frame)
-                repeat = self.cfg.channels == 3 and entry["gray"]
+                entry.size = f"{frame.shape[1]}x{frame.shape[0]}"
+                entry.gray = is_gray(frame)
+                repeat = self.cfg.channels == 3 and entry.gray
                 if repeat:
                     log.warning(
                         "%s is gray in a colour dataset: its frames are repeated to 3 channels", reader.clip.rel
                     )
             fitted = fit_frame(frame, self.cfg.image, 1 if repeat else self.cfg.channels)
             yield np.repeat(fitted, 3, axis=0) if repeat else fitted
-
-    def _report(self, clip: Clip, reader: ClipReader, cut: WindowLog, entry: dict, step: float) -> None:
-        if reader.stopped and not cut.frames and self.cfg.split == "file":
-            entry["skipped"] = f"not readable ({reader.stopped})"
-            log.warning("skipped %s: not readable (%s)", clip.rel, reader.stopped)
-            return
-        if reader.stopped:
-            entry["truncated"] = reader.stopped
-            log.warning("%s: %s; its first %d frames are used", clip.rel, reader.stopped, reader.read)
-        if cut.cuts:
-            log.info(
-                "%s: %d scene cuts (before kept frames %s); %d windows across them dropped",
-                clip.rel,
-                len(cut.cuts),
-                ", ".join(map(str, cut.cuts)),
-                cut.dropped,
-            )
-        if not cut.windows:
-            part = f" its {self.split} part:" if self.cfg.split == "time" else ""
-            entry["skipped"] = f"{part.strip(' :') or 'the clip'}: {cut.frames} kept frames, shorter than one window"
-            log.warning(
-                "skipped%s %s: %d kept frames, shorter than one window (seq_len %d, one frame in %.4g)",
-                part,
-                clip.rel,
-                cut.frames,
-                self.cfg.seq_len,
-                step,
-            )
 
 
 def _clips(cfg: VideosConfig, key: str) -> dict[str, list[Clip]]:
@@ -226,18 +204,11 @@ def _clips(cfg: VideosConfig, key: str) -> dict[str, list[Clip]]:
     return split
 
 
-def _examples(entries: list[dict], value: Callable[[dict], str]) -> list[str]:
-    """Each distinct value with the first file that has it: '64x48 (street.mp4 +2)'."""
-    files: dict[str, list[str]] = {}
-    for entry in entries:
-        files.setdefault(value(entry), []).append(entry["file"])
-    return [f"{v} ({f[0]}{f' +{len(f) - 1}' if len(f) > 1 else ''})" for v, f in sorted(files.items())]
-
-
 def write_videos(cfg: VideosConfig, out: Path, key: str) -> dict[str, int]:
     split = _clips(cfg, key)
     layout = SequenceLayout(cfg.input_len, cfg.seq_len, cfg.image, cfg.channels)
-    sizes, entries = {}, []
+    sizes: dict[str, int] = {}
+    entries: list[ClipEntry] = []
     for name, clips in split.items():
         footage = _Footage(cfg, name)
         with logging_redirect_tqdm():  # a warning on its own line, not glued to the progress bar
@@ -250,10 +221,10 @@ def write_videos(cfg: VideosConfig, out: Path, key: str) -> dict[str, int]:
                 f"no {name} window of {cfg.seq_len} frames from the {len(clips)} {name} clips under {cfg.root} "
                 f"({', '.join(c.rel for c in clips)}): each was skipped (warnings above) or is too short"
             )
-    used = [e for e in entries if "skipped" not in e]
+    used = [e for e in entries if e.skipped is None]
     kinds = {
-        "sizes": _examples(used, lambda e: e["size"]),
-        "frame rates": _examples([e for e in used if e["fps"]], lambda e: f"{e['fps']:g} fps"),
+        "sizes": examples(used, lambda e: str(e.size)),
+        "frame rates": examples([e for e in used if e.fps], lambda e: f"{e.fps:g} fps"),
     }
     mixed = {k: v for k, v in kinds.items() if len(v) > 1}
     if mixed:
@@ -268,9 +239,10 @@ def write_videos(cfg: VideosConfig, out: Path, key: str) -> dict[str, int]:
             cfg.image,
             timing,
         )
-    gave = {name: len({e["file"] for e in entries if e["split"] == name and e.get("windows")}) for name in sizes}
+    gave = {name: len({e.file for e in entries if e.split == name and e.windows}) for name in sizes}
     summary = {"split": cfg.split, "fps": cfg.fps or None, "windows": sizes, "clips_with_windows": gave}
-    (out / MANIFEST).write_text(json.dumps(summary | {"clips": entries}, indent=1) + "\n")
+    records = [e.record() for e in entries]
+    (out / MANIFEST).write_text(json.dumps(summary | {"clips": records}, indent=1) + "\n")
     return sizes | {"test_clips": gave["test"], "test_overlap": int(cfg.test_window_stride < cfg.seq_len)}
 
 
