@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 PLOTS_TEMPLATE := .dvc/plots/offline.html
 
-.PHONY: venv footage driving ssh repro test lint bench
+.PHONY: venv footage driving ssh onnx repro test lint bench
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,10 +34,18 @@ driving: $(VENV)/.installed
 ssh: $(VENV)/.installed
 	$(PY) -m pip install -q -r requirements-ssh.txt -c constraints.txt
 
+# optional: ONNX export and onnxruntime (pinned beside the rest); the tests check every export with it
+ONNX := $(VENV)/.onnx
+$(ONNX): $(VENV)/.installed requirements-onnx.txt
+	$(PY) -m pip install -q -r requirements-onnx.txt -c constraints.txt
+	touch $@
+
+onnx: $(ONNX)
+
 repro: $(VENV)/.installed
 	dvc repro
 
-test: $(VENV)/.installed $(FOOTAGE)
+test: $(VENV)/.installed $(FOOTAGE) $(ONNX)
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.installed

@@ -37,6 +37,7 @@ from modpred.atomic import write_json, write_text
 from modpred.modes import MODES
 from modpred.reporting.colors import model_color
 from modpred.results import RunFacts, VqvaeQuality, model_label
+from modpred.training.curves import read_validation_curve
 
 OUT = Path("metrics/experiments/table3")
 RUNS_JSON = "runs.json"
@@ -66,7 +67,9 @@ class Curve:
 def read_curve(root: Path, ds: str, predictor: str, mode: str, seed: int = 0) -> Curve:
     folder = root / paths.run_metrics_dir(ds, predictor, mode, seed)
     facts = RunFacts.read(folder / paths.TRAIN_JSON)
-    table = pd.read_csv(folder / paths.VALIDATION_CSV)
+    table = read_validation_curve(folder)
+    if table is None:
+        raise SystemExit(f"{folder}: the run did not validate (set val_sequences)")
     table["seconds"] = table.iteration * facts.seconds_per_100_iters / 100
     return Curve(facts, table[["iteration", "seconds", "lpips"]])
 

@@ -13,7 +13,7 @@ from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.device import pick_device
 from modpred.models.vqvae import vqvae_config
 from modpred.params import ParamsFile, build_config
-from modpred.training.curves import write_curve
+from modpred.training.curves import LiveCurves
 from modpred.training.resume import ResumeState, fingerprint, vqvae_resume_file
 from modpred.training.vqvae import VQVAETrainConfig, pretrain_vqvae, vqvae_quality
 from stages.app import DatasetArg, ParamsOption, check_dataset, stage
@@ -26,7 +26,7 @@ def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption)
     Reads data/DATASET/base/{train,test}.h5; settings: the `vqvae.model` and `vqvae.train` params
     sections, with the keys `data.DATASET.vqvae` overrides (its input channels come from the data).
     Writes data/DATASET/vqvae/model.pt and metrics/runs/DATASET/vqvae.json (reconstruction PSNR and
-    SSIM, codebook use, seed, training seconds) and vqvae_loss.csv. Saves a resumable state to
+    SSIM, codebook use, seed, training seconds) and vqvae_live/ (DVCLive's loss step file). Saves a resumable state to
     .resume/DATASET/vqvae.pt every `vqvae.train.checkpoint_every` iterations: rerun after a kill and
     it continues from there when the params and the training frames are unchanged.
     """
@@ -43,10 +43,15 @@ def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption)
         vqvae_resume_file(dataset),
         fingerprint({**asdict(model_cfg), **asdict(train_cfg)}, [sha256_file(paths.sequences_file(dataset, "train"))]),
     )
-    done = pretrain_vqvae(train, model_cfg, train_cfg, device, resume)
+    curves = LiveCurves(paths.vqvae_live(dataset))
+    try:
+        done = pretrain_vqvae(train, model_cfg, train_cfg, device, resume, curves)
+    except BaseException:
+        curves.discard()  # no partial curve; the resume state keeps the progress
+        raise
     quality = vqvae_quality(done, test, device, train_cfg.eval_frames)
     with atomic_path(paths.vqvae_checkpoint(dataset)) as tmp:
-        torch.save(done.model.cpu().state(), tmp)
+        torch.save({**done.model.cpu().state(), "quality": quality.of_model()}, tmp)  # a model card's source
     quality.write(paths.vqvae_metrics(dataset))
-    write_curve(paths.vqvae_loss(dataset), done.losses)
+    curves.end()
     resume.clear()  # the outputs are written: a rerun starts afresh

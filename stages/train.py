@@ -8,7 +8,7 @@ from modpred import paths
 from modpred.models.bundle import save_bundle
 from modpred.params import ParamsFile
 from modpred.training.cell_config import CellConfig
-from modpred.training.curves import LiveCurve, write_curve, write_validation_curve
+from modpred.training.curves import LiveCurves
 from modpred.training.distributed import init_distributed
 from modpred.training.gpu_lock import hold_gpu
 from modpred.training.run import train_cell
@@ -27,26 +27,27 @@ def train(
 
     Reads data/DATASET/MODE/ (pixels or latent shards); settings: the `train.PREDICTOR` params
     section. Writes data/DATASET/models/PREDICTOR-MODE/seedSEED/model.pt and
-    metrics/runs/DATASET/PREDICTOR-MODE/seedSEED/ (train.json, loss.csv, validation.csv); a killed
-    run resumes from .resume/ on the next call.
+    metrics/runs/DATASET/PREDICTOR-MODE/seedSEED/ (train.json, and live/: DVCLive's loss and validation
+    step files, grown as it trains, and metrics.json, the latest values); a killed run resumes from
+    .resume/ on the next call, its curves continued from its checkpoint.
     """
     check_cell(dataset, predictor, mode)
     cell = CellConfig.from_section(predictor, mode, ParamsFile(params).get(f"train.{predictor}"), seed)
     dist = init_distributed()
     out = paths.run_metrics_dir(dataset, predictor, mode, seed)
-    live = LiveCurve(out / paths.LOSS_CSV) if dist.main else None
+    curves = LiveCurves(out / paths.LIVE_DIR) if dist.main else None
     device = dist.device()
     try:
         with hold_gpu(device, f"train {dataset} {predictor} {mode} seed {seed}"):
-            result = train_cell(dataset, cell, device, on_log=live, dist=dist)
+            result = train_cell(dataset, cell, device, curves=curves, dist=dist)
     except BaseException:
-        if live is not None:  # a failed run leaves no partial curve; its resume state keeps the progress
-            live.discard()
+        if curves is not None:  # a failed run leaves no partial curve; its resume state keeps the progress
+            curves.discard()
         raise
     if dist.main:  # rank 0 writes; the others trained the same weights
         save_bundle(paths.model_file(dataset, predictor, mode, seed), result.bundle)
-        write_curve(out / paths.LOSS_CSV, result.training.losses)
         result.facts.write(out / paths.TRAIN_JSON)
-        write_validation_curve(out / paths.VALIDATION_CSV, result.training.selection)
+        assert curves is not None
+        curves.end(kept_iteration=result.facts.selected_iteration)
         result.resume.clear()
     dist.barrier()

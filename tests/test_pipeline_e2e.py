@@ -150,8 +150,8 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
     assert {"lpips_ci95", "ssim_ci95", "mse_frame_ci95"} <= set(per_frame[0].split(","))  # the figures' bands
     sequences = (project / "metrics/runs/mmnist/predrnn-base/seed0/per_sequence.csv").read_text().splitlines()
     assert sequences[0].startswith("sequence,") and len(sequences) == 1 + 6
-    loss_rows = (project / "metrics/runs/mmnist/tctn-base/seed0/loss.csv").read_text().splitlines()
-    assert loss_rows[0] == "iteration,loss" and len(loss_rows) == 4  # iterations 0, 2, 3
+    loss_rows = (project / "metrics/runs/mmnist/tctn-base/seed0/live/plots/metrics/loss.tsv").read_text().splitlines()
+    assert loss_rows[0] == "step\tloss" and len(loss_rows) == 4  # DVCLive's step file: iterations 0, 2, 3
 
     # dvc plots renders every declared chart to a page that needs no network
     run(["dvc", "plots", "show", "-o", str(tmp_path / "plots")], project)

@@ -63,3 +63,26 @@ def test_the_ssh_plugin_pins_resolve_against_the_installed_set(tmp_path):
     for name, version in pinned.items():  # each to be installed at its pin, or already there at it (after `make ssh`)
         assert installing.pop(name, None) == version or importlib.metadata.version(name) == version, name
     assert not installing, installing  # nothing else would be installed or upgraded
+
+
+def test_the_onnx_pins_resolve_within_the_constraints(tmp_path):
+    """`make onnx` (the optional export): pip, asked to resolve requirements-onnx.txt against
+    constraints.txt, installs each pin at its version and everything it pulls in at the version
+    constraints.txt pins, upgrading nothing the default install has."""
+    report = tmp_path / "report.json"
+    args = ["--dry-run", "--ignore-installed", "--quiet", "--report", str(report)]
+    args += ["-r", "requirements-onnx.txt", "-c", "constraints.txt"]
+    subprocess.run([sys.executable, "-m", "pip", "install", *args], cwd=ROOT, check=True, capture_output=True)
+    constraints = dict(
+        line.split("==")[:2]
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    pins = {k.lower().replace("_", "-"): v.split()[0] for k, v in constraints.items()}
+    for item in json.loads(report.read_text())["install"]:
+        name, version = item["metadata"]["name"].lower().replace("_", "-"), item["metadata"]["version"]
+        assert pins.get(name) == version, (name, version)
+    for line in (ROOT / "requirements-onnx.txt").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==")
+            assert pins[name.lower()] == version.split()[0], name

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -50,7 +51,10 @@ def test_killed_training_resumes_on_the_next_repro_and_matches_an_unbroken_run(t
     assert json.loads((unbroken / runs / "train.json").read_text())["resumed_from_iteration"] == 0
     assert resumed_train["final_loss"] == json.loads((unbroken / runs / "train.json").read_text())["final_loss"]
     assert (broken / runs / "eval.json").read_text() == (unbroken / runs / "eval.json").read_text()
-    assert (broken / runs / "loss.csv").read_text() == (unbroken / runs / "loss.csv").read_text()
+    steps = sorted(p.relative_to(unbroken / runs) for p in (unbroken / runs / "live").rglob("*.tsv"))
+    assert Path("live/plots/metrics/loss.tsv") in steps  # the DVCLive step files: no gap, no repeat
+    for step_file in steps:
+        assert (broken / runs / step_file).read_text() == (unbroken / runs / step_file).read_text(), step_file
 
 
 def _long_vqvae(params):
@@ -81,7 +85,7 @@ def test_a_killed_dvc_repro_resumes_the_vqvae_pretraining_and_matches_an_unbroke
     record = json.loads((broken / "metrics/runs/mmnist/vqvae.json").read_text())
     assert record["resumed_from_iteration"] == saved and not state.exists()
     assert json.loads((unbroken / "metrics/runs/mmnist/vqvae.json").read_text())["resumed_from_iteration"] == 0
-    for output in ("data/mmnist/vqvae/model.pt", "metrics/runs/mmnist/vqvae_loss.csv"):
+    for output in ("data/mmnist/vqvae/model.pt", "metrics/runs/mmnist/vqvae_live/plots/metrics/loss.tsv"):
         assert (broken / output).read_bytes() == (unbroken / output).read_bytes(), output
     assert run(["dvc", "status", "pretrain_vqvae@mmnist"], broken).stdout.strip().endswith("up to date.")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-import pandas as pd
 import pytest
 
+from modpred.training.curves import read_validation_curve
 from tests.helpers import one_predictor_run, run
 
 
@@ -28,7 +28,7 @@ def test_table_iii_trains_the_base_models_to_the_cap_and_charges_the_vqvae_to_th
     # run's own speed varies with the machine's load, so the plan, not a timing, is what is held)
     planned = base["iters"] * default_base["seconds_per_100_iters"] / 100
     assert planned >= 3 * modular["iters"] * modular["seconds_per_100_iters"] / 100 * 0.999
-    validation = pd.read_csv(out / f"base-long/metrics/runs/mmnist/{one}-base/seed0/validation.csv")
+    validation = read_validation_curve(out / f"base-long/metrics/runs/mmnist/{one}-base/seed0")
     assert validation.iteration.max() == base["iters"]  # the whole long curve, every val_every iterations
     report = (out / "report.md").read_text()
     row = next(line for line in report.splitlines() if line.startswith(f"| {one} "))

@@ -1,5 +1,6 @@
 import contextlib
 import itertools
+import json
 import math
 from collections.abc import Iterator
 
@@ -10,6 +11,7 @@ from modpred.errors import UserError
 from modpred.models.contract import TrainOutput
 from modpred.models.predictors.predrnn import PredRNN, PredRNNConfig
 from modpred.models.predictors.tctn import TCTN, TCTNConfig
+from modpred.training.curves import LiveCurves, read_loss_curve, read_validation_curve
 from modpred.training.resume import ResumeState
 from modpred.training.sampling import sampling_probabilities, teacher_mask, teacher_probability
 from modpred.training.trainer import LoopHooks, TrainConfig, train_loop
@@ -236,3 +238,64 @@ def test_one_cycle_resumes_where_a_killed_run_stopped(tmp_path):
     assert killed_rates[:7] == unbroken_rates[:7] and killed_rates[7:] == unbroken_rates[5:]  # restarted at 5
     for key, value in unbroken.items():
         torch.testing.assert_close(resumed[key], value, atol=0, rtol=0)
+
+
+def _live_run(folder, kill_at: int | None = None, resume_file=None, curves_class=LiveCurves) -> None:
+    """A short run with validation whose curves go to DVCLive in `folder`; killed at draw `kill_at`,
+    then resumed from its checkpoint by a fresh process's worth of objects."""
+    cfg = TrainConfig(iters=9, batch=2, lr=0.01, log_every=2, checkpoint_every=4, val_sequences=2, val_every=3)
+    calls = iter(range(100))
+
+    def sample(g: torch.Generator) -> torch.Tensor:
+        if next(calls) == kill_at:
+            raise KeyboardInterrupt
+        return torch.rand(2, 6, 2, 4, 4, generator=g)
+
+    def validate(model: torch.nn.Module) -> dict[str, float]:
+        return {"lpips": float(sum(p.abs().sum() for p in model.parameters())), "ssim": 0.5}
+
+    resume = ResumeState(resume_file, "same") if resume_file else None
+    for attempt in range(2):
+        torch.manual_seed(0)
+        model = PredRNN(2, 4, PredRNNConfig(layers=1, hidden=4))
+        curves = curves_class(folder)
+        try:
+            hooks = LoopHooks(curves=curves, validate=validate, resume=resume)
+            result = train_loop(model, sample, 3, cfg, torch.device("cpu"), hooks)
+        except KeyboardInterrupt:
+            assert attempt == 0
+            calls = iter(range(100))
+            continue
+        curves.end(kept_iteration=result.selection.best_iteration)
+        return
+
+
+def test_the_curves_are_dvclive_step_files_that_grow_as_it_trains(tmp_path):
+    """Issue 30: DVCLive writes each logged loss and validation at once (what `dvc exp show` and
+    `dvc plots` read during a run), with the kept iterate in its summary at the end."""
+    rows = []
+
+    class Watched(LiveCurves):
+        def loss(self, iteration: int, value: float) -> None:
+            super().loss(iteration, value)
+            rows.append(len((self.folder / "plots/metrics/loss.tsv").read_text().splitlines()))
+
+    _live_run(tmp_path / "live", curves_class=Watched)
+    assert rows == [2, 3, 4, 5, 6]  # the header, then one row per logged iteration (0, 2, 4, 6, 8), as it goes
+    loss = read_loss_curve(tmp_path)
+    assert loss.iteration.tolist() == [0, 2, 4, 6, 8]
+    validation = read_validation_curve(tmp_path)
+    assert validation is not None and validation.iteration.tolist() == [3, 6, 9]
+    summary = json.loads((tmp_path / "live/metrics.json").read_text())
+    assert summary["loss"] == loss.loss.iloc[-1] and "kept_iteration" in summary and summary["step"] == 9
+
+
+def test_a_resumed_runs_curves_have_no_gap_and_no_repeat(tmp_path):
+    """Killed at draw 7 (after the checkpoint at 4 iterations, with rows logged for iterations 4 and 6
+    and a validation at 6), resumed: every step file equals an unbroken run's."""
+    _live_run(tmp_path / "unbroken" / "live")
+    _live_run(tmp_path / "broken" / "live", kill_at=7, resume_file=tmp_path / "resume.pt")
+    files = sorted(p.relative_to(tmp_path / "unbroken") for p in (tmp_path / "unbroken").rglob("*.tsv"))
+    assert len(files) == 3  # loss, validation/lpips, validation/ssim
+    for path in files:
+        assert (tmp_path / "broken" / path).read_text() == (tmp_path / "unbroken" / path).read_text(), path

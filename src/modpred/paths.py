@@ -8,9 +8,9 @@ The folder each train cell reads is named after its mode, so one templated path
     data/<ds>/modular/vqvae.pt                the frozen VQ-VAE the shards were made with (encode_latents)
     data/<ds>/modular/{train,test}/shard-*.h5 latent code shards (encode_latents)
     data/<ds>/models/<predictor>-<mode>/seed<k>/model.pt   predictor checkpoint of replicate seed k (train)
-    metrics/runs/<ds>/vqvae.json, vqvae_loss.csv   VQ-VAE quality and loss curve (pretrain_vqvae)
+    metrics/runs/<ds>/vqvae.json, vqvae_live/     VQ-VAE quality and loss curve (pretrain_vqvae)
     metrics/runs/<ds>/encode.json                  encoding seconds (encode_latents)
-    metrics/runs/<ds>/<predictor>-<mode>/seed<k>/  train.json, loss.csv, validation.csv (train);
+    metrics/runs/<ds>/<predictor>-<mode>/seed<k>/  train.json, live/ (DVCLive: loss, validation) (train);
                                                    eval.json, per_frame.csv, per_sequence.csv (evaluate)
     metrics/runs/<ds>/baselines/                   <name>.json, <name>_per_frame.csv (baselines)
     metrics/scores/<ds>.json                  the DVC metrics: model x headline metric, short keys (scores)
@@ -38,8 +38,7 @@ BASELINES = (*TRIVIAL, ORACLE)  # scored beside the models: the figures and repo
 MODEL_FILE = "model.pt"
 FROZEN_VQVAE_FILE = "vqvae.pt"
 TRAIN_JSON = "train.json"
-LOSS_CSV = "loss.csv"
-VALIDATION_CSV = "validation.csv"  # best-iterate selection: validation metrics every val_every iterations
+LIVE_DIR = "live"  # a train cell's DVCLive folder: loss and validation step files, metrics.json (training.curves)
 EVAL_JSON = "eval.json"
 PER_FRAME_CSV = "per_frame.csv"
 PER_SEQUENCE_CSV = "per_sequence.csv"  # each test sequence's means: the spread, and paired differences
@@ -112,8 +111,9 @@ def encode_metrics(ds: str) -> Path:
     return RUNS / ds / "encode.json"
 
 
-def vqvae_loss(ds: str) -> Path:
-    return RUNS / ds / "vqvae_loss.csv"
+def vqvae_live(ds: str) -> Path:
+    """The VQ-VAE pretraining's DVCLive folder: its loss step file."""
+    return RUNS / ds / "vqvae_live"
 
 
 def baselines_dir(ds: str) -> Path:

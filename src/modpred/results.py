@@ -146,6 +146,12 @@ class VqvaeQuality(JsonRecord):
     def num_codes(self) -> int:
         return self.codes_used + self.dead_codes
 
+    def of_model(self) -> dict[str, Any]:
+        """What the checkpoint carries for model cards: the quality, not how long this run took
+        (identical runs, resumed or not, write identical checkpoints)."""
+        values = dataclasses.asdict(self)
+        return {k: v for k, v in values.items() if k not in ("train_seconds", "resumed_from_iteration")}
+
 
 @dataclass(frozen=True)
 class DataFacts(JsonRecord):

@@ -17,6 +17,7 @@ from torch import nn
 
 from modpred.atomic import atomic_path
 from modpred.errors import UserError
+from modpred.models.card import CARD, ModelCard, check_card
 from modpred.models.contract import Predictor
 from modpred.models.predictors import build_predictor
 from modpred.models.spaces import SPACES, Space
@@ -29,19 +30,23 @@ class Bundle:
     space: Space
     input_len: int
     seq_len: int
+    card: ModelCard | None = None  # what the checkpoint says it is (`models.card`); None before training ends
 
 
 def save_bundle(path: Path, bundle: Bundle) -> None:
+    """The checkpoint: the predictor's config and weights, its space (with the frozen VQ-VAE), and its card."""
     cfg = bundle.model.cfg
     assert not isinstance(cfg, (torch.Tensor, nn.Module)), "a predictor's cfg is its config dataclass"
     state = {
         "predictor": bundle.predictor_name,
         "model_config": asdict(cfg),
         "state_dict": bundle.model.state_dict(),
+        "buffers": [name for name, _ in bundle.model.named_buffers()],
         "input_len": bundle.input_len,
         "seq_len": bundle.seq_len,
         "mode": bundle.space.mode,
         **bundle.space.state(),
+        **({CARD: bundle.card.entry()} if bundle.card is not None else {}),  # train always gives one
     }
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
@@ -76,6 +81,9 @@ def load_bundle(
             f"model checkpoint {path} holds a {state['predictor']} {state['mode']} model, not {expect[0]} {expect[1]}; "
             "rerun its train stage (`dvc repro`)"
         )
+    card = ModelCard.from_entry(state[CARD]) if CARD in state else None  # None: written before cards
+    if card is not None:
+        check_card(card, state, Path(path))
     try:
         space = SPACES[state["mode"]].from_state(state, device, decode)
         model = build_predictor(
@@ -85,7 +93,7 @@ def load_bundle(
     except (KeyError, RuntimeError, TypeError) as exc:  # entries that contradict each other
         reason = str(exc).splitlines()[0]
         raise UserError(f"model checkpoint {path} contradicts itself: {reason}") from None
-    return Bundle(state["predictor"], model.to(device).eval(), space, state["input_len"], state["seq_len"])
+    return Bundle(state["predictor"], model.to(device).eval(), space, state["input_len"], state["seq_len"], card)
 
 
 def model_predictor(bundle: Bundle, future: int, device: torch.device) -> Callable[[np.ndarray], np.ndarray]:

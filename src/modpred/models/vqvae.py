@@ -166,7 +166,9 @@ class Codebook(nn.Module):
 
     def lookup(self, idx: torch.Tensor) -> torch.Tensor:
         """(..., h, w) code indices -> (..., D, h, w) code vectors."""
-        return self.embedding(idx).movedim(-1, -3)
+        vectors = self.embedding(idx)
+        n = vectors.dim()  # dimensions counted from the front: ONNX's Transpose takes no negative ones
+        return vectors.permute(*range(n - 3), n - 1, n - 3, n - 2)
 
     @torch.no_grad()
     def _set_codes(self, which: torch.Tensor, vectors: torch.Tensor) -> None:
@@ -257,6 +259,14 @@ def load_frozen_vqvae(path: Path, device: torch.device) -> tuple[VQVAE, str]:
     except Exception as exc:
         raise UserError(f"corrupt VQ-VAE checkpoint {path}: {str(exc).splitlines()[0]}") from None
     return VQVAE.from_state(state).to(device).eval().requires_grad_(False), sha256_file(path)
+
+
+def frozen_vqvae_quality(path: Path) -> dict[str, Any] | None:
+    """The quality `pretrain_vqvae` measured and saved in the checkpoint (vqvae.json's values); None
+    in a checkpoint from before it did."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    quality = state.get("quality") if isinstance(state, dict) else None
+    return dict(quality) if quality is not None else None
 
 
 def check_downsample(cfg: VQVAEConfig, height: int, width: int) -> None:

@@ -19,6 +19,7 @@ from modpred.models.vqvae import load_frozen_vqvae, to_unit
 from modpred.reporting.colors import baseline_color, model_color
 from modpred.reporting.figures import Curve, frame_strip, loss_curves, per_frame_curves, validation_curves
 from modpred.results import RunFacts, VqvaeQuality, baseline_label, model_label
+from modpred.training.curves import read_loss_curve, read_validation_curve
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,10 @@ def draw_figures(
         facts = RunFacts.read(run / paths.TRAIN_JSON)
         device_names.add(facts.device)
         kept = facts.selected_iteration
-        losses.append(Curve(label, color, pd.read_csv(run / paths.LOSS_CSV), mode=m, kept=kept, loss=facts.loss))
-        if (run / paths.VALIDATION_CSV).is_file():
+        losses.append(Curve(label, color, read_loss_curve(run), mode=m, kept=kept, loss=facts.loss))
+        table = read_validation_curve(run)
+        if table is not None:
             per_it = facts.seconds_per_100_iters / 100
-            table = pd.read_csv(run / paths.VALIDATION_CSV)
             validations.append(Curve(label, color, table, mode=m, kept=kept, seconds_per_iteration=per_it))
     for name in paths.BASELINES:
         table = pd.read_csv(paths.baseline_per_frame(dataset, name))

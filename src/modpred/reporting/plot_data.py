@@ -17,6 +17,7 @@ from modpred.modes import MODES
 from modpred.reporting.chart_template import write_chart_template
 from modpred.reporting.colors import VQVAE_COLOR, VQVAE_LABEL, palette
 from modpred.results import DEFAULT_LOSS, baseline_label, datasets_with_results, trained_cells
+from modpred.training.curves import has_loss_curve, read_loss_curve, read_validation_curve, read_vqvae_loss_curve
 
 MODELS_TEMPLATE = "by_model.json"  # every chart but the VQ-VAE's
 VQVAE_TEMPLATE = "vqvae.json"
@@ -44,16 +45,18 @@ def plot_tables(root: Path = Path(".")) -> dict[str, pd.DataFrame]:
                 parts["per_frame"].append(_with(mean, dataset=ds, model=label))
             first = folders[0]  # curves: the first seed's (a curve averaged over seeds is no run's)
             loss = f"loss_{runs[0].mode}" + ("" if runs[0].loss == DEFAULT_LOSS else f"_{runs[0].loss}")
-            for name, csv in ((loss, paths.LOSS_CSV), ("validation", paths.VALIDATION_CSV)):
-                if (first / csv).is_file():
-                    parts.setdefault(name, []).append(_with(pd.read_csv(first / csv), dataset=ds, model=label))
+            if has_loss_curve(first):
+                parts.setdefault(loss, []).append(_with(read_loss_curve(first), dataset=ds, model=label))
+            validation = read_validation_curve(first)
+            if validation is not None and runs[0].select_by is not None:  # the chart's y: the selecting metric
+                validation = validation.assign(score=validation[runs[0].select_by])
+                parts["validation"].append(_with(validation, dataset=ds, model=label))
         for name in paths.BASELINES:
             path = root / paths.baseline_per_frame(ds, name)
             if path.is_file():
                 parts["per_frame"].append(_with(pd.read_csv(path), dataset=ds, model=baseline_label(name)))
-        vqvae = root / paths.vqvae_loss(ds)
-        if vqvae.is_file():
-            parts["vqvae_loss"].append(_with(pd.read_csv(vqvae), dataset=ds, model=VQVAE_LABEL))
+        if (root / paths.vqvae_metrics(ds)).is_file():
+            parts["vqvae_loss"].append(_with(read_vqvae_loss_curve(ds, root), dataset=ds, model=VQVAE_LABEL))
     return {name: pd.concat(tables, ignore_index=True) for name, tables in parts.items() if tables}
 
 

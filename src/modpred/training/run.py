@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -15,14 +14,16 @@ from modpred.evaluation.evaluate import score_predictor
 from modpred.evaluation.lpips_metric import make_lpips_scorer
 from modpred.models import count_params
 from modpred.models.bundle import Bundle, model_predictor
+from modpred.models.card import ModelCard, code_commit, utc_now
 from modpred.results import RunFacts
 from modpred.training.cell_config import CellConfig
+from modpred.training.curves import CurveSink
 from modpred.training.distributed import Dist
 from modpred.training.losses import make_loss
 from modpred.training.resume import ResumeState, fingerprint, resume_file
-from modpred.training.selection import Validator
+from modpred.training.selection import BestIterate, Validator
 from modpred.training.trainer import LoopHooks, TrainResult, train_loop
-from modpred.training.training_set import load_training_set
+from modpred.training.training_set import TrainingSet, load_training_set
 
 
 @dataclass
@@ -37,7 +38,7 @@ def train_cell(
     ds: str,
     cell: CellConfig,
     device: torch.device,
-    on_log: Callable[[list[tuple[int, float]]], None] | None = None,
+    curves: CurveSink | None = None,
     dist: Dist | None = None,
 ) -> CellResult:
     """Train the cell `cell` describes on dataset `ds`, resuming a killed run with the same params and data."""
@@ -59,7 +60,7 @@ def train_cell(
     )
     hooks = LoopHooks(
         desc=f"train {ds}-{cell.predictor}-{cell.mode}-{cell.seed}",
-        on_log=on_log,
+        curves=curves,
         resume=resume,
         advice=f"lower {cell.key}.lr",
         validate=validate,
@@ -89,7 +90,37 @@ def train_cell(
         selected_validation_score=selection.best_score if selection is not None else None,
         validation_sequences=validation_sequences if selection is not None else 0,
     )
+    bundle.card = model_card(ds, cell, data, facts, selection)
     return CellResult(bundle, result, facts, resume)
+
+
+def model_card(
+    ds: str, cell: CellConfig, data: TrainingSet, facts: RunFacts, selection: BestIterate | None
+) -> ModelCard:
+    """What the checkpoint will say it is (`models.card`)."""
+    kept = None
+    if selection is not None:
+        kept = next((row for row in selection.curve if row["iteration"] == selection.best_iteration), None)
+    return ModelCard(
+        dataset=ds,
+        layout=asdict(data.layout),
+        predictor=cell.predictor,
+        mode=cell.mode,
+        seed=cell.seed,
+        params=cell.section,
+        loss=cell.loss.loss,
+        iterations=facts.iters,
+        kept_iteration=facts.selected_iteration,
+        validation={k: v for k, v in kept.items() if k != "iteration"} if kept else None,
+        validation_sequences=facts.validation_sequences,
+        trainable_params=facts.trainable_params,
+        vqvae_sha256=data.vqvae_sha256,
+        vqvae_quality=data.vqvae_quality,
+        code=code_commit(),
+        device=facts.device,
+        precision=cell.trainer.amp,
+        trained_at=utc_now(),
+    )
 
 
 def validator(bundle: Bundle, frames: np.ndarray, metric: str, device: torch.device, key: str) -> Validator:

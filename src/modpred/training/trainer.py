@@ -28,6 +28,7 @@ from modpred.models.contract import Batch, TrainOutput
 from modpred.params import at_least, between, choice, positive
 from modpred.progress import progress
 from modpred.training.compute import Memory, peak_memory, reset_peak_memory, synchronize
+from modpred.training.curves import CurveSink
 from modpred.training.distributed import Dist
 from modpred.training.divergence import DivergenceGuard
 from modpred.training.losses import LossFn, paper_loss
@@ -145,7 +146,7 @@ class LoopHooks:
     """What a cell adds to the plain loop, each optional."""
 
     desc: str = "train"  # the progress bar's label
-    on_log: Callable[[list[tuple[int, float]]], None] | None = None  # gets the loss curve at each logged iteration
+    curves: CurveSink | None = None  # gets each logged loss and validation as it comes (rank 0)
     resume: ResumeState | None = None  # restored if it matches; saved every `checkpoint_every` iterations
     advice: str = "lower the learning rate"  # the divergence error's advice
     validate: Validator | None = None  # scores the model every `val_every` iterations: best-iterate selection
@@ -179,6 +180,9 @@ def train_loop(
     if resume is not None and resume.restore(state):
         resumed_from = state.iteration
         log.info("resumed from iteration %d (state in %s)", resumed_from, resume.path)
+    curves = hooks.curves if dist.main else None
+    if curves is not None:  # a resumed run's curve continues from its checkpoint: no gap, no repeat
+        curves.start(state.losses, state.selection.curve if state.selection is not None else [])
     # 2. what takes a step: the network (channels-last weights, DDP) and its guarded optimizer update
     if cfg.channels_last:
         to_channels_last(model)
@@ -202,11 +206,11 @@ def train_loop(
         if state.scheduler is not None:
             state.scheduler.step()
         state.iteration = it + 1
-        if _maybe_log(state, cfg, it, value, hooks.on_log if dist.main else None):
+        if _maybe_log(state, cfg, it, value, curves):
             bar.set_postfix(loss=f"{value:.5f}", refresh=False)
         if validate is not None:
             with clock.paused():  # seconds per 100 iterations count training only, not validation
-                _maybe_validate(state, cfg, validate)
+                _maybe_validate(state, cfg, validate, curves)
         if resume is not None and dist.main and state.iteration % cfg.checkpoint_every == 0:
             if state.iteration < cfg.iters:
                 resume.save(state)
@@ -294,24 +298,25 @@ class _Clock:
         return (time.perf_counter() - self.start) / (iters - self.timed_from) * 100
 
 
-def _maybe_log(
-    state: TrainState, cfg: TrainConfig, it: int, value: float, on_log: Callable[[list[tuple[int, float]]], None] | None
-) -> bool:
+def _maybe_log(state: TrainState, cfg: TrainConfig, it: int, value: float, curves: CurveSink | None) -> bool:
     """Record the loss every `log_every` iterations and at the last one; True when it did."""
     if it % cfg.log_every and it != cfg.iters - 1:
         return False
     state.losses.append((it, value))
-    if on_log is not None:
-        on_log(state.losses)
+    if curves is not None:
+        curves.loss(it, value)
     return True
 
 
-def _maybe_validate(state: TrainState, cfg: TrainConfig, validate: Validator) -> None:
+def _maybe_validate(state: TrainState, cfg: TrainConfig, validate: Validator, curves: CurveSink | None) -> None:
     """Score the model every `val_every` iterations and at the last one (on rank 0, which selects)."""
     if state.selection is None or (state.iteration % cfg.val_every and state.iteration != cfg.iters):
         return
     state.model.eval()
-    state.selection.update(state.iteration, validate(state.model), state.model)
+    scores = validate(state.model)
+    state.selection.update(state.iteration, scores, state.model)
+    if curves is not None:
+        curves.validation(state.iteration, scores)
     state.model.train()
 
 

@@ -29,7 +29,7 @@ from modpred.errors import UserError
 from modpred.models import count_params
 from modpred.models.contract import Batch
 from modpred.models.spaces import LatentSpace, PixelSpace, Space
-from modpred.models.vqvae import load_frozen_vqvae
+from modpred.models.vqvae import frozen_vqvae_quality, load_frozen_vqvae
 from modpred.training.cell_config import CellConfig
 from modpred.training.compute import check_fits_in_memory, place_dataset
 
@@ -45,6 +45,8 @@ class TrainingSet:
     layout: SequenceLayout
     identity: list[str]  # hashes of what was read: with the params, what a resumed run must share
     frozen_params: int  # parameters of the frozen VQ-VAE (0 on pixels)
+    vqvae_sha256: str | None  # the frozen VQ-VAE's identity (None on pixels), for the model card
+    vqvae_quality: dict | None  # its quality as pretrain_vqvae measured it (None on pixels), for the model card
     validation_frames: Callable[[int], np.ndarray]  # first held-out index -> their uint8 pixel frames
 
     def held_out_from(self, val_sequences: int, key: str) -> int:
@@ -90,6 +92,8 @@ def pixel_training_set(ds: str, cell: CellConfig, device: torch.device, root: Pa
         layout=layout,
         identity=[hashlib.sha256(frames.tobytes()).hexdigest()],
         frozen_params=0,
+        vqvae_sha256=None,
+        vqvae_quality=None,
         validation_frames=lambda start: frames[start:],
     )
 
@@ -112,6 +116,8 @@ def latent_training_set(ds: str, cell: CellConfig, device: torch.device, root: P
         layout=layout,
         identity=[sha, hashlib.sha256(codes.tobytes()).hexdigest()],
         frozen_params=count_params(vqvae, trainable=False),
+        vqvae_sha256=sha,
+        vqvae_quality=frozen_vqvae_quality(root / paths.frozen_vqvae(ds)),
         validation_frames=validation_frames,
     )
 

@@ -17,6 +17,7 @@ from modpred.models.vqvae import VQVAE, VQVAEConfig, check_downsample, to_unit
 from modpred.params import positive
 from modpred.progress import progress
 from modpred.results import VqvaeQuality
+from modpred.training.curves import CurveSink
 from modpred.training.divergence import DivergenceGuard
 from modpred.training.resume import ResumeState
 
@@ -80,6 +81,7 @@ def pretrain_vqvae(
     cfg: VQVAETrainConfig,
     device: torch.device,
     resume: ResumeState | None = None,
+    curves: CurveSink | None = None,
 ) -> Pretrained:
     """Train on random single frames of uint8 sequences (N, T, C, H, W), saving a resumable state to
     `resume` every `checkpoint_every` iterations and continuing from a matching one."""
@@ -93,6 +95,8 @@ def pretrain_vqvae(
     if resume is not None and resume.restore(state):
         log.info("resuming the VQ-VAE pretraining at iteration %d of %d", state.iteration, cfg.iters)
     start = state.iteration
+    if curves is not None:  # a resumed run's curve continues from its checkpoint
+        curves.start(state.losses, [])
     pool = torch.from_numpy(frames.reshape(-1, *frames.shape[2:]))
     bar = progress(range(start, cfg.iters), "pretrain_vqvae")
     for it in bar:
@@ -105,6 +109,8 @@ def pretrain_vqvae(
         optimizer.step()
         if it % LOG_EVERY == 0 or it == cfg.iters - 1:
             state.losses.append((it, loss.item()))
+            if curves is not None:
+                curves.loss(it, loss.item())
             bar.set_postfix(loss=f"{loss.item():.5f}", refresh=False)
         if resume is not None and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iters:
             state.iteration = it + 1

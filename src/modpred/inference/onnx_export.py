@@ -1,0 +1,166 @@
+"""A trained cell's test-time path as three ONNX graphs, checked in onnxruntime against PyTorch.
+
+- `encoder.onnx`: uint8 frames (B, T, C, H, W) -> model space (B, T, C', g, g): the pixel patches
+  (base) or the frozen VQ-VAE's code vectors (modular: encoder, nearest code, codebook lookup);
+- `predictor.onnx`: the input frames in model space -> the next `future` frames in model space,
+  the predictor's own test-time rollout (`predict`), unrolled for that many frames;
+- `decoder.onnx`: model space -> frames in [0, 1] (the patches put back, or the frozen decoder
+  after the cell's decoding path, `quantize` or `direct`).
+
+Chained they compute what `model_predictor` (evaluate, predict, `modpred.load`) computes. The
+batch size is free; the number of input frames and of predicted frames is fixed at export.
+`onnx`, `onnxscript` and `onnxruntime` are an optional install (`make onnx`).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import torch
+from torch import nn
+
+from modpred.errors import UserError
+from modpred.models.bundle import Bundle, model_predictor
+from modpred.models.contract import Predictor
+
+PARTS = ("encoder", "predictor", "decoder")
+OPSET = 18
+
+
+class _Encode(nn.Module):
+    def __init__(self, bundle: Bundle) -> None:
+        super().__init__()
+        self.space = bundle.space
+        self.holder = nn.ModuleList([getattr(bundle.space, "vqvae", nn.Identity())])  # the frozen weights
+
+    def forward(self, frames: torch.Tensor) -> torch.Tensor:
+        return self.space.encode(frames)
+
+
+class _Rollout(nn.Module):
+    def __init__(self, bundle: Bundle, future: int) -> None:
+        super().__init__()
+        self.model, self.future = bundle.model, future
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        return cast(Predictor, self.model).predict(inputs, self.future)
+
+
+class _Decode(nn.Module):
+    def __init__(self, bundle: Bundle) -> None:
+        super().__init__()
+        self.space = bundle.space
+        self.holder = nn.ModuleList([getattr(bundle.space, "vqvae", nn.Identity())])
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.space.decode(z)
+
+
+@dataclass(frozen=True)
+class Exported:
+    files: dict[str, Path]  # part -> its .onnx file
+    future: int
+
+
+def _import_onnx() -> Any:
+    try:
+        import onnxruntime
+    except ImportError:
+        raise UserError(
+            "ONNX export needs the optional install: `make onnx` (pinned onnx, onnxscript, onnxruntime)"
+        ) from None
+    return onnxruntime
+
+
+def export_cell(bundle: Bundle, out: Path, future: int | None = None) -> Exported:
+    """Write encoder.onnx, predictor.onnx and decoder.onnx of `bundle` (on the CPU) into `out`."""
+    _import_onnx()
+    future = future or bundle.seq_len - bundle.input_len
+    space = bundle.space
+    frames = torch.zeros(2, bundle.input_len, space.frame_channels, space.image, space.image, dtype=torch.uint8)
+    with torch.no_grad():
+        latent = space.encode(frames)
+        predicted = cast(Predictor, bundle.model).predict(latent, future)
+    out.mkdir(parents=True, exist_ok=True)
+    parts = {
+        "encoder": (_Encode(bundle), frames, "frames", "model_space"),
+        "predictor": (_Rollout(bundle, future), latent, "inputs", "predicted"),
+        "decoder": (_Decode(bundle), predicted, "predicted", "frames"),
+    }
+    files = {}
+    for name, (module, example, given, made) in parts.items():
+        path = out / f"{name}.onnx"
+        try:
+            with warnings.catch_warnings():
+                # the input length is fixed at export (the tracer says so for every `t < input_len`)
+                warnings.simplefilter("ignore", torch.jit.TracerWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript exporter's own notice
+                torch.onnx.export(
+                    module.eval(),
+                    (example,),
+                    str(path),
+                    input_names=[given],
+                    output_names=[made],
+                    dynamic_axes={given: {0: "batch"}, made: {0: "batch"}},
+                    opset_version=OPSET,
+                    dynamo=False,  # torch 2.14's dynamo exporter fails to convert 6 of the 8 cells' graphs
+                )
+        except Exception as exc:  # the exporter raises many types; one line says which part and why
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UserError(
+                f"{bundle.predictor_name} {space.mode}: its {name} does not export to ONNX: {reason}"
+            ) from None
+        files[name] = path
+    return Exported(files, future)
+
+
+@dataclass(frozen=True)
+class Check:
+    sequences: int
+    max_diff: dict[str, float]  # part (and "frames": the whole chain) -> largest |onnxruntime - PyTorch|
+    seconds_per_sequence: dict[str, float]  # "pytorch", "onnxruntime": the whole chain, CPU
+
+
+def check_export(bundle: Bundle, exported: Exported, frames: np.ndarray, batch: int = 32) -> Check:
+    """Run the three graphs in onnxruntime (CPU) on uint8 sequences (N, T, C, H, W) and compare each
+    part, and the chain, with PyTorch on the same inputs."""
+    ort = _import_onnx()
+    sessions = {
+        name: ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        for name, path in exported.files.items()
+    }
+    device = torch.device("cpu")
+    torch_chain = model_predictor(bundle, exported.future, device)
+    diffs = dict.fromkeys((*PARTS, "frames"), 0.0)
+    seconds = {"pytorch": 0.0, "onnxruntime": 0.0}
+    inputs = frames[:, : bundle.input_len]
+    for start in range(0, len(inputs), batch):
+        x = inputs[start : start + batch]
+        with torch.no_grad():
+            latent = bundle.space.encode(torch.from_numpy(x))
+            predicted = cast(Predictor, bundle.model).predict(latent, exported.future)
+            decoded = bundle.space.decode(predicted)
+        ort_latent = sessions["encoder"].run(None, {"frames": x})[0]
+        ort_predicted = sessions["predictor"].run(None, {"inputs": latent.numpy()})[0]
+        ort_decoded = sessions["decoder"].run(None, {"predicted": predicted.numpy()})[0]
+        for name, ours, theirs in (
+            ("encoder", latent, ort_latent),
+            ("predictor", predicted, ort_predicted),
+            ("decoder", decoded, ort_decoded),
+        ):
+            diffs[name] = max(diffs[name], float(np.abs(ours.numpy() - theirs).max()))
+        began = time.perf_counter()
+        ours_chain = torch_chain(x)
+        seconds["pytorch"] += time.perf_counter() - began
+        began = time.perf_counter()
+        chained = sessions["encoder"].run(None, {"frames": x})[0]
+        chained = sessions["predictor"].run(None, {"inputs": chained})[0]
+        chained = sessions["decoder"].run(None, {"predicted": chained})[0]
+        seconds["onnxruntime"] += time.perf_counter() - began
+        diffs["frames"] = max(diffs["frames"], float(np.abs(ours_chain - chained).max()))
+    return Check(len(inputs), diffs, {k: v / len(inputs) for k, v in seconds.items()})

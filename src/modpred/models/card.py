@@ -1,0 +1,145 @@
+"""A model card: what a checkpoint is, written inside it, so a file handed on says what it holds.
+
+`train` writes one into every predictor checkpoint (`card` entry of model.pt): the dataset and its
+sequence layout, the predictor and mode, the params section that trained it, the iterations and
+the kept iterate with its validation scores, the frozen VQ-VAE's hash and quality, the code
+commit, device, precision and date. Test scores are not in it: `evaluate` runs after `train` and
+DVC lets no stage rewrite another's output, so `python -m stages card` and `modpred.load` add
+them from the cell's eval.json when the checkpoint sits in its project.
+
+`check_card` refuses a checkpoint whose card contradicts its tensors (another predictor, mode,
+layout, VQ-VAE or parameter count): a card that lies is worse than none.
+"""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from modpred.data.sequences import SequenceLayout
+from modpred.errors import UserError
+
+CARD = "card"  # the checkpoint entry
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    dataset: str
+    layout: dict[str, int]  # SequenceLayout: input_len, seq_len, image, channels
+    predictor: str
+    mode: str
+    seed: int  # the replicate
+    params: dict[str, Any]  # the train.<predictor> section that trained it
+    loss: str
+    iterations: int
+    kept_iteration: int | None  # best-iterate selection (None: the last iterate, no validation)
+    validation: dict[str, float] | None  # mean scores of the kept iterate on the held-out training sequences
+    validation_sequences: int
+    trainable_params: int
+    vqvae_sha256: str | None  # the frozen VQ-VAE (modular); None on pixels
+    vqvae_quality: dict[str, Any] | None  # its vqvae.json at training time
+    code: str | None  # git commit of the code that trained it ("-dirty": with uncommitted changes)
+    device: str
+    precision: str  # fp32 or bf16 (autocast)
+    trained_at: str  # UTC date and time the checkpoint was written
+
+    @property
+    def sequence_layout(self) -> SequenceLayout:
+        return SequenceLayout(**self.layout)
+
+    def entry(self) -> dict[str, Any]:
+        """Plain values only, so the checkpoint loads with weights_only."""
+        return asdict(self)
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any]) -> ModelCard:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in entry.items() if k in known})
+
+    def lines(self, test: dict[str, float | None] | None = None) -> list[str]:
+        """The card in words, with the test scores when they are known."""
+        layout = self.sequence_layout
+        kept = (
+            f"iteration {self.kept_iteration} of {self.iterations} (best validation on "
+            f"{self.validation_sequences} held-out training sequences)"
+            if self.kept_iteration is not None
+            else f"the last of {self.iterations} iterations (no validation)"
+        )
+        rows = [
+            f"model: {self.predictor}-{self.mode}, replicate seed {self.seed}, "
+            f"{self.trainable_params:,} trainable parameters",
+            f"dataset: {self.dataset}, {layout.input_len} input frames -> {layout.future} predicted, "
+            f"{layout.image}x{layout.image}, {'colour' if layout.channels == 3 else 'gray'}",
+            f"trained: loss {self.loss}, kept {kept}",
+            f"validation: {_scores(self.validation)}",
+            f"test: {_scores(test) if test else 'not in the checkpoint (its eval.json was not found beside it)'}",
+            f"VQ-VAE: {self.vqvae_sha256[:12] if self.vqvae_sha256 else 'none (pixels)'}"
+            + (_quality(self.vqvae_quality) if self.vqvae_quality else ""),
+            f"code: {self.code or 'unknown (not a git checkout)'}; device {self.device}, {self.precision}; "
+            f"written {self.trained_at}",
+            "params: " + ", ".join(f"{k}={v}" for k, v in sorted(self.params.items()) if k != "model"),
+            "model: " + ", ".join(f"{k}={v}" for k, v in sorted(dict(self.params.get("model") or {}).items())),
+        ]
+        return rows
+
+
+def _scores(values: Mapping[str, float | None] | None) -> str:
+    if not values:
+        return "none"
+    return ", ".join(f"{k} {v:.4g}" for k, v in values.items() if v is not None)
+
+
+def _quality(q: dict[str, Any]) -> str:
+    return f", reconstruction PSNR {q['recon_psnr']:.2f} dB, SSIM {q['recon_ssim']:.3f}, {q['codes_used']} codes in use"
+
+
+def code_commit(root: Path = Path(".")) -> str | None:
+    """The commit the code comes from, `-dirty` when tracked files differ from it; None outside git."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{head}-dirty" if dirty else head
+
+
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_card(card: ModelCard, state: dict[str, Any], path: Path) -> None:
+    """A one-line error when the card says another thing than the tensors beside it."""
+    space = state.get("space", {})
+    told = {
+        "predictor": (card.predictor, state["predictor"]),
+        "mode": (card.mode, state["mode"]),
+        "input_len": (card.layout.get("input_len"), state["input_len"]),
+        "seq_len": (card.layout.get("seq_len"), state["seq_len"]),
+        "image": (card.layout.get("image"), space.get("image")),
+        "vqvae_sha256": (card.vqvae_sha256 or "", state.get("vqvae_sha256", "")),
+        "trainable_params": (
+            card.trainable_params,
+            sum(t.numel() for k, t in state["state_dict"].items() if not _buffer(k, state)),
+        ),
+    }
+    channels = space.get("channels", state.get("vqvae", {}).get("config", {}).get("in_channels"))
+    told["channels"] = (card.layout.get("channels"), channels)
+    for key, (said, held) in told.items():
+        if said != held:
+            raise UserError(
+                f"model checkpoint {path}: its card says {key} {said}, its tensors {held}; "
+                "the card or the weights were changed after training: retrain it (`dvc repro`)"
+            )
+
+
+def _buffer(key: str, state: dict[str, Any]) -> bool:
+    """Whether a state_dict entry is a buffer (not counted as a parameter): listed by save_bundle."""
+    return key in set(state.get("buffers", ()))
