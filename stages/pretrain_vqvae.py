@@ -15,7 +15,7 @@ from modpred.models.vqvae import vqvae_config
 from modpred.params import ParamsFile, build_config
 from modpred.training.curves import LiveCurves
 from modpred.training.resume import ResumeState, fingerprint, vqvae_resume_file
-from modpred.training.vqvae import VQVAETrainConfig, pretrain_vqvae, vqvae_quality
+from modpred.training.vqvae import PretrainHooks, VQVAETrainConfig, pretrain_vqvae, vqvae_quality
 from stages.app import DatasetArg, ParamsOption, check_dataset, stage
 
 
@@ -45,7 +45,7 @@ def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption)
     )
     curves = LiveCurves(paths.vqvae_live(dataset))
     try:
-        done = pretrain_vqvae(train, model_cfg, train_cfg, device, resume, curves)
+        done = pretrain_vqvae(train, model_cfg, train_cfg, device, PretrainHooks(resume, curves))
     except BaseException:
         curves.discard()  # no partial curve; the resume state keeps the progress
         raise

@@ -35,11 +35,7 @@ class CellResult:
 
 
 def train_cell(
-    ds: str,
-    cell: CellConfig,
-    device: torch.device,
-    curves: CurveSink | None = None,
-    dist: Dist | None = None,
+    ds: str, cell: CellConfig, device: torch.device, curves: CurveSink | None = None, dist: Dist | None = None
 ) -> CellResult:
     """Train the cell `cell` describes on dataset `ds`, resuming a killed run with the same params and data."""
     dist = dist or Dist()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -66,6 +66,13 @@ class PretrainState:
         self.guard.first = state["first_loss"]
 
 
+class PretrainHooks(NamedTuple):
+    """What the stage adds to the plain pretraining, each optional (as `trainer.LoopHooks`)."""
+
+    resume: ResumeState | None = None  # restored if it matches; saved every `checkpoint_every` iterations
+    curves: CurveSink | None = None  # gets each logged loss as it comes (DVCLive)
+
+
 @dataclass(frozen=True)
 class Pretrained:
     model: VQVAE
@@ -80,11 +87,11 @@ def pretrain_vqvae(
     model_cfg: VQVAEConfig,
     cfg: VQVAETrainConfig,
     device: torch.device,
-    resume: ResumeState | None = None,
-    curves: CurveSink | None = None,
+    hooks: PretrainHooks = PretrainHooks(),
 ) -> Pretrained:
     """Train on random single frames of uint8 sequences (N, T, C, H, W), saving a resumable state to
-    `resume` every `checkpoint_every` iterations and continuing from a matching one."""
+    `hooks.resume` every `checkpoint_every` iterations and continuing from a matching one."""
+    resume, curves = hooks
     check_downsample(model_cfg, frames.shape[-2], frames.shape[-1])
     began = time.perf_counter()
     torch.manual_seed(cfg.seed)
