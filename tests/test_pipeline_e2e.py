@@ -197,7 +197,8 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
     # 6. dvc metrics diff shows the PredRNN metrics changed, and nothing of TCTN's: the one compact
     # file per dataset is the DVC metrics, keyed model.metric
     diff = json.loads(run(["dvc", "metrics", "diff", "--json"], project).stdout)
-    assert set(diff) == {"metrics/scores/mmnist.json"}, diff
+    live = {f"metrics/runs/mmnist/predrnn-{m}/seed0/live/metrics.json" for m in ("base", "modular")}
+    assert set(diff) == {"metrics/scores/mmnist.json", *live}, diff  # and the retrained cells' DVCLive values
     changed = {key for key, value in diff["metrics/scores/mmnist.json"].items() if value.get("diff")}
     assert "predrnn-base.lpips" in changed
     assert "predrnn-modular.lpips" in changed
@@ -254,7 +255,9 @@ def test_dvc_exp_run_set_param_then_exp_show(tiny_run, tmp_path):
     metrics = exps["vq-codes"]["metrics"]["metrics/scores/mmnist.json"]["data"]
     assert metrics["vqvae"]["codes_used"] <= 8
     assert set(metrics["predrnn-modular"]) == {"lpips", "ssim", "mse_frame", "seeds"}  # means over seeds, and n
-    assert set(exps["vq-codes"]["metrics"]) == {"metrics/scores/mmnist.json"}  # one compact file: short columns
+    live = {p for p in exps["vq-codes"]["metrics"] if p.endswith("/live/metrics.json")}  # each cell's DVCLive values
+    assert set(exps["vq-codes"]["metrics"]) - live == {"metrics/scores/mmnist.json"}  # and one compact scores file
+    assert len(live) == 2 * len(tiny_params()["predictors"])
 
 
 def _quality(project) -> dict:
@@ -264,7 +267,9 @@ def _quality(project) -> dict:
         str(p.relative_to(runs)): json.loads(p.read_text())["mean"]
         for p in runs.glob("**/*.json")
         if p.name not in ("train.json", "vqvae.json", "encode.json", "data.json")  # encode.json: seconds only
+        and "live" not in p.parent.name
     }
+    found["live"] = {str(p.relative_to(runs)): json.loads(p.read_text()) for p in runs.glob("**/live/metrics.json")}
     found["vqvae"] = {k: v for k, v in json.loads((runs / "vqvae.json").read_text()).items() if k != "train_seconds"}
     found["final losses"] = {
         str(p.parent.relative_to(runs)): json.loads(p.read_text())["final_loss"]
@@ -279,7 +284,8 @@ def test_two_runs_with_the_same_params_give_identical_metrics(tiny_run, tmp_path
     run(["dvc", "repro"], project)
     first, second = _quality(tiny_run[0]), _quality(project)
     cells = 2 * len(tiny_params()["predictors"])
-    assert len(first) == cells + 3 + 2 and first == second  # models, baselines, the VQ-VAE, the final losses
+    assert len(first["live"]) == cells  # DVCLive's last values of each cell, deterministic too
+    assert len(first) == cells + 3 + 3 and first == second  # models, baselines, the VQ-VAE, final losses, live
 
 
 def test_latents_shared_through_a_remote_are_not_recomputed(tiny_run, tmp_path):
