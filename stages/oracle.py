@@ -17,18 +17,19 @@ BATCH = 32
 def oracle(dataset: str = DatasetArg) -> None:
     """Score the VQ-VAE oracle on the test set, as `evaluate` scores a model: the ceiling of every modular model.
 
-    Reads data/DATASET/base/test.h5 and data/DATASET/vqvae/model.pt; no settings. Writes
-    metrics/runs/DATASET/baselines/vqvae_oracle.json, _per_frame.csv and _per_sequence.csv.
+    Reads data/DATASET/base/test.h5 and data/DATASET/vqvae/model.pt; no settings. Writes, for each
+    decoding whose ceiling differs (decoded directly; decoded as a change onto the last input
+    frame), metrics/runs/DATASET/baselines/vqvae_oracle[_change].json, _per_frame.csv and _per_sequence.csv.
     """
     check_dataset(dataset)
     device = pick_device()
     vqvae, _ = load_frozen_vqvae(paths.vqvae_checkpoint(dataset), device)
-    make = lambda future: reconstruct_future(vqvae, future, device)  # noqa: E731
-    name = paths.ORACLE
-    scored = score_test_split(dataset, make, BATCH, device, (name, BASELINE_MODE), sees_future=True)
-    save_scores(
-        paths.baseline_json(dataset, name),
-        paths.baseline_per_frame(dataset, name),
-        paths.baseline_per_sequence(dataset, name),
-        scored,
-    )
+    for name, decode in paths.ORACLES.items():
+        make = lambda future, decode=decode: reconstruct_future(vqvae, future, device, decode)  # noqa: E731
+        scored = score_test_split(dataset, make, BATCH, device, (name, BASELINE_MODE), sees_future=True)
+        save_scores(
+            paths.baseline_json(dataset, name),
+            paths.baseline_per_frame(dataset, name),
+            paths.baseline_per_sequence(dataset, name),
+            scored,
+        )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from modpred import paths
+from modpred.evaluation.evaluate import EvaluateConfig
 from modpred.models.bundle import save_bundle
-from modpred.params import ParamsFile
+from modpred.params import ParamsFile, build_config
 from modpred.training.cell_config import CellConfig
 from modpred.training.curves import LiveCurves
 from modpred.training.distributed import init_distributed
@@ -26,13 +27,16 @@ def train(
     """Train a predictor with one replicate seed; write its checkpoint, loss curve and measured compute figures.
 
     Reads data/DATASET/MODE/ (pixels or latent shards); settings: the `train.PREDICTOR` params
-    section. Writes data/DATASET/models/PREDICTOR-MODE/seedSEED/model.pt and
+    section, and `evaluate.modular_decode` (a modular model's validation decodes as evaluate will).
+    Writes data/DATASET/models/PREDICTOR-MODE/seedSEED/model.pt and
     metrics/runs/DATASET/PREDICTOR-MODE/seedSEED/ (train.json, and live/: DVCLive's loss and validation
     step files, grown as it trains, and metrics.json, the latest values); a killed run resumes from
     .resume/ on the next call, its curves continued from its checkpoint.
     """
     check_cell(dataset, predictor, mode)
-    cell = CellConfig.from_section(predictor, mode, ParamsFile(params).get(f"train.{predictor}"), seed)
+    p = ParamsFile(params)
+    decode = build_config(EvaluateConfig, {"modular_decode": p.get("evaluate.modular_decode")}, "evaluate")
+    cell = CellConfig.from_section(predictor, mode, p.get(f"train.{predictor}"), seed, decode.modular_decode)
     dist = init_distributed()
     out = paths.run_metrics_dir(dataset, predictor, mode, seed)
     curves = LiveCurves(out / paths.LIVE_DIR) if dist.main else None

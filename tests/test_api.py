@@ -30,7 +30,9 @@ TINY = {  # each plug-in at a size that builds in milliseconds (its own config k
 }
 
 
-def tiny_bundle(predictor: str, mode: str, channels: int = 1, seed: int = 0) -> Bundle:
+def tiny_bundle(
+    predictor: str, mode: str, channels: int = 1, seed: int = 0, start: str = "scratch", decode: str = "quantize"
+) -> Bundle:
     """A freshly built cell with its card: what `train` writes, without training."""
     torch.manual_seed(seed)
     layout = dataclasses.replace(LAYOUT, channels=channels)
@@ -38,9 +40,10 @@ def tiny_bundle(predictor: str, mode: str, channels: int = 1, seed: int = 0) -> 
         space: PixelSpace | LatentSpace = PixelSpace(2, layout.image, channels)
     else:
         vqvae = VQVAE(VQVAEConfig(in_channels=channels, hidden=8, res_hidden=4, num_codes=8, code_dim=4))
-        space = LatentSpace(vqvae, layout.image, vqvae_sha256="a" * 64)
+        space = LatentSpace(vqvae, layout.image, decode, vqvae_sha256="a" * 64)
     config = predictor_config(predictor, TINY.get(predictor, {}), "model")
-    model = build_from_config(predictor, config, space.shape(layout.input_len), "model").eval()
+    shape = dataclasses.replace(space.shape(layout.input_len), start=start)
+    model = build_from_config(predictor, config, shape, "model").eval()
     card = ModelCard(
         dataset="toy",
         layout=dataclasses.asdict(layout),
@@ -153,6 +156,27 @@ def test_onnx_export_matches_pytorch_in_onnxruntime(tmp_path, predictor, mode):
     check = check_export(bundle, exported, frames, batch=2)  # a batch of another size than the export's
     assert check.sequences == 5
     assert max(check.max_diff[part] for part in ("encoder", "predictor", "decoder")) < 1e-4, check.max_diff
+
+
+@pytest.mark.parametrize("predictor", predictor_names())
+def test_a_model_that_starts_from_copying_and_decodes_the_change_exports_with_its_input_frames(tmp_path, predictor):
+    """The change decoding's graph takes the input frames beside the prediction; untrained, the whole
+    chain in onnxruntime is copy-last, as in PyTorch."""
+    pytest.importorskip("onnxruntime", reason="the optional ONNX install: make onnx")
+    from modpred.inference.onnx_export import check_export, export_cell
+
+    bundle = tiny_bundle(predictor, "modular", start="copy", decode="change")
+    exported = export_cell(bundle, tmp_path / "onnx")
+    frames = np.random.default_rng(0).integers(0, 256, (5, 5, 1, 16, 16), dtype=np.uint8)
+    check = check_export(bundle, exported, frames, batch=2)
+    assert max(check.max_diff.values()) < 1e-4, check.max_diff
+    import onnxruntime
+
+    run_part = lambda part, feed: onnxruntime.InferenceSession(str(exported.files[part])).run(None, feed)[0]  # noqa: E731
+    inputs = frames[:, : bundle.input_len]
+    predicted = run_part("predictor", {"inputs": run_part("encoder", {"frames": inputs})})
+    chained = run_part("decoder", {"predicted": predicted, "input_frames": inputs})
+    np.testing.assert_allclose(chained, np.repeat(inputs[:, -1:] / 255.0, exported.future, axis=1), atol=1e-5)
 
 
 @pytest.mark.slow

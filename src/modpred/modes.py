@@ -32,6 +32,9 @@ BASE = Mode("base", "pixels", True, "pixels in [0, 1]", "pixel MSE (per pixel, f
 MODULAR = Mode(
     "modular", "frozen VQ-VAE latents", False, "code vectors", "code-vector MSE (per element)", 0, "-", "^", False
 )
+# a modular prediction's ways to frames (`spaces.LatentSpace.decode`): snapped to the nearest codes,
+# raw, or snapped and decoded as a change onto the last input frame
+DECODINGS = ("quantize", "direct", "change")
 MODES: dict[str, Mode] = {m.name: m for m in (BASE, MODULAR)}  # iterates over the names, in the DAG's order
 
 

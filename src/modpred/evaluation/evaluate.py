@@ -23,6 +23,7 @@ from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.evaluation.frame_metrics import frame_metrics
 from modpred.evaluation.lpips_metric import LpipsScorer, make_lpips_scorer
 from modpred.metrics import CI_SUFFIX, CI_Z, LPIPS_KEYS
+from modpred.modes import DECODINGS
 from modpred.params import choice, positive
 from modpred.progress import progress
 from modpred.results import Scores
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class EvaluateConfig:
     batch: int = positive(default=32)
-    modular_decode: str = choice(("quantize", "direct"), default="quantize")
+    modular_decode: str = choice(DECODINGS, default="quantize")
 
 
 PredictFn = Callable[[np.ndarray], np.ndarray]  # uint8 inputs (B, T_in, C, H, W) -> float [0, 1] (B, T_out, ...)

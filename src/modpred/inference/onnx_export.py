@@ -5,7 +5,8 @@
 - `predictor.onnx`: the input frames in model space -> the next `future` frames in model space,
   the predictor's own test-time rollout (`predict`), unrolled for that many frames;
 - `decoder.onnx`: model space -> frames in [0, 1] (the patches put back, or the frozen decoder
-  after the cell's decoding path, `quantize` or `direct`).
+  after the cell's decoding path, `quantize` or `direct`; `change` also takes the uint8 input
+  frames, `input_frames`, and decodes onto the last of them).
 
 Chained they compute what `model_predictor` (evaluate, predict, `modpred.load`) computes. The
 batch size is free; the number of input frames and of predicted frames is fixed at export.
@@ -38,12 +39,12 @@ class _Part(nn.Module):
     """One part of the test-time path as the module the tracer exports. Trainable weights it reads
     (the predictor's) are registered as `weights`; frozen ones (the VQ-VAE's) are traced in as constants."""
 
-    def __init__(self, run: Callable[[torch.Tensor], torch.Tensor], weights: nn.Module | None = None) -> None:
+    def __init__(self, run: Callable[..., torch.Tensor], weights: nn.Module | None = None) -> None:
         super().__init__()
         self.run, self.weights = run, weights
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.run(x)
+    def forward(self, *x: torch.Tensor) -> torch.Tensor:
+        return self.run(*x)
 
 
 @dataclass(frozen=True)
@@ -72,15 +73,21 @@ def export_cell(bundle: Bundle, out: Path, future: int | None = None) -> Exporte
         latent = space.encode(frames)
         predicted = cast(Predictor, bundle.model).predict(latent, future)
     out.mkdir(parents=True, exist_ok=True)
+    onto = space.decodes_onto_inputs  # the change decoding reads the input frames too
     parts = {
-        "encoder": (_Part(space.encode), frames, "frames", "model_space"),
+        "encoder": (_Part(space.encode), (frames,), ("frames",), "model_space"),
         "predictor": (
             _Part(partial(cast(Predictor, bundle.model).predict, future=future), bundle.model),
-            latent,
-            "inputs",
+            (latent,),
+            ("inputs",),
             "predicted",
         ),
-        "decoder": (_Part(space.decode), predicted, "predicted", "frames"),
+        "decoder": (
+            _Part(space.decode),
+            (predicted, frames) if onto else (predicted,),
+            ("predicted", "input_frames") if onto else ("predicted",),
+            "frames",
+        ),
     }
     files = {}
     for name, (module, example, given, made) in parts.items():
@@ -92,11 +99,11 @@ def export_cell(bundle: Bundle, out: Path, future: int | None = None) -> Exporte
                 warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript exporter's own notice
                 torch.onnx.export(
                     module.eval(),
-                    (example,),
+                    example,
                     str(path),
-                    input_names=[given],
+                    input_names=list(given),
                     output_names=[made],
-                    dynamic_axes={given: {0: "batch"}, made: {0: "batch"}},
+                    dynamic_axes={**{g: {0: "batch"} for g in given}, made: {0: "batch"}},
                     opset_version=OPSET,
                     dynamo=False,  # torch 2.14's dynamo exporter fails to convert 6 of the 8 cells' graphs
                 )
@@ -133,17 +140,18 @@ def check_export(bundle: Bundle, exported: Exported, frames: np.ndarray, batch: 
         with torch.no_grad():
             latent = bundle.space.encode(torch.from_numpy(x))
             predicted = cast(Predictor, bundle.model).predict(latent, exported.future)
-            decoded = bundle.space.decode(predicted).numpy()
+            decoded = bundle.space.decode(predicted, torch.from_numpy(x)).numpy()
         seconds["pytorch"] += time.perf_counter() - began
         began = time.perf_counter()
         chained = sessions["encoder"].run(None, {"frames": x})[0]
         chained = sessions["predictor"].run(None, {"inputs": chained})[0]
-        chained = sessions["decoder"].run(None, {"predicted": chained})[0]
+        onto = {"input_frames": x} if bundle.space.decodes_onto_inputs else {}
+        chained = sessions["decoder"].run(None, {"predicted": chained, **onto})[0]
         seconds["onnxruntime"] += time.perf_counter() - began
         for name, ours, theirs in (  # each part on PyTorch's own inputs, then the whole chain
             ("encoder", latent.numpy(), sessions["encoder"].run(None, {"frames": x})[0]),
             ("predictor", predicted.numpy(), sessions["predictor"].run(None, {"inputs": latent.numpy()})[0]),
-            ("decoder", decoded, sessions["decoder"].run(None, {"predicted": predicted.numpy()})[0]),
+            ("decoder", decoded, sessions["decoder"].run(None, {"predicted": predicted.numpy(), **onto})[0]),
             ("frames", decoded, chained),
         ):
             diffs[name] = max(diffs[name], float(np.abs(ours - theirs).max()))

@@ -7,7 +7,7 @@ VQ-VAE the predictor was trained on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import cast
 
@@ -31,6 +31,7 @@ class Bundle:
     input_len: int
     seq_len: int
     card: ModelCard | None = None  # what the checkpoint says it is (`models.card`); None before training ends
+    start: str = "scratch"  # the predictor's start (`contract.STARTS`), which its construction needs
 
 
 def save_bundle(path: Path, bundle: Bundle) -> None:
@@ -45,6 +46,7 @@ def save_bundle(path: Path, bundle: Bundle) -> None:
         "input_len": bundle.input_len,
         "seq_len": bundle.seq_len,
         "mode": bundle.space.mode,
+        **({"start": bundle.start} if bundle.start != "scratch" else {}),  # absent: scratch, as before the option
         **bundle.space.state(),
         **({CARD: bundle.card.entry()} if bundle.card is not None else {}),  # train always gives one
     }
@@ -58,7 +60,7 @@ ENTRIES = ("predictor", "model_config", "state_dict", "input_len", "seq_len", "m
 def load_bundle(
     path: Path, device: torch.device, decode: str | None = None, expect: tuple[str, str] | None = None
 ) -> Bundle:
-    """Rebuild a bundle; `decode` overrides the modular decoding path ("quantize" or "direct").
+    """Rebuild a bundle; `decode` overrides the modular decoding path (`modes.DECODINGS`).
 
     `expect` (predictor, mode) refuses a checkpoint of another cell, which would otherwise be
     scored and reported under this cell's name.
@@ -86,14 +88,15 @@ def load_bundle(
         check_card(card, state, Path(path))
     try:
         space = SPACES[state["mode"]].from_state(state, device, decode)
-        model = build_predictor(
-            state["predictor"], state["model_config"], space.shape(state["input_len"]), f"{path}: model"
-        )
+        shape = replace(space.shape(state["input_len"]), start=state.get("start", "scratch"))
+        model = build_predictor(state["predictor"], state["model_config"], shape, f"{path}: model")
         model.load_state_dict(state["state_dict"])
-    except (KeyError, RuntimeError, TypeError) as exc:  # entries that contradict each other
+    except (KeyError, RuntimeError, TypeError, ValueError) as exc:  # entries that contradict each other
         reason = str(exc).splitlines()[0]
         raise UserError(f"model checkpoint {path} contradicts itself: {reason}") from None
-    return Bundle(state["predictor"], model.to(device).eval(), space, state["input_len"], state["seq_len"], card)
+    return Bundle(
+        state["predictor"], model.to(device).eval(), space, state["input_len"], state["seq_len"], card, shape.start
+    )
 
 
 def model_predictor(bundle: Bundle, future: int, device: torch.device) -> Callable[[np.ndarray], np.ndarray]:
@@ -103,7 +106,8 @@ def model_predictor(bundle: Bundle, future: int, device: torch.device) -> Callab
 
     @torch.no_grad()
     def predict(inputs: np.ndarray) -> np.ndarray:
-        x = bundle.space.encode(torch.from_numpy(inputs).to(device))
-        return bundle.space.decode(model.predict(x, future)).cpu().numpy()
+        frames = torch.from_numpy(inputs).to(device)
+        x = bundle.space.encode(frames)
+        return bundle.space.decode(model.predict(x, future), frames).cpu().numpy()
 
     return predict

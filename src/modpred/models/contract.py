@@ -21,6 +21,12 @@ trains, evaluates, plots and reports it in both modes; nothing else names it.
   is returned, never left as state on the module.
 - Test time: `predict(inputs, future)`, inputs (B, input_len, C, grid, grid) -> the next `future`
   frames, (B, future, C, grid, grid), with no true frame after the inputs.
+- Start (`ModelShape.start`, the cell's `train.<name>.start`): `scratch` (the paper's predictors:
+  each frame synthesised by the last layer) or `copy`: each predicted frame is the frame the step
+  was given (the true frame or the model's own previous prediction; a one-shot predictor's last
+  input frame) plus a learned change, whose last layer starts at zero. An untrained model then
+  predicts exactly copy-last, and training can only move it from there. A predictor builds its
+  last layer through `starts_at_zero` and returns `add_change(given, change, shape)`.
 - Counting: trainable parameters are `models.count_params(model)`; the bench counts FLOPs of one
   training step with torch's FlopCounterMode, so nothing needs declaring.
 """
@@ -64,15 +70,26 @@ def train_loss(out: TrainOutput, frames: torch.Tensor) -> torch.Tensor:
     return frame_mse(out, frames) + out.aux_loss
 
 
+STARTS = ("scratch", "copy")  # what an untrained predictor outputs: its last layer's synthesis, or its given frame
+
+
 @dataclass(frozen=True)
 class ModelShape:
     channels: int  # C of the sequences the predictor sees
     grid: int  # their height and width
     input_len: int  # frames given at test time
     mode: str  # a name of `modpred.modes.MODES`: patch-reshaped pixels or VQ-VAE code vectors
+    start: str = "scratch"  # one of STARTS: `copy` predicts given frame + learned change
 
     def __post_init__(self) -> None:
         mode_record(self.mode)
+        if self.start not in STARTS:
+            raise ValueError(f"unknown start '{self.start}': expected one of {', '.join(STARTS)}")
+
+    @property
+    def copies(self) -> bool:
+        """True when each prediction is its given frame plus a learned change."""
+        return self.start == "copy"
 
     @property
     def pixels(self) -> bool:
@@ -96,6 +113,21 @@ class PredictorSpec:
     config: type  # the frozen dataclass built from `train.<name>.model`
     build: Callable[[ModelShape, Any], nn.Module]  # (shape, an instance of `config`) -> the module
     width: str | None = "hidden"  # the config field that `train.<name>.base_hidden` replaces in base mode
+
+
+def starts_at_zero(layer: nn.Module, shape: ModelShape) -> nn.Module:
+    """A predictor's last layer; when the shape copies, its weights and bias zeroed, so the change it
+    outputs starts at zero and an untrained model predicts exactly its given frames."""
+    if shape.copies:
+        with torch.no_grad():
+            for p in layer.parameters():
+                p.zero_()
+    return layer
+
+
+def add_change(given: torch.Tensor, change: torch.Tensor, start: str) -> torch.Tensor:
+    """A predicted frame: the last layer's output itself (`scratch`) or the given frame plus it (`copy`)."""
+    return given + change if start == "copy" else change
 
 
 def step_input(

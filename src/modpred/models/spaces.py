@@ -16,7 +16,7 @@ import torch
 from modpred.data.sequences import SequenceLayout
 from modpred.models.contract import ModelShape
 from modpred.models.vqvae import VQVAE, to_unit
-from modpred.modes import BASE, MODULAR
+from modpred.modes import BASE, DECODINGS, MODULAR
 
 
 def patchify(frames: torch.Tensor, patch: int) -> torch.Tensor:
@@ -54,6 +54,11 @@ class PixelSpace:
         """How predictions become frames, as eval.json records it."""
         return "pixels"
 
+    @property
+    def decodes_onto_inputs(self) -> bool:
+        """Whether `decode` reads the input frames (pixels never do)."""
+        return False
+
     def shape(self, input_len: int) -> ModelShape:
         return ModelShape(self.channels, self.grid, input_len, self.mode)
 
@@ -65,8 +70,8 @@ class PixelSpace:
         """A batch of the training pool (uint8 frames) -> model space."""
         return self.encode(batch)
 
-    def decode(self, x: torch.Tensor) -> torch.Tensor:
-        """Model space -> frames in [0, 1]."""
+    def decode(self, x: torch.Tensor, inputs: torch.Tensor | None = None) -> torch.Tensor:
+        """Model space -> frames in [0, 1]; `inputs` (the uint8 input frames) is not read."""
         return unpatchify(x, self.patch, self.frame_channels).clamp(0, 1)
 
     def state(self) -> dict[str, Any]:
@@ -82,7 +87,10 @@ class LatentSpace:
     """Modular mode: the predictor sees codebook embeddings of the frozen VQ-VAE's codes.
 
     `decode="quantize"` snaps each predicted vector to its nearest code before the decoder (the
-    decoder only ever saw code vectors in training); `decode="direct"` feeds the raw prediction.
+    decoder only ever saw code vectors in training); `decode="direct"` feeds the raw prediction;
+    `decode="change"` decodes the snapped prediction as a change onto the last input frame,
+    x_last + D(q(z)) - D(z_last): where the predicted codes are the last frame's, the output is
+    exactly the last frame, so the tokenizer's blur cancels wherever nothing moves.
     `vqvae_sha256` is the identity of the checkpoint, which the latent shards must carry.
     """
 
@@ -94,6 +102,8 @@ class LatentSpace:
         self.channels = vqvae.cfg.code_dim
         self.frame_channels = vqvae.cfg.in_channels  # of the frames it encodes and decodes
         self.grid = vqvae.grid(image)
+        if decode not in DECODINGS:
+            raise ValueError(f"unknown modular decoding '{decode}': expected one of {', '.join(DECODINGS)}")
         self.decode_mode = decode
         self.vqvae_sha256 = vqvae_sha256
 
@@ -104,8 +114,13 @@ class LatentSpace:
 
     @property
     def decoding(self) -> str:
-        """How predictions become frames, as eval.json records it: quantize or direct."""
+        """How predictions become frames, as eval.json records it: one of `DECODINGS`."""
         return self.decode_mode
+
+    @property
+    def decodes_onto_inputs(self) -> bool:
+        """Whether `decode` reads the input frames (the change decoding)."""
+        return self.decode_mode == "change"
 
     def shape(self, input_len: int) -> ModelShape:
         return ModelShape(self.channels, self.grid, input_len, self.mode)
@@ -135,9 +150,16 @@ class LatentSpace:
         return frames.view(b, t, *frames.shape[1:])
 
     @torch.no_grad()
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Model space -> frames in [0, 1], by the space's decoding path."""
-        return self.decode_raw(z, quantize=self.decode_mode == "quantize").clamp(0, 1)
+    def decode(self, z: torch.Tensor, inputs: torch.Tensor | None = None) -> torch.Tensor:
+        """Model space -> frames in [0, 1], by the space's decoding path; the change decoding reads
+        the last of `inputs`, the uint8 input frames (B, T_in, C, H, W) the prediction continues."""
+        frames = self.decode_raw(z, quantize=self.decode_mode != "direct")
+        if self.decode_mode == "change":
+            if inputs is None:
+                raise ValueError("the change decoding needs the input frames")
+            last = inputs[:, -1:]
+            frames = to_unit(last) + frames - self.decode_raw(self.encode(last))
+        return frames.clamp(0, 1)
 
     def state(self) -> dict[str, Any]:
         """The checkpoint entries that rebuild this space: the whole frozen VQ-VAE travels with it."""
@@ -149,7 +171,7 @@ class LatentSpace:
 
     @classmethod
     def from_state(cls, state: dict[str, Any], device: torch.device, decode: str | None = None) -> LatentSpace:
-        """`decode` overrides the saved decoding path ("quantize" or "direct")."""
+        """`decode` overrides the saved decoding path (one of `DECODINGS`)."""
         vqvae = VQVAE.from_state(state["vqvae"]).to(device)
         return cls(vqvae, state["space"]["image"], decode or state["space"]["decode"], state.get("vqvae_sha256", ""))
 

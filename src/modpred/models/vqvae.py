@@ -13,6 +13,7 @@ third 4x4 stride-2 convolution (h -> h) after the second and its mirror before t
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from torch import nn
 
 from modpred.atomic import sha256_file
 from modpred.errors import UserError
+from modpred.models.quantizers import QUANTIZERS, library_codebook
 from modpred.params import at_least, between, build_config, choice, positive
 
 DOWNSAMPLES = (4, 8)  # two or three stride-2 convolutions: a 64x64 frame becomes 16x16 or 8x8 codes
@@ -47,6 +49,20 @@ class VQVAEConfig:
     init_from_data: bool = False  # codes start as encoder outputs of the first training batch
     restart_dead_after: int = at_least(0, default=0)  # restart a code unused for this many batches (0: never)
     downsample: int = choice(DOWNSAMPLES, default=4)  # frame side / code-grid side
+    quantizer: str = choice(QUANTIZERS, default="vq")  # vq: the paper's; cosine, fsq: `models.quantizers`
+    lookup_dim: int = positive(default=8)  # cosine: the dimension codes are compared in (l2-normalised)
+    levels: tuple[int, ...] = (8, 8, 8, 6, 5)  # fsq: levels of each scalar; num_codes must be their product
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "levels", tuple(self.levels))  # YAML gives a list
+        if self.quantizer == "fsq":
+            if not self.levels or any(not isinstance(n, int) or isinstance(n, bool) or n < 2 for n in self.levels):
+                raise ValueError(f"levels must be integers of at least 2, got {list(self.levels)}")
+            if self.num_codes != math.prod(self.levels):
+                raise ValueError(
+                    f"num_codes ({self.num_codes}) must be the product of fsq levels {list(self.levels)}: "
+                    f"{math.prod(self.levels)}"
+                )
 
     @property
     def extra_stages(self) -> int:
@@ -151,6 +167,14 @@ class Codebook(nn.Module):
             self.register_buffer("cluster_size", torch.ones(cfg.num_codes))
             self.register_buffer("embed_sum", self.embedding.weight.detach().clone())
 
+    def code_vectors(self, which: torch.Tensor) -> torch.Tensor:
+        """Indices (any shape) -> their vectors, (..., D)."""
+        return self.embedding.weight[which]
+
+    def snap(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, D, h, w) vectors -> their nearest codes' vectors."""
+        return self.lookup(self.indices(z))
+
     def distances(self, vectors: torch.Tensor) -> torch.Tensor:
         """(..., D) vectors -> (..., K) squared distance to every code, |v|^2 - 2 v.e_k + |e_k|^2.
 
@@ -220,7 +244,7 @@ class VQVAE(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.encoder = Encoder(cfg)
-        self.codebook = Codebook(cfg)
+        self.codebook = Codebook(cfg) if cfg.quantizer == "vq" else library_codebook(cfg)
         self.decoder = Decoder(cfg)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -235,7 +259,17 @@ class VQVAE(nn.Module):
 
     def quantize(self, z: torch.Tensor) -> torch.Tensor:
         """Snap arbitrary vectors (B, D, h, w) onto their nearest codes."""
-        return self.codebook.lookup(self.codebook.indices(z))
+        return self.codebook.snap(z)
+
+    @property
+    def quantizer_in_words(self) -> str:
+        """The quantizer, for the report's setting line."""
+        cfg = self.cfg
+        if cfg.quantizer == "fsq":
+            return f"FSQ levels {list(cfg.levels)}"
+        if cfg.quantizer == "cosine":
+            return f"{cfg.num_codes} cosine codes of {cfg.lookup_dim} dims"
+        return f"{cfg.num_codes} codes of {cfg.code_dim} dims"
 
     def grid(self, image: int) -> int:
         return image // self.cfg.downsample

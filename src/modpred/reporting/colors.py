@@ -24,11 +24,17 @@ def _tint(hex_color: str, share: float) -> str:
 
 
 HUES = tuple((hue, _tint(hue, TINT)) for hue in OKABE_ITO)  # (modular, base) per predictor
-BASELINE_COLORS = {paths.COPY_LAST: "#404040", paths.BLANK: "#a0a0a0", paths.ORACLE: "#000000"}
-BASELINE_LOOKS = {  # line style and marker of each baseline in the figures: three grays told apart by shape
+BASELINE_COLORS = {
+    paths.COPY_LAST: "#404040",
+    paths.BLANK: "#a0a0a0",
+    paths.ORACLE: "#000000",
+    paths.ORACLE_CHANGE: "#707070",
+}
+BASELINE_LOOKS = {  # line style and marker of each baseline in the figures: grays told apart by shape
     paths.COPY_LAST: ("-.", "s"),
     paths.BLANK: (":", "x"),
     paths.ORACLE: ((0, (1, 1.5)), "^"),
+    paths.ORACLE_CHANGE: ((0, (4, 1.5, 1, 1.5)), "v"),
 }
 VQVAE_LABEL, VQVAE_COLOR = "vqvae", "#000000"
 

@@ -68,7 +68,7 @@ def load_replicates(ds: str, roots: list[Path], order: Sequence[str] = ()) -> di
         for name in paths.BASELINES:
             scores, sequences = root / paths.baseline_json(ds, name), root / paths.baseline_per_sequence(ds, name)
             if scores.is_file() and sequences.is_file():  # the oracle: one per VQ-VAE seed
-                oracle_seed = vq_seed if name == paths.ORACLE else None
+                oracle_seed = vq_seed if name in paths.ORACLES else None
                 rep = Replicate(Scores.read(scores), pd.read_csv(sequences), None, oracle_seed)
                 found.setdefault(rep.label, {}).setdefault(rep.key, rep)
     return {label: [reps[k] for k in sorted(reps, key=str)] for label, reps in found.items()}

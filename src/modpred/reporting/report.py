@@ -18,6 +18,7 @@ import pandas as pd
 
 from modpred import paths
 from modpred.metrics import HEADLINE, METRICS, metric
+from modpred.reporting.horizon import horizon_lines
 from modpred.reporting.replicates import (
     Comparison,
     Replicate,
@@ -56,7 +57,10 @@ ORACLE_IN_WORDS = (
     "`baseline: vqvae oracle` is the frozen VQ-VAE's reconstruction of the true future frames, decoded as a "
     "modular model's prediction is: what a modular model would score with every code right, the ceiling of "
     "every model on these latents (a modular model near it is held back by the VQ-VAE, one far from it by "
-    "its predictor)."
+    "its predictor). `baseline: vqvae oracle change` decodes the same codes as a change onto the last input "
+    "frame (x_last + D(z) - D(z_last)), the ceiling of models decoded that way (`evaluate.modular_decode: "
+    "change`): where the codes stay the last frame's, it is the last frame, so the tokenizer's blur cancels "
+    "wherever nothing moves."
 )
 
 FIGURES = (
@@ -204,8 +208,9 @@ def quality_lines(ds: str, roots: list[Path], rerun: str, order: Sequence[str] =
         quality.to_markdown(floatfmt=("", *(f".{DECIMALS.get(column, 3)}f" for column in quality.columns))),
         "",
     ]
-    if any(label == baseline_label(paths.ORACLE) for label in replicates):
+    if any(label == baseline_label(name) for name in paths.ORACLES for label in replicates):
         lines += [ORACLE_IN_WORDS, ""]
+    lines += horizon_lines(ds, roots, order)
     statuses = {r.scores.lpips_status for reps in replicates.values() for r in reps if r.facts is not None}
     lines += [LPIPS_IN_WORDS, ""] + [f"LPIPS status: {s}" for s in sorted(statuses)] + [""]
     trained = {r.facts.predictor for reps in replicates.values() for r in reps if r.facts is not None}

@@ -18,11 +18,11 @@ from torch import nn
 
 from modpred.data.sequences import SequenceLayout
 from modpred.errors import UserError
-from modpred.models.contract import ModelShape
+from modpred.models.contract import STARTS, ModelShape
 from modpred.models.predictors import build_from_config, predictor_config, predictor_spec
 from modpred.models.spaces import planned_shape
 from modpred.modes import MODES, mode_record
-from modpred.params import build_config, positive
+from modpred.params import build_config, choice, positive
 from modpred.plugins import check_name
 from modpred.training.losses import LossConfig, check_loss_applies
 from modpred.training.trainer import TrainConfig
@@ -31,6 +31,11 @@ from modpred.training.trainer import TrainConfig
 @dataclass(frozen=True)
 class SpaceConfig:
     patch: int = positive(default=4)  # base mode: pixels reshaped into patch x patch cells (official PredRNN)
+
+
+@dataclass(frozen=True)
+class StartConfig:
+    start: str = choice(STARTS, default="scratch")  # copy: each frame = given frame + a change starting at zero
 
 
 @dataclass(frozen=True)
@@ -45,9 +50,11 @@ class CellConfig:
     seed: int  # the replicate: initial weights, batch draws, sampling masks and the validation draw
     trainer: TrainConfig
     space: SpaceConfig
+    start: str  # one of `contract.STARTS`: what the untrained predictor outputs
     loss: LossConfig
     model: Any  # the predictor's config dataclass, with `base_hidden` applied in base mode
     section: dict[str, Any]  # the raw section: what a resumed run must share (with the data)
+    decode: str = "quantize"  # modular: how validation (and the saved model) decodes, `evaluate.modular_decode`
 
     @property
     def key(self) -> str:
@@ -64,11 +71,14 @@ class CellConfig:
         return planned_shape(self.mode, layout, self.space.patch, code_dim, downsample)
 
     def build_model(self, shape: ModelShape) -> nn.Module:
-        """This cell's predictor, freshly initialised, for `shape`."""
-        return build_from_config(self.predictor, self.model, shape, f"{self.key}.model")
+        """This cell's predictor, freshly initialised, for `shape` (with this cell's start)."""
+        started = dataclasses.replace(shape, start=self.start)
+        return build_from_config(self.predictor, self.model, started, f"{self.key}.model")
 
     @classmethod
-    def from_section(cls, predictor: str, mode: str, section: Any, seed: int = 0) -> CellConfig:
+    def from_section(
+        cls, predictor: str, mode: str, section: Any, seed: int = 0, decode: str = "quantize"
+    ) -> CellConfig:
         """Parse and check the whole section before any work; each error names its key."""
         check_name(mode, tuple(MODES), "mode")
         key = f"train.{predictor}"
@@ -78,7 +88,7 @@ class CellConfig:
             raise UserError(f"params key '{key}.seed' is gone: list the replicate seeds in the top-level `seeds`")
         parts = {
             cfg: {f.name for f in dataclasses.fields(cfg)} - {"seed"}
-            for cfg in (TrainConfig, SpaceConfig, LossConfig, WidthConfig)
+            for cfg in (TrainConfig, SpaceConfig, StartConfig, LossConfig, WidthConfig)
         }
         known = ["model", *(name for names in parts.values() for name in names)]
         unknown = sorted(set(section) - set(known))
@@ -96,9 +106,11 @@ class CellConfig:
             seed=seed,
             trainer=dataclasses.replace(built[TrainConfig], seed=seed),
             space=built[SpaceConfig],
+            start=built[StartConfig].start,
             loss=built[LossConfig],
             model=cell_model_config(predictor, mode, section["model"], width.base_hidden, key),
             section=section,
+            decode=decode,
         )
 
 

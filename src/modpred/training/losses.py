@@ -36,35 +36,31 @@ import torch.nn.functional as F
 
 from modpred.errors import UserError
 from modpred.models.contract import Batch, TrainOutput, frame_mse, train_loss
+from modpred.models.quantizers import LibraryCodebook
 from modpred.models.spaces import LatentSpace, Space
 from modpred.models.vqvae import Codebook
 from modpred.modes import MODES, Mode
 from modpred.params import at_least, choice
 from modpred.results import DEFAULT_LOSS
+from modpred.training.image_terms import gradient_difference
 
 log = logging.getLogger(__name__)
 
 LossFn = Callable[[TrainOutput, Batch], torch.Tensor]
 
 
-def code_spacing(codebook: Codebook, in_use: np.ndarray) -> float:
+def code_spacing(codebook: Codebook | LibraryCodebook, in_use: np.ndarray) -> float:
     """Median squared distance from each code in use to its nearest other code in use."""
-    which = torch.from_numpy(np.asarray(in_use, dtype=np.int64)).to(codebook.embedding.weight.device)
-    dist = codebook.distances(codebook.embedding.weight[which])[:, which]
+    device = next(codebook.buffers()).device  # every quantizer keeps buffers where its codes are
+    which = torch.from_numpy(np.asarray(in_use, dtype=np.int64)).to(device)
+    dist = codebook.distances(codebook.code_vectors(which))[:, which]
     dist.fill_diagonal_(float("inf"))
     return float(np.median(dist.min(dim=1).values.detach().cpu().numpy()))
 
 
-def code_logits(z: torch.Tensor, codebook: Codebook, tau: float) -> torch.Tensor:
+def code_logits(z: torch.Tensor, codebook: Codebook | LibraryCodebook, tau: float) -> torch.Tensor:
     """(B, T, D, h, w) vectors -> (B, T, K, h, w) logits -|z - e_k|^2 / tau."""
     return (-codebook.distances(z.movedim(2, -1)) / tau).movedim(-1, 2)
-
-
-def gradient_difference(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean absolute error of the horizontal and vertical pixel differences (Mathieu et al. 2016, alpha 1)."""
-    dx = (pred.diff(dim=-1).abs() - target.diff(dim=-1).abs()).abs().mean()
-    dy = (pred.diff(dim=-2).abs() - target.diff(dim=-2).abs()).abs().mean()
-    return dx + dy
 
 
 def _anchored(cfg: LossConfig, out: TrainOutput, batch: Batch, term: torch.Tensor) -> torch.Tensor:

@@ -46,7 +46,7 @@ def train_cell(
     validation_sequences = len(data.pool) - held_out
     sample = data.sampler(held_out, cfg.batch, device)
     model = cell.build_model(data.space.shape(data.layout.input_len)).to(device)
-    bundle = Bundle(cell.predictor, model, data.space, data.layout.input_len, data.layout.seq_len)
+    bundle = Bundle(cell.predictor, model, data.space, data.layout.input_len, data.layout.seq_len, start=cell.start)
     validate = None
     if validation_sequences:  # scored in pixels, as evaluate does: the held-out sequences' frames
         validate = validator(bundle, data.validation_frames(held_out), cfg.select_by, device, cell.key)

@@ -111,7 +111,7 @@ def latent_training_set(ds: str, cell: CellConfig, device: torch.device, root: P
         return frames
 
     return TrainingSet(
-        space=LatentSpace(vqvae, layout.image, vqvae_sha256=sha),
+        space=LatentSpace(vqvae, layout.image, cell.decode, vqvae_sha256=sha),
         pool=codes,
         layout=layout,
         identity=[sha, hashlib.sha256(codes.tobytes()).hexdigest()],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -11,14 +12,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from modpred.errors import UserError
 from modpred.evaluation.frame_metrics import psnr, ssim_uint8
 from modpred.models import count_params
 from modpred.models.vqvae import VQVAE, VQVAEConfig, check_downsample, to_unit
-from modpred.params import positive
+from modpred.params import at_least, positive
 from modpred.progress import progress
 from modpred.results import VqvaeQuality
 from modpred.training.curves import CurveSink
 from modpred.training.divergence import DivergenceGuard
+from modpred.training.image_terms import gradient_difference
 from modpred.training.resume import ResumeState
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,37 @@ class VQVAETrainConfig:
     seed: int = 0
     eval_frames: int = positive(default=1000)
     checkpoint_every: int = positive(default=100)  # iterations between resumable states (training.resume)
+    gdl_weight: float = at_least(
+        0.0, default=0.0
+    )  # + this x the gradient difference of reconstructions (sharper edges)
+    lpips_weight: float = at_least(0.0, default=0.0)  # + this x LPIPS: the evaluation's own AlexNet metric; the
+    # report says so beside the VQ-VAE (every LPIPS of its modular models and oracles is then measured by the
+    # function it was trained on)
+
+
+def reconstruction_loss(
+    cfg: VQVAETrainConfig, device: torch.device
+) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """MSE of the reconstruction, plus the optional gradient-difference and LPIPS terms."""
+    perceptual = None
+    if cfg.lpips_weight:
+        from modpred.evaluation.lpips_metric import make_lpips_scorer
+
+        scorer, status = make_lpips_scorer(device)
+        if scorer is None:
+            raise UserError(f"vqvae.train.lpips_weight needs LPIPS: {status}")
+        perceptual = scorer.net.requires_grad_(False)
+
+    def loss(recon: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        total = F.mse_loss(recon, x)
+        if cfg.gdl_weight:
+            total = total + cfg.gdl_weight * gradient_difference(recon, x)
+        if perceptual is not None:
+            rgb = lambda f: (f * 2 - 1).expand(-1, 3, -1, -1)  # noqa: E731  [-1, 1], gray repeated, as evaluated
+            total = total + cfg.lpips_weight * perceptual(rgb(recon), rgb(x)).mean()
+        return total
+
+    return loss
 
 
 class PretrainState:
@@ -97,6 +131,7 @@ def pretrain_vqvae(
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     model = VQVAE(model_cfg).to(device)
+    recon_loss = reconstruction_loss(cfg, device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     state = PretrainState(model, optimizer, gen, DivergenceGuard("lower vqvae.train.lr"))
     if resume is not None and resume.restore(state):
@@ -109,7 +144,7 @@ def pretrain_vqvae(
     for it in bar:
         x = to_unit(pool[torch.randint(len(pool), (cfg.batch,), generator=gen)]).to(device)
         recon, vq_loss, _ = model(x)
-        loss = F.mse_loss(recon, x) + vq_loss
+        loss = recon_loss(recon, x) + vq_loss
         state.guard.check(it, loss.item())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -149,7 +184,7 @@ def vqvae_quality(
         ssims.extend(ssim_uint8(recon.cpu().numpy(), x.cpu().numpy()))
     p = counts / counts.sum()
     used = int((counts > 0).sum())
-    collapsed = used < COLLAPSED * model.cfg.num_codes
+    collapsed = model.cfg.quantizer != "fsq" and used < COLLAPSED * model.cfg.num_codes  # FSQ's codes are a grid
     if collapsed:
         log.warning(
             "the VQ-VAE's codebook collapsed: %d of %d codes in use on the test frames; modular models can "

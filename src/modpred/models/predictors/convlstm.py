@@ -20,7 +20,15 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from modpred.models.contract import ModelShape, PredictorSpec, TrainOutput, feedback_predict, step_input
+from modpred.models.contract import (
+    ModelShape,
+    PredictorSpec,
+    TrainOutput,
+    add_change,
+    feedback_predict,
+    starts_at_zero,
+    step_input,
+)
 from modpred.params import positive
 
 
@@ -55,14 +63,15 @@ class ConvLSTMCell(nn.Module):
 class ConvLSTM(nn.Module):
     """Stacked ConvLSTMs over a (C, grid, grid) sequence; predicts frame t+1 from frames <= t."""
 
-    def __init__(self, channels: int, grid: int, cfg: ConvLSTMConfig) -> None:
+    def __init__(self, channels: int, grid: int, cfg: ConvLSTMConfig, start: str = "scratch") -> None:
         super().__init__()
-        self.cfg = cfg
+        self.cfg, self.start = cfg, start
         self.cells = nn.ModuleList(
             ConvLSTMCell(channels if i == 0 else cfg.hidden, cfg.hidden, grid, cfg.filter, cfg.layer_norm)
             for i in range(cfg.layers)
         )
-        self.conv_last = nn.Conv2d(cfg.hidden, channels, 1, bias=False)
+        shape = ModelShape(channels, grid, 1, "base", start)
+        self.conv_last = starts_at_zero(nn.Conv2d(cfg.hidden, channels, 1, bias=False), shape)
 
     def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None = None) -> TrainOutput:
         """frames (B, T, C, H, W) -> predictions of frames 1..T-1; `teacher` as in PredRNN."""
@@ -71,11 +80,12 @@ class ConvLSTM(nn.Module):
         h, c = [zeros] * self.cfg.layers, [zeros] * self.cfg.layers
         outputs, x_gen = [], None
         for t in range(t_total - 1):
-            below = step_input(frames, t, input_len, teacher, x_gen)
+            x = step_input(frames, t, input_len, teacher, x_gen)
+            below = x
             for layer, cell in enumerate(self.cells):
                 h[layer], c[layer] = cell(below, h[layer], c[layer])
                 below = h[layer]
-            x_gen = self.conv_last(h[-1])
+            x_gen = add_change(x, self.conv_last(h[-1]), self.start)
             outputs.append(x_gen)
         return TrainOutput(torch.stack(outputs, dim=1), 1)
 
@@ -86,7 +96,7 @@ class ConvLSTM(nn.Module):
 
 def build_convlstm(shape: ModelShape, cfg: ConvLSTMConfig) -> ConvLSTM:
     """ConvLSTM for a space of `shape`: stacked convolutional LSTMs (Shi et al., NeurIPS 2015; OpenSTL's)."""
-    return ConvLSTM(shape.channels, shape.grid, cfg)
+    return ConvLSTM(shape.channels, shape.grid, cfg, shape.start)
 
 
 PREDICTOR = PredictorSpec(ConvLSTMConfig, build_convlstm)

@@ -19,7 +19,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from modpred.models.contract import ModelShape, PredictorSpec, TrainOutput, feedback_predict, step_input
+from modpred.models.contract import (
+    ModelShape,
+    PredictorSpec,
+    TrainOutput,
+    add_change,
+    feedback_predict,
+    starts_at_zero,
+    step_input,
+)
 from modpred.params import positive
 
 
@@ -82,16 +90,17 @@ class SpatioTemporalLSTMCell(nn.Module):
 class PredRNN(nn.Module):
     """Stacked ST-LSTMs over a (C, grid, grid) sequence; predicts frame t+1 from frames <= t."""
 
-    def __init__(self, channels: int, grid: int, cfg: PredRNNConfig) -> None:
+    def __init__(self, channels: int, grid: int, cfg: PredRNNConfig, start: str = "scratch") -> None:
         super().__init__()
-        self.cfg = cfg
+        self.cfg, self.start = cfg, start
         self.cells = nn.ModuleList(
             SpatioTemporalLSTMCell(
                 channels if i == 0 else cfg.hidden, cfg.hidden, grid, cfg.filter, cfg.layer_norm, cfg.bias
             )
             for i in range(cfg.layers)
         )
-        self.conv_last = nn.Conv2d(cfg.hidden, channels, 1, bias=False)
+        shape = ModelShape(channels, grid, 1, "base", start)
+        self.conv_last = starts_at_zero(nn.Conv2d(cfg.hidden, channels, 1, bias=False), shape)
         # PredRNN-V2: a shared 1x1 adapter before comparing the increments of C and M
         self.adapter = nn.Conv2d(cfg.hidden, cfg.hidden, 1, bias=False) if cfg.decouple_beta > 0 else None
 
@@ -128,8 +137,8 @@ class PredRNN(nn.Module):
                 h[layer], c[layer], m, delta_c, delta_m = self.cells[layer](below, h[layer], c[layer], m)
                 if self.adapter is not None:
                     decouple.append(self._decoupling(delta_c, delta_m))
-            # 3. the next frame
-            x_gen = self.conv_last(h[-1])
+            # 3. the next frame (start copy: this step's input plus the change)
+            x_gen = add_change(x, self.conv_last(h[-1]), self.start)
             outputs.append(x_gen)
         aux = self.cfg.decouple_beta * torch.stack(decouple).mean() if decouple else 0.0
         return TrainOutput(torch.stack(outputs, dim=1), 1, aux)
@@ -141,7 +150,7 @@ class PredRNN(nn.Module):
 
 def build_predrnn(shape: ModelShape, cfg: PredRNNConfig) -> PredRNN:
     """PredRNN for a space of `shape`: stacked spatiotemporal LSTMs (Wang et al., TPAMI 2022; thuml/predrnn-pytorch)."""
-    return PredRNN(shape.channels, shape.grid, cfg)
+    return PredRNN(shape.channels, shape.grid, cfg, shape.start)
 
 
 PREDICTOR = PredictorSpec(PredRNNConfig, build_predrnn)

@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from modpred.models.contract import ModelShape, PredictorSpec, TrainOutput
+from modpred.models.contract import ModelShape, PredictorSpec, TrainOutput, add_change, starts_at_zero
 from modpred.params import at_least, positive
 
 GSTA_KERNEL = 21  # the large-kernel attention's receptive field (OpenSTL: kernel_size=21, dilation 3)
@@ -211,16 +212,29 @@ class SimVP(nn.Module):
             self.encoder = self.decoder = None
             inner = shape.channels
         self.translator = Translator(shape.input_len * inner, cfg)
+        self.start = shape.start
+        if shape.copies:  # the change's last layer: the pixel decoder's readout, or the translator's last 1x1
+            final = cast(GSTABlock, self.translator.blocks[-1])
+            last = self.decoder.readout if self.decoder is not None else final.reduction
+            if last is None:
+                raise ValueError(
+                    f"start copy needs a last layer to zero: temporal_hidden ({cfg.temporal_hidden}) must differ "
+                    f"from input_len x channels ({shape.input_len * inner})"
+                )
+            starts_at_zero(last, shape)
 
     def translate(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, T_in, C, H, W) -> the next T_in frames, same shape."""
+        """(B, T_in, C, H, W) -> the next T_in frames, same shape (start copy: the last input frame
+        plus each frame's change)."""
         b, t, c, h, w = x.shape
         if self.encoder is None or self.decoder is None:
-            return self.translator(x.reshape(b, t * c, h, w)).view(b, t, c, h, w)
-        z, skip = self.encoder(x.reshape(b * t, c, h, w))
-        _, cz, hz, wz = z.shape
-        z = self.translator(z.reshape(b, t * cz, hz, wz)).reshape(b * t, cz, hz, wz)
-        return self.decoder(z, skip).view(b, t, c, h, w)
+            change = self.translator(x.reshape(b, t * c, h, w)).view(b, t, c, h, w)
+        else:
+            z, skip = self.encoder(x.reshape(b * t, c, h, w))
+            _, cz, hz, wz = z.shape
+            z = self.translator(z.reshape(b, t * cz, hz, wz)).reshape(b * t, cz, hz, wz)
+            change = self.decoder(z, skip).view(b, t, c, h, w)
+        return add_change(x[:, -1:], change, self.start)
 
     def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None = None) -> TrainOutput:
         """Predictions of frames input_len..T-1 from the inputs alone; `teacher` is not used."""

@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from modpred.models.contract import ModelShape, PredictorSpec, TrainOutput
+from modpred.models.contract import ModelShape, PredictorSpec, TrainOutput, add_change, starts_at_zero
 from modpred.params import at_least, choice, positive
 
 VARIANTS = ("causal", "official")
@@ -191,14 +191,16 @@ class DecoderLayer(nn.Module):
 class TCTN(nn.Module):
     """Decoder over a (C, grid, grid) sequence; predicts frame t+1 at position t."""
 
-    def __init__(self, channels: int, grid: int, cfg: TCTNConfig) -> None:
+    def __init__(self, channels: int, grid: int, cfg: TCTNConfig, start: str = "scratch") -> None:
         super().__init__()
-        self.cfg = cfg
+        self.cfg, self.start = cfg, start
         self.embed0 = nn.Conv3d(channels, cfg.hidden, (1, 7, 7), padding=(0, 3, 3))
         self.embed1 = nn.Conv3d(cfg.hidden, cfg.hidden, (1, 5, 5), padding=(0, 2, 2))
         self.layers = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.layers))
         self.norm_out = nn.GroupNorm(1, cfg.hidden)
-        self.conv_last = nn.Conv3d(cfg.hidden, channels, 1, bias=False)
+        self.conv_last = starts_at_zero(
+            nn.Conv3d(cfg.hidden, channels, 1, bias=False), ModelShape(channels, grid, 1, "base", start)
+        )
 
     @property
     def official(self) -> bool:
@@ -221,7 +223,7 @@ class TCTN(nn.Module):
         for layer in self.layers:
             e = layer(e, pos)
         e = self.norm_out(e) if self.official else _per_frame(self.norm_out, e)
-        return self.conv_last(e).transpose(1, 2)
+        return add_change(frames, self.conv_last(e).transpose(1, 2), self.start)
 
     def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None = None) -> TrainOutput:
         """Teacher-forced training (both variants, as the official trainer): predictions of frames 1..T-1."""
@@ -234,7 +236,7 @@ class TCTN(nn.Module):
         e = e + interleaved_position(index + 1, d)[index].to(e)[None, :, None, None, None]
         for layer, cache in zip(self.layers, caches, strict=True):
             e = cast(DecoderLayer, layer).forward_last(e, cache)
-        return self.conv_last(_per_frame(self.norm_out, e))[:, :, 0]
+        return add_change(frame, self.conv_last(_per_frame(self.norm_out, e))[:, :, 0], self.start)
 
     def predict_cached(self, inputs: torch.Tensor, future: int) -> torch.Tensor:
         """Causal variant: each frame, given or predicted, costs one single-frame step of every layer."""
@@ -275,7 +277,7 @@ class TCTN(nn.Module):
 
 def build_tctn(shape: ModelShape, cfg: TCTNConfig) -> TCTN:
     """TCTN for a space of `shape`: a transformer decoder of causal 3D convolutions (Yang et al., 2112.01085)."""
-    return TCTN(shape.channels, shape.grid, cfg)
+    return TCTN(shape.channels, shape.grid, cfg, shape.start)
 
 
 PREDICTOR = PredictorSpec(TCTNConfig, build_tctn)

@@ -1,0 +1,76 @@
+"""How far ahead each model beats copying the last frame: a model can win early and lose late.
+
+From each model's per-frame means (averaged over its replicates) against copy-last's, per metric:
+the last predicted frame up to which the model is better on every frame, and how many frames it is
+better on in all. Means, not verdicts: the verdict table says which whole-horizon differences hold
+beyond the noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from modpred import paths
+from modpred.results import model_label, trained_cells
+
+HORIZON_METRICS = {"lpips": "LPIPS", "mse_frame": "MSE per frame"}  # both lower-is-better
+
+
+def per_frame_means(ds: str, roots: list[Path], order: Sequence[str] = ()) -> dict[str, pd.DataFrame]:
+    """Model label -> its per-frame table averaged over the replicates found in `roots`."""
+    tables: dict[str, list[pd.DataFrame]] = {}
+    for root in roots:
+        for facts in trained_cells(ds, root, order):
+            csv = root / paths.run_metrics_dir(ds, facts.predictor, facts.mode, facts.seed) / paths.PER_FRAME_CSV
+            if csv.is_file():
+                tables.setdefault(model_label(facts.predictor, facts.mode), []).append(pd.read_csv(csv))
+    return {label: pd.concat(parts).groupby("frame").mean().reset_index() for label, parts in tables.items()}
+
+
+def _last_better(model: pd.Series, reference: pd.Series, frames: pd.Series) -> str:
+    better = (model < reference).to_numpy()
+    if not better[0]:
+        return "none"
+    run = len(better) if better.all() else int(better.argmin())
+    return str(int(frames.iloc[run - 1]))
+
+
+def horizon_table(ds: str, roots: list[Path], order: Sequence[str] = ()) -> pd.DataFrame:
+    """One row a model: per metric, the last frame of its first run of frames better than copy-last
+    ("none": worse from the first), and the number of frames it is better on."""
+    copy_csv = [root / paths.baseline_per_frame(ds, paths.COPY_LAST) for root in roots]
+    copy_csv = [c for c in copy_csv if c.is_file()]
+    if not copy_csv:
+        return pd.DataFrame()
+    copy = pd.read_csv(copy_csv[0])
+    rows = []
+    for label, table in per_frame_means(ds, roots, order).items():
+        joined = table.merge(copy, on="frame", suffixes=("", "_copy"))
+        row: dict[str, str | int] = {"model": label}
+        for key, name in HORIZON_METRICS.items():
+            if joined[key].isna().all():
+                continue
+            row[f"{name}: better through frame"] = _last_better(joined[key], joined[f"{key}_copy"], joined["frame"])
+            row[f"{name}: frames better"] = f"{int((joined[key] < joined[f'{key}_copy']).sum())} of {len(joined)}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def horizon_lines(ds: str, roots: list[Path], order: Sequence[str] = ()) -> list[str]:
+    """The report's horizon section (empty without copy-last or a model)."""
+    table = horizon_table(ds, roots, order)
+    if table.empty:
+        return []
+    return [
+        "### Horizon: up to which frame each model beats copy-last",
+        "",
+        "Per predicted frame, each model's mean over its replicates and the test sequences against copy-last's "
+        'mean: the last frame up to which it is lower on every frame ("none": higher from the first), and on '
+        "how many frames it is lower in all. Means, not verdicts.",
+        "",
+        table.to_markdown(index=False, disable_numparse=True),
+        "",
+    ]
