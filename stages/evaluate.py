@@ -6,9 +6,9 @@ from pathlib import Path
 
 from modpred import paths
 from modpred.device import pick_device
-from modpred.evaluation.evaluate import EvaluateConfig, save_scores, score_test_split
+from modpred.evaluation.evaluate import evaluate_config, save_scores, score_test_split
 from modpred.models.bundle import load_bundle, model_predictor
-from modpred.params import ParamsFile, build_config
+from modpred.params import ParamsFile
 from stages.app import DatasetArg, ModeArg, ParamsOption, PredictorArg, SeedArg, check_cell, stage
 
 
@@ -23,12 +23,13 @@ def evaluate(
     """Score a trained model on every test sequence (MSE, MAE, PSNR, SSIM, LPIPS) and write the scores.
 
     Reads data/DATASET/models/PREDICTOR-MODE/seedSEED/model.pt and data/DATASET/base/test.h5;
-    settings: the `evaluate` params section. Writes metrics/runs/DATASET/PREDICTOR-MODE/seedSEED/:
+    settings: the `evaluate` params section, with the keys `data.DATASET.evaluate` overrides. Writes
+    metrics/runs/DATASET/PREDICTOR-MODE/seedSEED/:
     eval.json (the means and how LPIPS was measured), per_frame.csv (per predicted frame) and
     per_sequence.csv (per test sequence).
     """
     check_cell(dataset, predictor, mode)
-    cfg = build_config(EvaluateConfig, ParamsFile(params).get("evaluate"), "evaluate")
+    cfg = evaluate_config(ParamsFile(params), dataset)
     device = pick_device()
     bundle = load_bundle(
         paths.model_file(dataset, predictor, mode, seed), device, cfg.modular_decode, (predictor, mode)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from modpred import paths
-from modpred.evaluation.evaluate import EvaluateConfig
+from modpred.evaluation.evaluate import modular_decode
 from modpred.models.bundle import save_bundle
-from modpred.params import ParamsFile, build_config
+from modpred.params import ParamsFile, overridden
 from modpred.training.cell_config import CellConfig
 from modpred.training.curves import LiveCurves
 from modpred.training.distributed import init_distributed
@@ -27,7 +27,8 @@ def train(
     """Train a predictor with one replicate seed; write its checkpoint, loss curve and measured compute figures.
 
     Reads data/DATASET/MODE/ (pixels or latent shards); settings: the `train.PREDICTOR` params
-    section, and `evaluate.modular_decode` (a modular model's validation decodes as evaluate will).
+    section with the keys `data.DATASET.train` overrides, and `evaluate.modular_decode` as
+    `data.DATASET.evaluate` sets it (a modular model's validation decodes as evaluate will).
     Writes data/DATASET/models/PREDICTOR-MODE/seedSEED/model.pt and
     metrics/runs/DATASET/PREDICTOR-MODE/seedSEED/ (train.json, and live/: DVCLive's loss and validation
     step files, grown as it trains, and metrics.json, the latest values); a killed run resumes from
@@ -35,8 +36,9 @@ def train(
     """
     check_cell(dataset, predictor, mode)
     p = ParamsFile(params)
-    decode = build_config(EvaluateConfig, {"modular_decode": p.get("evaluate.modular_decode")}, "evaluate")
-    cell = CellConfig.from_section(predictor, mode, p.get(f"train.{predictor}"), seed, decode.modular_decode)
+    key = f"data.{dataset}.train"
+    section = overridden(p.get(f"train.{predictor}"), p.get(key), key, refused=("model",))
+    cell = CellConfig.from_section(predictor, mode, section, seed, modular_decode(p, dataset))
     dist = init_distributed()
     out = paths.run_metrics_dir(dataset, predictor, mode, seed)
     curves = LiveCurves(out / paths.LIVE_DIR) if dist.main else None

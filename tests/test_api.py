@@ -112,11 +112,19 @@ def test_a_colour_clip_of_another_size_is_fitted_with_a_warning(tmp_path):
         (np.zeros((4, 16, 16, 2), np.uint8), "needs C 1, 3 or 4, not 2"),
         (np.zeros((1, 4, 2, 16, 16), np.uint8), "needs C 1 or 3, not 2"),
         (np.full((4, 16, 16), 7.0, np.float32), r"expected \[0, 1\]"),
+        (np.full((4, 16, 16), 1023, np.int32), r"holds int32 values 1023\.\.1023: expected 0\.\.255"),
     ],
 )
 def test_bad_input_is_one_clear_value_error(saved, frames, message):
     with pytest.raises(ValueError, match=message):
         modpred.load(saved).predict(frames)
+
+
+def test_a_future_that_is_not_a_count_of_frames_is_refused(saved):
+    model = modpred.load(saved)
+    for future in (True, 0, 2.0):
+        with pytest.raises(ValueError, match="future must be a positive number of frames"):
+            model.predict(np.zeros((4, 16, 16), np.uint8), future)
 
 
 def test_every_checkpoint_carries_a_card_that_must_agree_with_its_tensors(saved, tmp_path):

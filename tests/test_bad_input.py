@@ -85,6 +85,14 @@ def _clip(frames: Callable[[np.ndarray], np.ndarray] | bytes, name: str) -> Call
     return setup
 
 
+def _empty_split(path: Path) -> None:
+    """A sequences file with its layout and no sequence (clips shorter than a window)."""
+    with h5py.File(path, "r+") as f:
+        shape, dtype = f["frames"].shape, f["frames"].dtype
+        del f["frames"]
+        f.create_dataset("frames", shape=(0, *shape[1:]), dtype=dtype)
+
+
 def _codes_outside_codebook(project: Path) -> None:
     """A shard whose codes exceed the codebook, its checksum recomputed: it passes every other check."""
     import hashlib
@@ -374,6 +382,18 @@ CASES = [
         ["predict", MODEL, "nan.npy", "--out", "pred"],
         ("nan.npy", "100 non-finite values"),
         _clip(_nan_clip, "nan.npy"),
+    ),
+    Case(
+        "a clip of integers beyond 8 bits (not uint16)",
+        ["predict", MODEL, "tenbit.npy", "--out", "pred"],
+        ("holds int32 values 0..", "scale it first"),
+        _clip(lambda f: f.astype(np.int32) * 4, "tenbit.npy"),
+    ),
+    Case(
+        "a training split that holds no sequence",
+        ["train", "mmnist", "predrnn", "base", "0"],
+        ("holds no sequence: nothing to train on",),
+        lambda project: _empty_split(project / "data/mmnist/base/train.h5"),
     ),
     Case(
         "predict --out names an existing file",

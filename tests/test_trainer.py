@@ -195,6 +195,23 @@ def test_best_iterate_selection_keeps_the_best_weights_not_the_last():
     assert result.selection.best_iteration == 2  # ties keep the earlier iterate
 
 
+def test_a_model_that_starts_from_copying_is_scored_untrained_and_kept_if_training_only_hurts():
+    """validate_start: iteration 0 (copy-last, for start copy) is a candidate of best-iterate selection."""
+    from modpred.models.contract import ModelShape
+    from modpred.models.predictors.predrnn import build_predrnn
+
+    torch.manual_seed(0)
+    model = build_predrnn(ModelShape(2, 4, 3, "base", "copy"), PredRNNConfig(layers=1, hidden=4))
+    untrained = {k: v.clone() for k, v in model.state_dict().items()}
+    scores = iter([0.1, 0.5, 0.3])  # the untrained model scores best
+    cfg = TrainConfig(iters=4, batch=2, lr=0.05, val_every=2, select_by="lpips")
+    hooks = LoopHooks(validate=lambda m: {"lpips": next(scores)}, validate_start=True)
+    result = train_loop(model, _fixed_batch, 3, cfg, torch.device("cpu"), hooks)
+    assert [row["iteration"] for row in result.selection.curve] == [0, 2, 4]
+    assert result.selection.best_iteration == 0
+    assert all(torch.equal(v, untrained[k]) for k, v in model.state_dict().items())
+
+
 def test_one_cycle_rises_to_lr_then_anneals():
     model = _Recorder()
     cfg = TrainConfig(iters=20, batch=2, lr=1.0, lr_schedule="onecycle", warmup_share=0.25)

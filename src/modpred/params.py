@@ -45,6 +45,17 @@ class ParamsFile:
         return node
 
 
+def overridden(section: Any, overrides: Any, key: str, refused: tuple[str, ...] = ()) -> Any:
+    """`section` with a dataset's `overrides` (a mapping, its keys in `key`) laid over it, one level deep;
+    a key in `refused` is a one-line error (it would replace a whole sub-section)."""
+    if not isinstance(overrides, dict):
+        raise UserError(f"params key '{key}' must be a mapping, got {type(overrides).__name__}")
+    for name in refused:
+        if name in overrides:
+            raise UserError(f"params key '{key}.{name}' cannot be overridden per dataset")
+    return {**section, **overrides} if isinstance(section, dict) else section
+
+
 def positive(**kw: Any) -> Any:
     """A dataclass field that must be > 0 (and may carry a default)."""
     return dataclasses.field(metadata={"positive": True}, **kw)

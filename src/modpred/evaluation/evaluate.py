@@ -24,7 +24,7 @@ from modpred.evaluation.frame_metrics import frame_metrics
 from modpred.evaluation.lpips_metric import LpipsScorer, make_lpips_scorer
 from modpred.metrics import CI_SUFFIX, CI_Z, LPIPS_KEYS
 from modpred.modes import DECODINGS
-from modpred.params import choice, positive
+from modpred.params import ParamsFile, build_config, choice, overridden, positive
 from modpred.progress import progress
 from modpred.results import Scores
 
@@ -35,6 +35,24 @@ log = logging.getLogger(__name__)
 class EvaluateConfig:
     batch: int = positive(default=32)
     modular_decode: str = choice(DECODINGS, default="quantize")
+
+
+def evaluate_config(p: ParamsFile, dataset: str) -> EvaluateConfig:
+    """The `evaluate` section with the dataset's `data.<ds>.evaluate` overrides (videos: the change decoding)."""
+    section = overridden(p.get("evaluate"), p.get(f"data.{dataset}.evaluate"), f"data.{dataset}.evaluate")
+    return build_config(EvaluateConfig, section, "evaluate")
+
+
+def modular_decode(p: ParamsFile, dataset: str) -> str:
+    """`evaluate.modular_decode` as this dataset sets it: what train reads so that a modular model's
+    validation decodes as its evaluation will (train lists only these two keys, not `evaluate.batch`)."""
+    section = {"modular_decode": p.get("evaluate.modular_decode")}
+    overrides = p.get(f"data.{dataset}.evaluate")
+    if isinstance(overrides, dict):
+        overrides = {k: v for k, v in overrides.items() if k == "modular_decode"}
+    return build_config(
+        EvaluateConfig, overridden(section, overrides, f"data.{dataset}.evaluate"), "evaluate"
+    ).modular_decode
 
 
 PredictFn = Callable[[np.ndarray], np.ndarray]  # uint8 inputs (B, T_in, C, H, W) -> float [0, 1] (B, T_out, ...)

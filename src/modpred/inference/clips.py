@@ -54,6 +54,13 @@ def to_uint8_frames(frames: np.ndarray, path: Path) -> np.ndarray:
         raise UserError(f"clip {path} holds {frames.dtype} values: expected numbers (uint8, or floats in [0, 1])")
     if frames.dtype == np.uint16:  # 16-bit frames: scaled, as the videos dataset reads them
         return as_uint8(frames)
+    if np.issubdtype(frames.dtype, np.integer) and frames.dtype != np.uint8 and frames.size:
+        low, high = int(frames.min()), int(frames.max())
+        if low < 0 or high > 255:  # a 10- or 12-bit clip in int16/int32 would saturate, silently
+            raise UserError(
+                f"clip {path} holds {frames.dtype} values {low}..{high}: expected 0..255, uint16 (scaled), "
+                "or floats in [0, 1]; scale it first"
+            )
     if np.issubdtype(frames.dtype, np.floating) and not np.isfinite(frames).all():
         bad = int((~np.isfinite(frames)).sum())
         raise UserError(f"clip {path} holds {bad} non-finite values (NaN or inf): a prediction from it means nothing")

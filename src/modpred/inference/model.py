@@ -63,7 +63,7 @@ class TrainedModel:
         """The `future` frames (default: as trained) that follow `frames`, in their layout and kind."""
         array = frames.detach().cpu().numpy() if isinstance(frames, torch.Tensor) else np.asarray(frames)
         future = self.future if future is None else future
-        if not isinstance(future, int) or future < 1:
+        if not isinstance(future, int) or isinstance(future, bool) or future < 1:
             raise ValueError(f"future must be a positive number of frames, got {future!r}")
         if array.ndim not in (3, 4, 5):
             raise ValueError(f"frames of shape {array.shape}: expected {LAYOUTS}")

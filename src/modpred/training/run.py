@@ -61,6 +61,7 @@ def train_cell(
         advice=f"lower {cell.key}.lr",
         validate=validate,
         loss_fn=make_loss(cell.loss, data.space, data.pool[:held_out]),
+        validate_start=cell.start == "copy",  # the untrained model is copy-last: keep it if training only hurts
     )
     result = train_loop(model, sample, data.layout.input_len, cfg, device, hooks, dist)
     selection = result.selection

@@ -151,6 +151,7 @@ class LoopHooks:
     advice: str = "lower the learning rate"  # the divergence error's advice
     validate: Validator | None = None  # scores the model every `val_every` iterations: best-iterate selection
     loss_fn: LossFn = paper_loss  # the cell's loss (`training.losses`)
+    validate_start: bool = False  # also score the untrained model (start copy: it is copy-last, a candidate)
 
 
 def train_loop(
@@ -193,6 +194,8 @@ def train_loop(
     # 3. the iterations: draw, step (twice with reverse_input), schedule, log, validate, checkpoint
     clock = _Clock(device, timed_from=min(state.iteration + WARMUP_ITERS, cfg.iters - 1))
     bar = progress(range(state.iteration, cfg.iters), hooks.desc, enabled=dist.main)
+    if validate is not None and hooks.validate_start and state.iteration == 0:  # iteration 0 may be the best
+        _maybe_validate(state, cfg, validate, curves)
     for it in bar:
         clock.tick(it)
         drawn = sample_batch(state.generator)  # the same global batch on every rank ...

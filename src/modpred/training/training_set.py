@@ -129,4 +129,11 @@ LOADERS: dict[str, Callable[[str, CellConfig, torch.device, Path], TrainingSet]]
 
 
 def load_training_set(ds: str, cell: CellConfig, device: torch.device, root: Path = Path(".")) -> TrainingSet:
-    return LOADERS[cell.mode](ds, cell, device, root)
+    """The cell's training set; a split that holds no sequence is a one-line error (nothing to train on)."""
+    data = LOADERS[cell.mode](ds, cell, device, root)
+    if not len(data.pool):
+        raise UserError(
+            f"the training split {root / paths.sequences_file(ds, 'train')} holds no sequence: nothing to train on "
+            f"(rerun `generate` with clips long enough for data.{ds}.seq_len)"
+        )
+    return data

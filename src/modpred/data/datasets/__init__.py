@@ -36,6 +36,9 @@ class DatasetSpec:
 
 
 VQVAE_KEY = "vqvae"  # in a `data.<name>` section: that dataset's overrides of `vqvae.model`, read by pretrain_vqvae
+TRAIN_KEY = "train"  # ... of every `train.<predictor>` section's trainer keys, read by train
+EVALUATE_KEY = "evaluate"  # ... of the `evaluate` section, read by evaluate (and train: its `modular_decode`)
+OVERRIDES = (VQVAE_KEY, TRAIN_KEY, EVALUATE_KEY)  # not the writer's: a dataset's defaults for the later stages
 
 
 def dataset_spec(name: str) -> DatasetSpec:
@@ -43,7 +46,7 @@ def dataset_spec(name: str) -> DatasetSpec:
 
 
 def dataset_config(name: str, section: Any, key: str) -> Any:
-    """The dataset's typed config from its `data.<name>` section, less its VQ-VAE overrides (not the writer's)."""
+    """The dataset's typed config from its `data.<name>` section, less its overrides of later stages (`OVERRIDES`)."""
     if isinstance(section, dict):
-        section = {k: v for k, v in section.items() if k != VQVAE_KEY}
+        section = {k: v for k, v in section.items() if k not in OVERRIDES}
     return build_config(dataset_spec(name).config, section, key)
