@@ -14,6 +14,7 @@ import imageio.v3 as iio
 import pytest
 import yaml
 
+from modpred import paths
 from tests.footage import moving_square, write_frame_folder
 from tests.helpers import ROOT, clone_run, commit, copy_project, run, tiny_params
 
@@ -160,7 +161,7 @@ def test_dvc_repro_end_to_end_and_selective_rerun(tiny_run, tmp_path):
         assert title in html, title
     _assert_offline(html)
     per_frame = (project / "metrics/plots/per_frame.csv").read_text().splitlines()
-    assert per_frame[0].startswith("dataset,model,frame,") and len(per_frame) == 1 + 11 * 10  # 8 models, 3 baselines
+    assert per_frame[0].startswith("dataset,model,frame,") and len(per_frame) == 1 + 12 * 10  # 8 models, 4 baselines
 
     # no absolute path of this machine in anything the run wrote for git
     for path in [
@@ -285,7 +286,8 @@ def test_two_runs_with_the_same_params_give_identical_metrics(tiny_run, tmp_path
     first, second = _quality(tiny_run[0]), _quality(project)
     cells = 2 * len(tiny_params()["predictors"])
     assert len(first["live"]) == cells  # DVCLive's last values of each cell, deterministic too
-    assert len(first) == cells + 3 + 3 and first == second  # models, baselines, the VQ-VAE, final losses, live
+    baselines = len(paths.BASELINES)  # copy-last, blank, and an oracle per decoding
+    assert len(first) == cells + baselines + 3 and first == second  # models, baselines, the VQ-VAE, losses, live
 
 
 def test_latents_shared_through_a_remote_are_not_recomputed(tiny_run, tmp_path):
@@ -381,7 +383,8 @@ def test_adding_or_editing_a_dataset_reruns_nothing_of_the_others(tiny_run, tmp_
     (project / "src/modpred/data/datasets/toy").mkdir()
     (project / "src/modpred/data/datasets/toy/__init__.py").write_text(TOY_DATASET)
     params = yaml.safe_load((project / "params.yaml").read_text())
-    params["data"]["toy"] = {"num_train": 24, "num_test": 6, "seq_len": 20, "input_len": 10, "image": 64, "vqvae": {}}
+    params["data"]["toy"] = {"num_train": 24, "num_test": 6, "seq_len": 20, "input_len": 10, "image": 64}
+    params["data"]["toy"] |= {"vqvae": {}, "train": {}, "evaluate": {}}  # no overrides of the later stages
     params["datasets"].append("toy")
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     assert status() and all(name.endswith("@toy") or "@toy-" in name or name == "report" for name in status())
