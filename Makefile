@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 PLOTS_TEMPLATE := .dvc/plots/offline.html
 
-.PHONY: venv footage driving ssh onnx repro test lint bench
+.PHONY: venv footage driving ssh onnx quickstart repro test lint bench
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -42,7 +42,17 @@ $(ONNX): $(VENV)/.installed requirements-onnx.txt
 
 onnx: $(ONNX)
 
+# a first prediction in minutes: a small run of PredRNN on latents (profiles/quickstart.yaml), as an experiment,
+# then its model predicts the sample clip's last 10 frames from its first 10, scored beside copy-last
+quickstart: $(VENV)/.installed
+	-dvc exp remove quickstart 2>/dev/null
+	dvc exp run -n quickstart $$($(PY) -m stages profile quickstart)
+	$(PY) -m stages predict data/mmnist/models/predrnn-modular/seed0/model.pt metrics/figures/mmnist/sample.npy \
+		--truth --out quickstart
+
+# the committed default: an experiment's params left in the workspace (make quickstart's) are put back first
 repro: $(VENV)/.installed
+	$(PY) -m stages profile default
 	dvc repro
 
 test: $(VENV)/.installed $(FOOTAGE) $(ONNX)

@@ -8,7 +8,7 @@ import typer
 
 from modpred import paths
 from modpred.atomic import atomic_path
-from modpred.data.generate import generate_dataset
+from modpred.data.generate import check_frame_size, generate_dataset
 from modpred.params import ParamsFile
 from modpred.results import DataFacts
 from stages.app import DatasetArg, ParamsOption, check_dataset, stage
@@ -23,8 +23,10 @@ def generate(dataset: str = DatasetArg, params: Path = ParamsOption) -> None:
     metrics/runs/DATASET/data.json: the split sizes and the clips the test windows come from.
     """
     check_dataset(dataset)
+    p = ParamsFile(params)
+    check_frame_size(dataset, p)
     with atomic_path(paths.sequences_dir(dataset)) as tmp:
         tmp.mkdir()
-        sizes = generate_dataset(dataset, ParamsFile(params).get(f"data.{dataset}"), tmp)
+        sizes = generate_dataset(dataset, p.get(f"data.{dataset}"), tmp)
     DataFacts.from_sizes(dataset, sizes).write(paths.data_facts(dataset))
     typer.echo(f"{dataset}: {sizes['train']} train and {sizes['test']} test sequences")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shlex
+import subprocess
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ import modpred
 from modpred.data.sequences import SequenceLayout
 from modpred.inference.clips import fit_clip, to_uint8_frames
 from modpred.models.bundle import Bundle, load_bundle, model_predictor, save_bundle
-from modpred.models.card import CARD, ModelCard
+from modpred.models.card import CARD, ModelCard, code_commit
 from modpred.models.predictors import build_from_config, predictor_config
 from modpred.models.spaces import LatentSpace, PixelSpace
 from modpred.models.vqvae import VQVAE, VQVAEConfig
@@ -31,11 +33,17 @@ TINY = {  # each plug-in at a size that builds in milliseconds (its own config k
 
 
 def tiny_bundle(
-    predictor: str, mode: str, channels: int = 1, seed: int = 0, start: str = "scratch", decode: str = "quantize"
+    predictor: str,
+    mode: str,
+    channels: int = 1,
+    seed: int = 0,
+    start: str = "scratch",
+    decode: str = "quantize",
+    image: int = LAYOUT.image,
 ) -> Bundle:
     """A freshly built cell with its card: what `train` writes, without training."""
     torch.manual_seed(seed)
-    layout = dataclasses.replace(LAYOUT, channels=channels)
+    layout = dataclasses.replace(LAYOUT, channels=channels, image=image)
     if MODES[mode].pixels:
         space: PixelSpace | LatentSpace = PixelSpace(2, layout.image, channels)
     else:
@@ -86,10 +94,26 @@ def test_predict_takes_the_layouts_people_hold_and_returns_the_same(saved):
     batch = model.predict(np.stack([clip, clip[::-1]])[:, :, None])  # (N, T, C, H, W)
     assert batch.shape == (2, 2, 1, 16, 16) and np.array_equal(batch[0, :, 0], gray)
     assert model.predict(clip, future=4).shape == (4, 16, 16)
+    channel_first = model.predict(clip[:, None])  # (T, C, H, W), as the predict command reads a .npy
+    assert channel_first.shape == (2, 1, 16, 16) and np.array_equal(channel_first[:, 0], gray)
     # exactly as the predict command fits a clip: its last input frames, the model's size and channels
     fitted = fit_clip(to_uint8_frames(clip, saved), 3, 16, 1, True, saved)
     expected = model_predictor(model.bundle, 2, torch.device("cpu"))(fitted[None])[0, :, 0]
     assert np.array_equal(gray, np.clip(np.round(expected * 255), 0, 255).astype(np.uint8))
+
+
+def test_check_scores_the_frames_after_the_inputs_against_copy_last(tmp_path):
+    save_bundle(tmp_path / "model.pt", tiny_bundle(predictor_names()[0], "modular", image=32))  # LPIPS takes 32+
+    model = modpred.load(tmp_path / "model.pt")
+    clip = np.random.default_rng(3).integers(0, 256, (5, 32, 32), dtype=np.uint8)  # 3 in, 2 truth
+    scores = model.check(clip)
+    assert set(scores) == {"model", "copy_last"} and set(scores["model"]) == {"lpips", "ssim", "mse_frame"}
+    copy = ((clip[2].astype(float) - clip[3:]) / 255) ** 2
+    assert scores["copy_last"]["mse_frame"] == pytest.approx(copy.sum((1, 2)).mean())
+    pred = model.predict(clip[:3], future=2).astype(float) / 255
+    assert scores["model"]["mse_frame"] == pytest.approx(((pred - clip[3:] / 255) ** 2).sum((1, 2)).mean(), abs=0.01)
+    with pytest.raises(ValueError, match="4 frames: a check needs 5"):
+        model.check(clip[:4])
 
 
 def test_a_colour_clip_of_another_size_is_fitted_with_a_warning(tmp_path):
@@ -109,7 +133,8 @@ def test_a_colour_clip_of_another_size_is_fitted_with_a_warning(tmp_path):
         (np.zeros((16, 16), np.uint8), r"expected \(T, H, W\)"),
         (np.zeros((2, 16, 16), np.uint8), "needs at least 3"),
         (np.full((4, 16, 16), np.nan, np.float32), "non-finite"),
-        (np.zeros((4, 16, 16, 2), np.uint8), "needs C 1, 3 or 4, not 2"),
+        (np.zeros((4, 16, 16, 2), np.uint8), r"has shape \(4, 16, 16, 2\): expected frames"),
+        (np.full((4, 16, 16), 255.0, np.float32), r"float values 255\.\.255: expected \[0, 1\]"),  # as the command
         (np.zeros((1, 4, 2, 16, 16), np.uint8), "needs C 1 or 3, not 2"),
         (np.full((4, 16, 16), 7.0, np.float32), r"expected \[0, 1\]"),
         (np.full((4, 16, 16), 1023, np.int32), r"holds int32 values 1023\.\.1023: expected 0\.\.255"),
@@ -200,9 +225,40 @@ def test_the_readmes_python_example_runs_as_written_after_the_pipeline(tiny_run,
     out = run(["python", "example.py"], project).stdout
     data = tiny_params()["data"]["mmnist"]
     shape = (data["seq_len"] - data["input_len"], data["image"], data["image"])
-    assert re.fullmatch(rf"{re.escape(str(shape))} uint8 predrnn modular 0\.\d+\n", out), out
+    first, checked = out.splitlines()
+    assert re.fullmatch(rf"{re.escape(str(shape))} uint8 predrnn modular 0\.\d+", first), out
+    assert re.fullmatch(r"\{'lpips': 0\.\d+, 'ssim': -?0\.\d+, 'mse_frame': \d+\.\d+\}", checked), out
+    command = readme.split("## Predict a clip")[1].split("```bash")[1].split("```")[0].strip()
+    said = run(shlex.split(command), project).stdout.splitlines()  # the README's command line, as written
+    assert re.fullmatch(
+        r"against the truth, means over the \d+ frames: LPIPS 0\.\d{3} \(copy-last 0\.\d{3}\), .*", said[-1]
+    )
+    assert (project / "my_prediction" / "scores.json").is_file()
     model = "data/mmnist/models/predrnn-modular/seed0/model.pt"
     card = run(["python", "-m", "stages", "card", model], project).stdout
     assert "model: predrnn-modular, replicate seed 0" in card and "test: lpips " in card  # from eval.json
     assert re.search(r"code: [0-9a-f]{40}", card)  # the commit that trained it
     assert "VQ-VAE: " in card and "codes in use" in card  # the frozen VQ-VAE's hash and quality
+
+
+def test_the_cards_code_is_dirty_only_when_code_or_params_differ_from_the_commit(tmp_path):
+    """A run rewrites metrics/ and dvc.lock: its models still come from the commit's code."""
+    project = tmp_path / "proj"
+    for name in ("src/modpred/x.py", "params.yaml", "dvc.lock", "metrics/runs/a.json"):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text("0\n")
+    commit_all = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "c"]
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
+    subprocess.run(commit_all, cwd=project, check=True)
+    head = code_commit(project)
+    assert head is not None and re.fullmatch(r"[0-9a-f]{40}", head)
+    for output in ("dvc.lock", "metrics/runs/a.json"):
+        (project / output).write_text("1\n")
+    assert code_commit(project) == head  # the pipeline's own outputs
+    assert code_commit(project / "src") == head  # from any folder of the project
+    (project / "params.yaml").write_text("1\n")
+    assert code_commit(project) == f"{head}-dirty"
+    subprocess.run(["git", "checkout", "-q", "--", "params.yaml"], cwd=project, check=True)
+    (project / "src/modpred/x.py").write_text("1\n")
+    assert code_commit(project) == f"{head}-dirty"

@@ -231,6 +231,12 @@ CASES = [
         _edit_params(lambda p: p["data"]["mmnist"].update(image=-64)),
     ),
     Case(
+        "a frame size no model downstream can take",
+        ["generate", "mmnist"],
+        ("params key 'data.mmnist.image' (62) must be divisible by", "no model of this run could take"),
+        _edit_params(lambda p: p["data"]["mmnist"].update(image=62)),
+    ),
+    Case(
         "input longer than sequence",
         ["generate", "mmnist"],
         ("data.mmnist.input_len", "below seq_len"),

@@ -248,11 +248,20 @@ def test_dvc_exp_run_set_param_then_exp_show(tiny_run, tmp_path):
     assert {"tctn-lr", "vq-codes"} <= set(exps)
     assert exps["tctn-lr"]["params"]["params.yaml"]["data"]["train"]["tctn"]["lr"] == 0.002
     assert exps["vq-codes"]["params"]["params.yaml"]["data"]["train"]["tctn"]["lr"] == default_lr  # not stacked
-    shown = re.search(r"^dvc exp show --drop .*?(?=  #)", README, flags=re.M)
-    table = run(shlex.split(shown[0]), project).stdout  # the README's comparison line, as written
-    assert "Experiment" in table.splitlines()[1] or "Experiment" in table.splitlines()[0], table[:400]
-    assert "tctn-lr" in table and "vq-codes" in table and "lpips" in table  # named rows, LPIPS columns
-    assert "ssim" not in table and "train.tctn" not in table, table[:400]  # every other column dropped
+    shown = re.search(r"^python -m stages experiments.*?(?=  #)", README, flags=re.M)
+    table = run(shlex.split(shown[0]), project, extra_env={"COLUMNS": "120"}).stdout  # the README's line, as written
+    lines = table.splitlines()
+    assert all(len(line) <= 120 for line in lines), table  # fits a 120-column terminal
+    assert lines[0] == "mmnist: test LPIPS, lower is better (means over seeds)", table
+    predictors = sorted(tiny_params()["predictors"])
+    assert lines[1].split() == [*predictors, "copy-last"]  # each predictor over its modes, then the reference
+    assert lines[2].split() == ["experiment", *["base", "modular"] * len(predictors)]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[3:]}
+    assert {"tctn-lr", "vq-codes"} <= set(rows), table  # named rows: every model's test LPIPS and copy-last's
+    for name in ("tctn-lr", "vq-codes"):
+        scores = exps[name]["metrics"]["metrics/scores/mmnist.json"]["data"]
+        columns = [f"{p}-{m}" for p in predictors for m in ("base", "modular")] + ["copy_last"]
+        assert rows[name] == [f"{scores[c]['lpips']:.3f}" for c in columns], (name, table)
     metrics = exps["vq-codes"]["metrics"]["metrics/scores/mmnist.json"]["data"]
     assert metrics["vqvae"]["codes_used"] <= 8
     assert set(metrics["predrnn-modular"]) == {"lpips", "ssim", "mse_frame", "seeds"}  # means over seeds, and n
@@ -302,14 +311,21 @@ def test_latents_shared_through_a_remote_are_not_recomputed(tiny_run, tmp_path):
     mate = tmp_path / "mate"
     run(["git", "clone", "-q", str(origin), str(mate)], tmp_path)
     assert not (mate / "data").exists() or not any((mate / "data").rglob("*.h5"))
-    run(["dvc", "pull", "--with-deps", "encode_latents@mmnist"], mate)
+    pull = re.search(r"^(dvc pull --with-deps .*?)(?=  #)", README, flags=re.M)[1]  # the README's line
+    for command in pull.split(" && "):
+        run(shlex.split(command), mate)
     for split in ("train", "test"):
         shards = sorted((mate / "data/mmnist/modular" / split).glob("shard-*.h5"))
         assert shards and all(
             s.read_bytes() == (origin / "data/mmnist/modular" / split / s.name).read_bytes() for s in shards
         )
+    upstream = {"generate@mmnist", "pretrain_vqvae@mmnist", "encode_latents@mmnist"}
+    changed = set(json.loads(run(["dvc", "status", "--json"], mate).stdout))  # what a teammate is told first
+    assert not changed & upstream and "train@mmnist-predrnn-modular-0" in changed, changed
+    dry = _ran(run(["dvc", "repro", "--dry"], mate).stdout)
     ran = _ran(run(["dvc", "repro"], mate).stdout)
-    assert not ran & {"generate@mmnist", "pretrain_vqvae@mmnist", "encode_latents@mmnist"}, ran
+    assert dry == ran, (dry, ran)  # the dry run says what the real one does
+    assert not ran & upstream, ran
     assert {"train@mmnist-predrnn-modular-0", "train@mmnist-tctn-modular-0", "report"} <= ran
 
     unreachable = run(["dvc", "pull", "-r", "nowhere"], mate, check=False)

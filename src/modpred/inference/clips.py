@@ -38,17 +38,29 @@ def read_clip(path: Path) -> np.ndarray:
     return to_uint8_frames(np.asarray(frames), path)
 
 
+CLIP_LAYOUTS = "(T, H, W), (T, C, H, W) or (T, H, W, C)"
+
+
+def clip_layout(shape: tuple[int, ...], what: Path) -> str:
+    """ "THW", "TCHW" or "THWC": how one clip's frames are laid out (C 1 or 3 first, or 1, 3 or 4 last),
+    the one reading of a shape that the command and the API share."""
+    if len(shape) == 3:
+        return "THW"
+    if len(shape) == 4 and shape[1] in (1, 3) and shape[-1] not in (1, 3, 4):
+        return "TCHW"
+    if len(shape) == 4 and shape[-1] in (1, 3, 4):
+        return "THWC"
+    raise UserError(f"clip {what} has shape {tuple(shape)}: expected frames {CLIP_LAYOUTS}")
+
+
 def to_uint8_frames(frames: np.ndarray, path: Path) -> np.ndarray:
     """(T, H, W), (T, 1|3, H, W), (T, H, W, 1|3|4) of uint8, uint16 (scaled) or [0, 1] floats
     -> uint8 (T, H, W, 1|3)."""
-    if frames.ndim == 3:
+    layout = clip_layout(frames.shape, path)
+    if layout == "THW":
         frames = frames[..., None]
-    elif frames.ndim == 4 and frames.shape[1] in (1, 3) and frames.shape[-1] not in (1, 3, 4):
+    elif layout == "TCHW":
         frames = frames.transpose(0, 2, 3, 1)
-    if frames.ndim != 4 or frames.shape[-1] not in (1, 3, 4):
-        raise UserError(
-            f"clip {path} has shape {frames.shape}: expected frames (T, H, W), (T, C, H, W) or (T, H, W, C)"
-        )
     frames = frames[..., :3]
     if not np.issubdtype(frames.dtype, np.number) or np.issubdtype(frames.dtype, np.complexfloating):
         raise UserError(f"clip {path} holds {frames.dtype} values: expected numbers (uint8, or floats in [0, 1])")
@@ -64,7 +76,10 @@ def to_uint8_frames(frames: np.ndarray, path: Path) -> np.ndarray:
     if np.issubdtype(frames.dtype, np.floating) and not np.isfinite(frames).all():
         bad = int((~np.isfinite(frames)).sum())
         raise UserError(f"clip {path} holds {bad} non-finite values (NaN or inf): a prediction from it means nothing")
-    if np.issubdtype(frames.dtype, np.floating) and frames.max(initial=0) <= 1.0:
+    if np.issubdtype(frames.dtype, np.floating):
+        low, high = float(frames.min(initial=0)), float(frames.max(initial=0))
+        if low < 0 or high > 1:  # 0..255 floats, or a normalised clip: guessing its scale would be silent
+            raise UserError(f"clip {path} holds float values {low:.3g}..{high:.3g}: expected [0, 1] (or uint8)")
         frames = frames * 255.0
     return np.clip(np.round(frames), 0, 255).astype(np.uint8)
 

@@ -4,6 +4,7 @@
 
 - (T, H, W): one gray clip -> (future, h, w), or (future, h, w, 3) for a colour model;
 - (T, H, W, C): one clip, C 1 or 3 (4: RGBA, alpha dropped) -> (future, h, w, C of the model);
+- (T, C, H, W): one clip, C 1 or 3 first -> (future, C of the model, h, w);
 - (N, T, C, H, W): a batch of clips -> (N, future, C of the model, h, w);
 
 and returns the predicted frames in the same layout and kind (uint8 for uint8, floats in [0, 1]
@@ -26,11 +27,12 @@ import torch
 from modpred import paths
 from modpred.errors import UserError
 from modpred.evaluation.frame_metrics import to_uint8
-from modpred.inference.clips import fit_clip, to_uint8_frames
+from modpred.inference.clips import clip_layout, fit_clip, to_uint8_frames
+from modpred.inference.truth import check_against_truth
 from modpred.models.bundle import Bundle, load_bundle, model_predictor
 from modpred.models.card import ModelCard
 
-LAYOUTS = "(T, H, W), (T, H, W, C) or (N, T, C, H, W)"
+LAYOUTS = "(T, H, W), (T, C, H, W), (T, H, W, C) or (N, T, C, H, W)"
 
 
 @dataclass
@@ -67,30 +69,39 @@ class TrainedModel:
             raise ValueError(f"future must be a positive number of frames, got {future!r}")
         if array.ndim not in (3, 4, 5):
             raise ValueError(f"frames of shape {array.shape}: expected {LAYOUTS}")
+        if array.ndim == 5 and array.shape[2] not in (1, 3):
+            raise ValueError(f"frames of shape {array.shape}: (N, T, C, H, W) needs C 1 or 3, not {array.shape[2]}")
         clips = array if array.ndim == 5 else array[None]
-        if array.ndim == 5:
-            if clips.shape[2] not in (1, 3):
-                raise ValueError(f"frames of shape {array.shape}: (N, T, C, H, W) needs C 1 or 3, not {clips.shape[2]}")
-            clips = clips.transpose(0, 1, 3, 4, 2)  # (N, T, H, W, C), as one clip is read
-        elif array.ndim == 4 and array.shape[-1] not in (1, 3, 4):
-            raise ValueError(f"frames of shape {array.shape}: (T, H, W, C) needs C 1, 3 or 4, not {array.shape[-1]}")
         try:
+            layout = "TCHW" if array.ndim == 5 else clip_layout(array.shape, Path("frames"))
             fitted = np.stack([self._fit(clip) for clip in clips])  # (N, input_len, C, h, w) uint8
         except UserError as exc:
             raise ValueError(str(exc)) from None
         pred = model_predictor(self.bundle, future, self.device)(fitted)  # (N, future, C, h, w) in [0, 1]
         out = to_uint8(pred) if array.dtype == np.uint8 else pred.astype(np.float32)
-        if array.ndim == 5:
-            return out
+        if array.ndim == 5 or layout == "TCHW":
+            return out if array.ndim == 5 else out[0]
         out = out[0].transpose(0, 2, 3, 1)  # (future, h, w, C)
-        return out[..., 0] if array.ndim == 3 and self.channels == 1 else out
+        return out[..., 0] if layout == "THW" and self.channels == 1 else out
 
-    def _fit(self, clip: np.ndarray) -> np.ndarray:
+    def check(self, frames: np.ndarray | torch.Tensor) -> dict[str, dict[str, float | None]]:
+        """Predict from the clip's first `input_len` frames and score the `future` frames after them, as
+        `predict --truth` does: {"model": means, "copy_last": means} of LPIPS, SSIM and MSE per frame."""
+        array = frames.detach().cpu().numpy() if isinstance(frames, torch.Tensor) else np.asarray(frames)
+        span = self.input_len + self.future
+        try:
+            if len(array) < span:
+                raise UserError(f"{len(array)} frames: a check needs {span} ({self.input_len} in, the rest truth)")
+            checked = check_against_truth(self.bundle, self._fit(array[:span], span), self.device)
+        except UserError as exc:
+            raise ValueError(str(exc)) from None
+        return {"model": checked.means("model"), "copy_last": checked.means("copy_last")}
+
+    def _fit(self, clip: np.ndarray, count: int | None = None) -> np.ndarray:
+        """One clip as the predict command fits it (the same normaliser: layouts, value ranges, refusals)."""
         what = Path("frames")  # named in the messages
-        if np.issubdtype(clip.dtype, np.floating) and (clip.min(initial=0) < 0 or clip.max(initial=0) > 1):
-            if np.isfinite(clip).all():
-                raise UserError(f"float frames range {clip.min():.3g}..{clip.max():.3g}: expected [0, 1] (or uint8)")
-        return fit_clip(to_uint8_frames(clip, what), self.input_len, self.image, self.channels, True, what)
+        count = self.input_len if count is None else count
+        return fit_clip(to_uint8_frames(clip, what), count, self.image, self.channels, True, what)
 
 
 def load(path: str | Path, device: str | torch.device | None = None) -> TrainedModel:

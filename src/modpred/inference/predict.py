@@ -1,7 +1,9 @@
-"""Predict the frames that follow a clip with a trained model, and save them as a GIF and a PNG strip."""
+"""Predict the frames that follow a clip with a trained model, and save them as a GIF and a PNG strip;
+with `truth`, predict from the clip's first frames and score the prediction against the frames after them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,27 +15,56 @@ from modpred.data.frames import as_images
 from modpred.errors import UserError
 from modpred.evaluation.frame_metrics import to_uint8
 from modpred.inference.clips import fit_clip, read_clip
+from modpred.inference.truth import Checked, check_against_truth
 from modpred.models.bundle import load_bundle, model_predictor
 
 
-def predict_clip(model_path: Path, clip_path: Path, out_dir: Path, resize: bool, device: torch.device) -> np.ndarray:
-    """Write `prediction.gif`, `prediction.png` (inputs then predictions) and `prediction.npy`; return the uint8
-    frames, (T, H, W) gray or (T, H, W, 3) colour as the model was trained."""
+def predict_clip(
+    model_path: Path, clip_path: Path, out_dir: Path, resize: bool, device: torch.device, truth: bool = False
+) -> tuple[np.ndarray, Checked | None]:
+    """Write `prediction.gif`, `prediction.png` (inputs, then the truth when checked, then predictions) and
+    `prediction.npy` (and `scores.json` when checked); return the uint8 frames, (T, H, W) gray or
+    (T, H, W, 3) colour as the model was trained, and the scores against the truth (or None)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(
             f"--out {out_dir} is an existing file: name a folder (it is created, or its predictions replaced)"
         )
     bundle = load_bundle(model_path, device)
     space = bundle.space
-    inputs = fit_clip(read_clip(clip_path), bundle.input_len, space.image, space.frame_channels, resize, clip_path)
     future = bundle.seq_len - bundle.input_len
-    pred = model_predictor(bundle, future, device)(inputs[None])[0]
-    frames, shown = as_images(to_uint8(pred)), as_images(inputs)
+    frames = read_clip(clip_path)
+    checked = None
+    if truth:
+        span = bundle.input_len + future
+        if len(frames) < span:
+            raise UserError(
+                f"clip {clip_path} has {len(frames)} frames; --truth needs {bundle.input_len} inputs and "
+                f"{future} frames after them ({span})"
+            )
+        window = fit_clip(frames[:span], span, space.image, space.frame_channels, resize, clip_path)
+        inputs = window[: bundle.input_len]
+        checked = check_against_truth(bundle, window, device)
+        pred = checked.prediction
+    else:
+        inputs = fit_clip(frames, bundle.input_len, space.image, space.frame_channels, resize, clip_path)
+        pred = model_predictor(bundle, future, device)(inputs[None])[0]
+    predicted = as_images(to_uint8(pred))
+    rows = [as_images(inputs)] + ([as_images(window[bundle.input_len :])] if checked else []) + [predicted]
     with atomic_path(out_dir) as tmp:
         tmp.mkdir()
-        gif = [Image.fromarray(f) for f in frames]
+        gif = [Image.fromarray(f) for f in predicted]
         gif[0].save(tmp / "prediction.gif", save_all=True, append_images=gif[1:], duration=150, loop=0)
-        strip = np.concatenate([np.concatenate(list(shown), 1), np.concatenate(list(frames), 1)], 0)
-        Image.fromarray(strip).save(tmp / "prediction.png")
-        np.save(tmp / "prediction.npy", frames)
-    return frames
+        Image.fromarray(strip(rows)).save(tmp / "prediction.png")
+        np.save(tmp / "prediction.npy", predicted)
+        if checked is not None:
+            record = {"model": checked.model, "copy_last": checked.copy_last, "mean": checked.means("model")}
+            (tmp / "scores.json").write_text(json.dumps(record, indent=1) + "\n")
+    return predicted, checked
+
+
+def strip(rows: list[np.ndarray]) -> np.ndarray:
+    """Rows of frames side by side, stacked; a shorter row is padded with black on its right."""
+    lines = [np.concatenate(list(row), 1) for row in rows]
+    width = max(line.shape[1] for line in lines)
+    padded = [np.pad(line, [(0, 0), (0, width - line.shape[1])] + [(0, 0)] * (line.ndim - 2)) for line in lines]
+    return np.concatenate(padded, 0)

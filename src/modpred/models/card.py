@@ -97,14 +97,22 @@ def _quality(q: dict[str, Any]) -> str:
     return f", reconstruction PSNR {q['recon_psnr']:.2f} dB, SSIM {q['recon_ssim']:.3f}, {q['codes_used']} codes in use"
 
 
+PIPELINE_OUTPUTS = ("metrics", "dvc.lock")  # what `dvc repro` itself rewrites: not a change of the code
+
+
 def code_commit(root: Path = Path(".")) -> str | None:
-    """The commit the code comes from, `-dirty` when tracked files differ from it; None outside git."""
+    """The commit the code comes from, `-dirty` when a tracked file other than the pipeline's own outputs
+    (code, params, dvc.yaml) differs from it; None outside git."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         ).stdout.strip()
+        outputs = [f":(top,exclude){path}" for path in PIPELINE_OUTPUTS]
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ":(top)", *outputs],
+            cwd=root,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
