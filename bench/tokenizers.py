@@ -36,8 +36,10 @@ from modpred.models.vqvae import vqvae_config  # noqa: E402
 from modpred.params import ParamsFile, build_config  # noqa: E402
 from modpred.training.vqvae import VQVAETrainConfig, pretrain_vqvae, vqvae_quality  # noqa: E402
 
+VQ = {"quantizer": "vq", "num_codes": 256}  # the recipe before the tokenizer table: the paper's quantizer, 256 codes
+
 CHOICES: dict[str, dict] = {  # name -> the vqvae.model keys it sets over the dataset's recipe (train: vqvae.train's)
-    "vq (recipe)": {},
+    "vq (recipe)": VQ,
     "cosine 1024x8": {"quantizer": "cosine", "num_codes": 1024, "lookup_dim": 8},
     "fsq 8,8,8,6,5": {"quantizer": "fsq", "num_codes": 15360, "levels": [8, 8, 8, 6, 5]},
     "fsq 8,8,8,6,5 hidden 64": {"quantizer": "fsq", "num_codes": 15360, "hidden": 64, "res_hidden": 32},
@@ -48,8 +50,8 @@ CHOICES: dict[str, dict] = {  # name -> the vqvae.model keys it sets over the da
         "hidden": 64,
         "res_hidden": 32,
     },
-    "vq + gradient term 1.0": {"train": {"gdl_weight": 1.0}},
-    "vq + LPIPS term 0.2 (the metric itself)": {"train": {"lpips_weight": 0.2}},
+    "vq + gradient term 1.0": {**VQ, "train": {"gdl_weight": 1.0}},
+    "vq + LPIPS term 0.2 (the metric itself)": {**VQ, "train": {"lpips_weight": 0.2}},
     "cosine 1024x8 + LPIPS term 0.2 (the metric itself)": {
         "quantizer": "cosine",
         "num_codes": 1024,

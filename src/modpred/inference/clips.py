@@ -77,9 +77,9 @@ def to_uint8_frames(frames: np.ndarray, path: Path) -> np.ndarray:
         bad = int((~np.isfinite(frames)).sum())
         raise UserError(f"clip {path} holds {bad} non-finite values (NaN or inf): a prediction from it means nothing")
     if np.issubdtype(frames.dtype, np.floating):
-        low, high = float(frames.min(initial=0)), float(frames.max(initial=0))
-        if low < 0 or high > 1:  # 0..255 floats, or a normalised clip: guessing its scale would be silent
-            raise UserError(f"clip {path} holds float values {low:.3g}..{high:.3g}: expected [0, 1] (or uint8)")
+        least, most = float(frames.min(initial=0)), float(frames.max(initial=0))
+        if least < 0 or most > 1:  # 0..255 floats, or a normalised clip: guessing its scale would be silent
+            raise UserError(f"clip {path} holds float values {least:.3g}..{most:.3g}: expected [0, 1] (or uint8)")
         frames = frames * 255.0
     return np.clip(np.round(frames), 0, 255).astype(np.uint8)
 

@@ -61,8 +61,8 @@ def experiments_table(shown: list[dict[str, Any]], metric: str) -> str:
         for label, found in rows:
             scores = found.get(file, {})
             values = [scores.get(f"{p}-{m}" if m else p, {}).get(metric) for p, m in columns]
-            shown = ("-" if v is None else f"{v:.{digits}f}" for v in values)
-            lines.append(f"{label:<{width}}" + "".join(f"{v:<{cell}}" for v in shown))
+            cells = ("-" if v is None else f"{v:.{digits}f}" for v in values)
+            lines.append(f"{label:<{width}}" + "".join(f"{c:<{cell}}" for c in cells))
         out += [f"{Path(file).stem}: test {METRICS[metric]} (means over seeds)", *(x.rstrip() for x in lines), ""]
     return "\n".join(out).rstrip() + "\n"
 
