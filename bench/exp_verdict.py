@@ -1,0 +1,105 @@
+"""Verdicts between two DVC experiments on the same test split: one model's cells, paired by seed.
+
+    python bench/exp_verdict.py EXP_A EXP_B [--model predrnn-modular] [--dataset mmnist]
+
+`dvc exp diff` shows two means; this says whether A is better, tied or worse than B, with the
+interval the report's verdicts use (the union over seeds of each seed's paired 95% interval over the
+test sequences, so it holds the training spread). Each experiment is read from its git ref (the
+records `dvc exp run` committed), so neither needs to be in the workspace. Also: each of A and B
+against copy-last, which both score on the same sequences.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from modpred import paths  # noqa: E402
+from modpred.reporting.verdicts import compare  # noqa: E402
+
+METRICS = ("lpips", "ssim", "mse_frame")
+
+
+def exp_ref(name: str) -> str:
+    """The git ref of experiment `name` (any baseline commit)."""
+    refs = subprocess.run(
+        ["git", "for-each-ref", "--format=%(refname)", "refs/exps/"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    found = [r for r in refs if r.rsplit("/", 1)[-1] == name]
+    if len(found) != 1:
+        sys.exit(f"experiment '{name}': {len(found)} refs found (dvc exp list --all-commits names them)")
+    return found[0]
+
+
+def read_csv(ref: str, path: Path) -> pd.DataFrame | None:
+    proc = subprocess.run(["git", "show", f"{ref}:{path.as_posix()}"], capture_output=True, text=True)
+    return pd.read_csv(io.StringIO(proc.stdout)) if proc.returncode == 0 else None
+
+
+def per_sequence(ref: str, ds: str, model: str) -> dict[int, pd.DataFrame]:
+    """Seed -> the cell's per-sequence scores, for every seed the experiment ran."""
+    predictor, mode = model.rsplit("-", 1)
+    found = {}
+    for seed in range(100):
+        table = read_csv(ref, paths.run_metrics_dir(ds, predictor, mode, seed) / "per_sequence.csv")
+        if table is not None:
+            found[seed] = table
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("a")
+    parser.add_argument("b")
+    parser.add_argument("--model", default="predrnn-modular")
+    parser.add_argument("--dataset", default="mmnist")
+    args = parser.parse_args()
+    refs = {name: exp_ref(name) for name in (args.a, args.b)}
+    cells = {name: per_sequence(ref, args.dataset, args.model) for name, ref in refs.items()}
+    seeds = sorted(set(cells[args.a]) & set(cells[args.b]))
+    if not seeds:
+        sys.exit(f"no seed of {args.model} in both experiments")
+    copy = read_csv(refs[args.a], paths.baseline_per_sequence(args.dataset, paths.COPY_LAST))
+    rows = []
+    for key in METRICS:
+        pairs = {
+            f"{args.a} - {args.b}": [
+                (cells[args.a][s][key].to_numpy(), cells[args.b][s][key].to_numpy()) for s in seeds
+            ],
+        }
+        if copy is not None:
+            for name in (args.a, args.b):
+                pairs[f"{name} - copy-last"] = [(cells[name][s][key].to_numpy(), copy[key].to_numpy()) for s in seeds]
+        for label, pair in pairs.items():
+            v = compare(key, pair)
+            rows.append(
+                {
+                    "metric": key,
+                    "comparison": label,
+                    "mean": v.mean,
+                    "sd over seeds": v.sd,
+                    "interval": f"[{v.low:+.4f}, {v.high:+.4f}]",
+                    "verdict": v.word,
+                    "seeds": v.replicates,
+                }
+            )
+    means = {
+        name: {key: sum(cells[name][s][key].mean() for s in seeds) / len(seeds) for key in METRICS} for name in cells
+    }
+    print(
+        f"{args.dataset} {args.model}, seeds {seeds}: means "
+        + "; ".join(f"{name} " + ", ".join(f"{k} {v:.4f}" for k, v in m.items()) for name, m in means.items())
+    )
+    print(pd.DataFrame(rows).to_markdown(index=False, floatfmt="+.4f"))
+
+
+if __name__ == "__main__":
+    main()
