@@ -1,6 +1,10 @@
 """Verdicts between two DVC experiments on the same test split: one model's cells, paired by seed.
 
     python bench/exp_verdict.py EXP_A EXP_B [--model predrnn-modular] [--dataset mmnist]
+    python bench/exp_verdict.py metrics/experiments/start_copy/copy metrics/experiments/start_copy/scratch
+
+An experiment is a name (its git ref) or a folder of kept records, `<model>/seed<k>/per_sequence.csv`
+with copy-last's `baselines/copy_last_per_sequence.csv` beside the folder.
 
 `dvc exp diff` shows two means; this says whether A is better, tied or worse than B, with the
 interval the report's verdicts use (the union over seeds of each seed's paired 95% interval over the
@@ -49,7 +53,11 @@ def per_sequence(ref: str, ds: str, model: str) -> dict[int, pd.DataFrame]:
     predictor, mode = model.rsplit("-", 1)
     found = {}
     for seed in range(100):
-        table = read_csv(ref, paths.run_metrics_dir(ds, predictor, mode, seed) / "per_sequence.csv")
+        if Path(ref).is_dir():
+            kept = Path(ref) / model / f"seed{seed}" / "per_sequence.csv"
+            table = pd.read_csv(kept) if kept.is_file() else None
+        else:
+            table = read_csv(ref, paths.run_metrics_dir(ds, predictor, mode, seed) / "per_sequence.csv")
         if table is not None:
             found[seed] = table
     return found
@@ -62,12 +70,18 @@ def main() -> None:
     parser.add_argument("--model", default="predrnn-modular")
     parser.add_argument("--dataset", default="mmnist")
     args = parser.parse_args()
-    refs = {name: exp_ref(name) for name in (args.a, args.b)}
+    if Path(args.a).is_dir() and Path(args.b).is_dir():  # folders: named by their last part in the table
+        args.a, args.b = Path(args.a).as_posix(), Path(args.b).as_posix()
+    refs = {name: name if Path(name).is_dir() else exp_ref(name) for name in (args.a, args.b)}
     cells = {name: per_sequence(ref, args.dataset, args.model) for name, ref in refs.items()}
     seeds = sorted(set(cells[args.a]) & set(cells[args.b]))
     if not seeds:
         sys.exit(f"no seed of {args.model} in both experiments")
-    copy = read_csv(refs[args.a], paths.baseline_per_sequence(args.dataset, paths.COPY_LAST))
+    kept = Path(args.a).parent / "baselines" / f"{paths.COPY_LAST}_per_sequence.csv"
+    if Path(args.a).is_dir():
+        copy = pd.read_csv(kept) if kept.is_file() else None
+    else:
+        copy = read_csv(refs[args.a], paths.baseline_per_sequence(args.dataset, paths.COPY_LAST))
     rows = []
     for key in METRICS:
         pairs = {
@@ -80,6 +94,7 @@ def main() -> None:
                 pairs[f"{name} - copy-last"] = [(cells[name][s][key].to_numpy(), copy[key].to_numpy()) for s in seeds]
         for label, pair in pairs.items():
             v = compare(key, pair)
+            label = " - ".join(Path(part).name if Path(part).is_dir() else part for part in label.split(" - "))
             rows.append(
                 {
                     "metric": key,
@@ -96,7 +111,7 @@ def main() -> None:
     }
     print(
         f"{args.dataset} {args.model}, seeds {seeds}: means "
-        + "; ".join(f"{name} " + ", ".join(f"{k} {v:.4f}" for k, v in m.items()) for name, m in means.items())
+        + "; ".join(f"{Path(n).name} " + ", ".join(f"{k} {v:.4f}" for k, v in m.items()) for n, m in means.items())
     )
     print(pd.DataFrame(rows).to_markdown(index=False, floatfmt="+.4f"))
 
