@@ -89,3 +89,18 @@ def test_the_change_decoding_refuses_to_guess_the_last_frame():
     space = _space("modular")
     with pytest.raises(ValueError, match="needs the input frames"):
         space.decode(space.encode(_clips()))
+
+
+@pytest.mark.parametrize("name", predictor_names())
+def test_base_start_replaces_start_for_the_pixel_model_only(name):
+    """`base_start` is to `start` what `base_hidden` is to the width: the base cell's own, when set."""
+    from modpred.errors import UserError
+    from modpred.training.cell_config import CellConfig
+
+    section = tiny_params()["train"][name]
+    for base_start, expected in (("scratch", "scratch"), ("", "copy"), ("copy", "copy")):
+        both = {**section, "start": "copy", "base_start": base_start}
+        starts = {mode: CellConfig.from_section(name, mode, both).start for mode in MODES}
+        assert starts == {m: expected if MODES[m].pixels else "copy" for m in MODES}, (base_start, starts)
+    with pytest.raises(UserError, match=f"train.{name}.base_start"):
+        CellConfig.from_section(name, "base", {**section, "base_start": "mirror"})

@@ -3,9 +3,10 @@
 The section is flat in params.yaml (users set `train.predrnn.lr` and `train.predrnn.patch` alike);
 here it splits by what each key configures: the loop (`TrainConfig`), the pixel space (`patch`),
 the loss (`LossConfig`: what a modular cell learns), the model (`model:`, the predictor's own
-config) and the large-base width (`base_hidden`, which replaces the predictor's width in base
-mode only). The seed is not in the section: it is the cell's replicate, one of the top-level
-`seeds` list, so that replicates multiply the DAG's matrix and share everything else.
+config), the start (`start`, with `base_start` replacing it in base mode only) and the large-base
+width (`base_hidden`, which replaces the predictor's width in base mode only). The seed is not in
+the section: it is the cell's replicate, one of the top-level `seeds` list, so that replicates
+multiply the DAG's matrix and share everything else.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ class SpaceConfig:
 @dataclass(frozen=True)
 class StartConfig:
     start: str = choice(STARTS, default="scratch")  # copy: each frame = given frame + a change starting at zero
+    base_start: str = choice(("", *STARTS), default="")  # base (pixel) cells' start when not "": as base_hidden
+
+    def of(self, mode: str) -> str:
+        """The start of a cell in `mode`: `base_start` replaces `start` for the pixel model when set."""
+        return self.base_start if self.base_start and mode_record(mode).pixels else self.start
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,7 @@ class CellConfig:
             seed=seed,
             trainer=dataclasses.replace(built[TrainConfig], seed=seed),
             space=built[SpaceConfig],
-            start=built[StartConfig].start,
+            start=built[StartConfig].of(mode),
             loss=built[LossConfig],
             model=cell_model_config(predictor, mode, section["model"], width.base_hidden, key),
             section=section,
