@@ -17,12 +17,15 @@ from stages.app import ParamsOption, stage
 def report(params: Path = ParamsOption) -> None:
     """Gather every run's metrics into metrics/report.md and the chart tables of metrics/plots/.
 
-    Reads metrics/runs/ and metrics/figures/ of every dataset; settings: the `predictors` params key
-    (the order of every table's rows). metrics/report.md holds the quality and cost tables and the
+    Reads metrics/runs/ and metrics/figures/ of every dataset, the cells of the `predictors`, `modes`
+    and `seeds` params keys alone (`predictors` also orders every table's rows): records an earlier
+    experiment left there are not this run's. metrics/report.md holds the quality and cost tables and the
     figures; metrics/plots/ feeds `dvc plots show`.
     """
     if not paths.RUNS.is_dir():
         raise UserError(f"no metrics in {paths.RUNS}: run the evaluate stages first")
-    write_text(paths.REPORT, build_report(order=ParamsFile(params).get("predictors")))
+    p = ParamsFile(params)
+    cells = [(pr, m, seed) for pr in p.get("predictors") for m in p.get("modes") for seed in p.get("seeds")]
+    write_text(paths.REPORT, build_report(order=p.get("predictors"), cells=cells))
     with atomic_path(paths.PLOTS) as tmp:
-        write_plot_tables(tmp)
+        write_plot_tables(tmp, cells=cells)

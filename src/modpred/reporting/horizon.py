@@ -8,22 +8,24 @@ beyond the noise.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from modpred import paths
-from modpred.results import model_label, trained_cells
+from modpred.results import Cell, model_label, trained_cells
 
 HORIZON_METRICS = {"lpips": "LPIPS", "mse_frame": "MSE per frame"}  # both lower-is-better
 
 
-def per_frame_means(ds: str, roots: list[Path], order: Sequence[str] = ()) -> dict[str, pd.DataFrame]:
+def per_frame_means(
+    ds: str, roots: list[Path], order: Sequence[str] = (), cells: Collection[Cell] | None = None
+) -> dict[str, pd.DataFrame]:
     """Model label -> its per-frame table averaged over the replicates found in `roots`."""
     tables: dict[str, list[pd.DataFrame]] = {}
     for root in roots:
-        for facts in trained_cells(ds, root, order):
+        for facts in trained_cells(ds, root, order, cells):
             csv = root / paths.run_metrics_dir(ds, facts.predictor, facts.mode, facts.seed) / paths.PER_FRAME_CSV
             if csv.is_file():
                 tables.setdefault(model_label(facts.predictor, facts.mode), []).append(pd.read_csv(csv))
@@ -38,7 +40,9 @@ def _last_better(model: pd.Series, reference: pd.Series, frames: pd.Series) -> s
     return str(int(frames.iloc[run - 1]))
 
 
-def horizon_table(ds: str, roots: list[Path], order: Sequence[str] = ()) -> pd.DataFrame:
+def horizon_table(
+    ds: str, roots: list[Path], order: Sequence[str] = (), cells: Collection[Cell] | None = None
+) -> pd.DataFrame:
     """One row a model: per metric, the last frame of its first run of frames better than copy-last
     ("none": worse from the first), and the number of frames it is better on."""
     copy_csv = [root / paths.baseline_per_frame(ds, paths.COPY_LAST) for root in roots]
@@ -47,7 +51,7 @@ def horizon_table(ds: str, roots: list[Path], order: Sequence[str] = ()) -> pd.D
         return pd.DataFrame()
     copy = pd.read_csv(copy_csv[0])
     rows = []
-    for label, table in per_frame_means(ds, roots, order).items():
+    for label, table in per_frame_means(ds, roots, order, cells).items():
         joined = table.merge(copy, on="frame", suffixes=("", "_copy"))
         row: dict[str, str | int] = {"model": label}
         for key, name in HORIZON_METRICS.items():
@@ -59,9 +63,11 @@ def horizon_table(ds: str, roots: list[Path], order: Sequence[str] = ()) -> pd.D
     return pd.DataFrame(rows)
 
 
-def horizon_lines(ds: str, roots: list[Path], order: Sequence[str] = ()) -> list[str]:
+def horizon_lines(
+    ds: str, roots: list[Path], order: Sequence[str] = (), cells: Collection[Cell] | None = None
+) -> list[str]:
     """The report's horizon section (empty without copy-last or a model)."""
-    table = horizon_table(ds, roots, order)
+    table = horizon_table(ds, roots, order, cells)
     if table.empty:
         return []
     return [

@@ -7,6 +7,7 @@ of every figure, dashed by revision (for `dvc plots diff`), datasets side by sid
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,7 @@ from modpred.atomic import write_text
 from modpred.modes import MODES
 from modpred.reporting.chart_template import write_chart_template
 from modpred.reporting.colors import VQVAE_COLOR, VQVAE_LABEL, palette
-from modpred.results import DEFAULT_LOSS, baseline_label, datasets_with_results, trained_cells
+from modpred.results import DEFAULT_LOSS, Cell, baseline_label, datasets_with_results, trained_cells
 from modpred.training.curves import has_loss_curve, read_loss_curve, read_validation_curve, read_vqvae_loss_curve
 
 MODELS_TEMPLATE = "by_model.json"  # every chart but the VQ-VAE's
@@ -27,7 +28,7 @@ def _with(table: pd.DataFrame, **columns: str) -> pd.DataFrame:
     return table.assign(**columns)[[*columns, *table.columns]]
 
 
-def plot_tables(root: Path = Path(".")) -> dict[str, pd.DataFrame]:
+def plot_tables(root: Path = Path("."), cells: Collection[Cell] | None = None) -> dict[str, pd.DataFrame]:
     """{"per_frame", "loss_base", "loss_modular", "vqvae_loss", "validation"}: every dataset's runs.
 
     A loss curve goes to `loss_<mode>` (the charts' MSE of that mode) when the cell trained on the
@@ -35,9 +36,9 @@ def plot_tables(root: Path = Path(".")) -> dict[str, pd.DataFrame]:
     parts: dict[str, list[pd.DataFrame]] = {"per_frame": [], "vqvae_loss": [], "validation": []}
     parts |= {f"loss_{m}": [] for m in MODES}  # a pixel MSE and a code-vector MSE are different units
     for ds in datasets_with_results(root):
-        cells = trained_cells(ds, root)
-        for label in dict.fromkeys(f.label for f in cells):  # one line per model: per-frame means over its seeds
-            runs = [f for f in cells if f.label == label]
+        found = trained_cells(ds, root, (), cells)
+        for label in dict.fromkeys(f.label for f in found):  # one line per model: per-frame means over its seeds
+            runs = [f for f in found if f.label == label]
             folders = [root / paths.run_metrics_dir(ds, f.predictor, f.mode, f.seed) for f in runs]
             frames = [pd.read_csv(d / paths.PER_FRAME_CSV) for d in folders if (d / paths.PER_FRAME_CSV).is_file()]
             if frames:
@@ -60,10 +61,10 @@ def plot_tables(root: Path = Path(".")) -> dict[str, pd.DataFrame]:
     return {name: pd.concat(tables, ignore_index=True) for name, tables in parts.items() if tables}
 
 
-def write_plot_tables(out: Path, root: Path = Path(".")) -> None:
+def write_plot_tables(out: Path, root: Path = Path("."), cells: Collection[Cell] | None = None) -> None:
     """The chart tables and the two templates: the run's models and baselines in their colours; the VQ-VAE."""
     out.mkdir(parents=True, exist_ok=True)
-    tables = plot_tables(root)
+    tables = plot_tables(root, cells)
     for name, table in tables.items():
         write_text(out / f"{name}.csv", table.to_csv(index=False, float_format="%.6g"))
     shown = {label for name, table in tables.items() if name != "vqvae_loss" for label in table.model.unique()}

@@ -9,7 +9,7 @@ two VQ-VAE seeds' folders is one replicate, read once). The default run is one f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from modpred import paths
 from modpred.metrics import HEADLINE, metric
 from modpred.modes import BASE, MODES, MODULAR
 from modpred.reporting.verdicts import Verdict, compare, seed_spread_share
-from modpred.results import RunFacts, Scores, VqvaeQuality, baseline_label, model_label, trained_cells
+from modpred.results import Cell, RunFacts, Scores, VqvaeQuality, baseline_label, model_label, trained_cells
 
 REFERENCES = paths.TRIVIAL  # every model is compared with each trivial predictor (not with the oracle)
 
@@ -49,12 +49,14 @@ def _vqvae_seed(ds: str, root: Path) -> int:
     return (VqvaeQuality.read(path).seed or 0) if path.is_file() else 0
 
 
-def load_replicates(ds: str, roots: list[Path], order: Sequence[str] = ()) -> dict[str, list[Replicate]]:
+def load_replicates(
+    ds: str, roots: list[Path], order: Sequence[str] = (), cells: Collection[Cell] | None = None
+) -> dict[str, list[Replicate]]:
     """Label -> its replicates (models by predictor in `order` and mode, then baselines), each read once."""
     found: dict[str, dict[tuple[int | None, int | None], Replicate]] = {}
     for root in roots:
         vq_seed = _vqvae_seed(ds, root)
-        for facts in trained_cells(ds, root, order):
+        for facts in trained_cells(ds, root, order, cells):
             folder = root / paths.run_metrics_dir(ds, facts.predictor, facts.mode, facts.seed)
             if not (folder / paths.EVAL_JSON).is_file() or not (folder / paths.PER_SEQUENCE_CSV).is_file():
                 continue

@@ -10,7 +10,7 @@ report (one folder) and the replicates run's (a folder per VQ-VAE seed) alike.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ from modpred.reporting.replicates import (
 )
 from modpred.reporting.verdicts import paired_interval
 from modpred.results import (
+    Cell,
     DataFacts,
     RunFacts,
     Scores,
@@ -193,10 +194,12 @@ def vqvae_lines(v: VqvaeQuality) -> list[str]:
     ]
 
 
-def quality_lines(ds: str, roots: list[Path], rerun: str, order: Sequence[str] = ()) -> list[str]:
+def quality_lines(
+    ds: str, roots: list[Path], rerun: str, order: Sequence[str] = (), cells: Collection[Cell] | None = None
+) -> list[str]:
     """The quality table, the verdicts and the spreads of one dataset, over the replicates in `roots`;
     predictors in `order` (`results.display_rank`), then baselines."""
-    replicates = load_replicates(ds, roots, order)
+    replicates = load_replicates(ds, roots, order, cells)
     quality = quality_table(replicates)
     if quality.empty:
         return []
@@ -210,7 +213,7 @@ def quality_lines(ds: str, roots: list[Path], rerun: str, order: Sequence[str] =
     ]
     if any(label == baseline_label(name) for name in paths.ORACLES for label in replicates):
         lines += [ORACLE_IN_WORDS, ""]
-    lines += horizon_lines(ds, roots, order)
+    lines += horizon_lines(ds, roots, order, cells)
     statuses = {r.scores.lpips_status for reps in replicates.values() for r in reps if r.facts is not None}
     lines += [LPIPS_IN_WORDS, ""] + [f"LPIPS status: {s}" for s in sorted(statuses)] + [""]
     trained = {r.facts.predictor for reps in replicates.values() for r in reps if r.facts is not None}
@@ -245,9 +248,10 @@ DEFAULT_RERUN = (
 )
 
 
-def build_report(root: Path = Path("."), order: Sequence[str] = ()) -> str:
+def build_report(root: Path = Path("."), order: Sequence[str] = (), cells: Collection[Cell] | None = None) -> str:
     """Markdown with, per dataset, the VQ-VAE, the quality table, the verdicts, figures and the compute
-    table; predictors in `order` in every table (the params' `predictors` list)."""
+    table; predictors in `order` in every table (the params' `predictors` list); with `cells`, those
+    cells alone (the params' matrix), whatever other runs left in metrics/runs/."""
     lines = [
         "# Results",
         "",
@@ -257,7 +261,7 @@ def build_report(root: Path = Path("."), order: Sequence[str] = ()) -> str:
     ]
     for ds in datasets_with_results(root):
         lines += [f"## {ds}", ""]
-        facts = trained_cells(ds, root, order)
+        facts = trained_cells(ds, root, order, cells)
         vq = root / paths.vqvae_metrics(ds)
         v = VqvaeQuality.read(vq) if vq.is_file() else None
         scores = dataset_scores(ds, cells_of(facts), root)
@@ -265,7 +269,7 @@ def build_report(root: Path = Path("."), order: Sequence[str] = ()) -> str:
         lines += [setting_line(ds, facts, scores, v, DataFacts.read(data) if data.is_file() else None), ""]
         if v is not None:
             lines += ["### VQ-VAE (frozen spatial encoder-decoder)", "", *vqvae_lines(v)]
-        lines += quality_lines(ds, [root], DEFAULT_RERUN, order)
+        lines += quality_lines(ds, [root], DEFAULT_RERUN, order, cells)
         figures = root / paths.figures_dir(ds)
         shown = [(f, t) for f, t in FIGURES if (figures / f).is_file()]
         if shown:
