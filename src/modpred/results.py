@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -203,16 +203,11 @@ def display_rank(predictor: str, order: Sequence[str]) -> tuple[int, str]:
     return (list(order).index(predictor) if predictor in order else len(order), predictor)
 
 
-def trained_cells(
-    ds: str, root: Path = Path("."), order: Sequence[str] = (), cells: Collection[Cell] | None = None
-) -> list[RunFacts]:
-    """Every train cell of `ds` with a train.json, by predictor in `order`, then mode (base before
-    modular) and seed; with `cells`, only those (the params' matrix: a folder an earlier experiment
-    left, another seed or predictor, or a smaller run's neighbours, is not this run's)."""
+def trained_cells(ds: str, root: Path = Path("."), order: Sequence[str] = ()) -> list[RunFacts]:
+    """Every train cell of `ds` with a train.json (the report and charts show what ran), by predictor
+    in `order`, then mode (base before modular) and seed."""
     folder = root / paths.RUNS / ds
     facts = [RunFacts.read(path) for path in folder.glob(f"*/seed*/{paths.TRAIN_JSON}")]
-    if cells is not None:
-        facts = [f for f in facts if (f.predictor, f.mode, f.seed) in set(cells)]
     return sorted(facts, key=lambda f: (display_rank(f.predictor, order), f.mode, f.seed))
 
 

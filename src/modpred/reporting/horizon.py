@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from modpred import paths
-from modpred.results import Cell, model_label, trained_cells
+from modpred.reporting.run_cells import run_cells
+from modpred.results import Cell, model_label
 
 HORIZON_METRICS = {"lpips": "LPIPS", "mse_frame": "MSE per frame"}  # both lower-is-better
 
@@ -25,7 +26,7 @@ def per_frame_means(
     """Model label -> its per-frame table averaged over the replicates found in `roots`."""
     tables: dict[str, list[pd.DataFrame]] = {}
     for root in roots:
-        for facts in trained_cells(ds, root, order, cells):
+        for facts in run_cells(ds, root, order, cells):
             csv = root / paths.run_metrics_dir(ds, facts.predictor, facts.mode, facts.seed) / paths.PER_FRAME_CSV
             if csv.is_file():
                 tables.setdefault(model_label(facts.predictor, facts.mode), []).append(pd.read_csv(csv))

@@ -17,7 +17,8 @@ from modpred.atomic import write_text
 from modpred.modes import MODES
 from modpred.reporting.chart_template import write_chart_template
 from modpred.reporting.colors import VQVAE_COLOR, VQVAE_LABEL, palette
-from modpred.results import DEFAULT_LOSS, Cell, baseline_label, datasets_with_results, trained_cells
+from modpred.reporting.run_cells import run_cells
+from modpred.results import DEFAULT_LOSS, Cell, baseline_label, datasets_with_results
 from modpred.training.curves import has_loss_curve, read_loss_curve, read_validation_curve, read_vqvae_loss_curve
 
 MODELS_TEMPLATE = "by_model.json"  # every chart but the VQ-VAE's
@@ -36,7 +37,7 @@ def plot_tables(root: Path = Path("."), cells: Collection[Cell] | None = None) -
     parts: dict[str, list[pd.DataFrame]] = {"per_frame": [], "vqvae_loss": [], "validation": []}
     parts |= {f"loss_{m}": [] for m in MODES}  # a pixel MSE and a code-vector MSE are different units
     for ds in datasets_with_results(root):
-        found = trained_cells(ds, root, (), cells)
+        found = run_cells(ds, root, (), cells)
         for label in dict.fromkeys(f.label for f in found):  # one line per model: per-frame means over its seeds
             runs = [f for f in found if f.label == label]
             folders = [root / paths.run_metrics_dir(ds, f.predictor, f.mode, f.seed) for f in runs]

@@ -28,6 +28,7 @@ from modpred.reporting.replicates import (
     spread_rows,
     verdict_table,
 )
+from modpred.reporting.run_cells import run_cells
 from modpred.reporting.verdicts import paired_interval
 from modpred.results import (
     Cell,
@@ -40,7 +41,6 @@ from modpred.results import (
     dataset_scores,
     datasets_with_results,
     display_rank,
-    trained_cells,
 )
 
 QUALITY_COLUMNS = {m.key: m.title for m in METRICS}
@@ -261,7 +261,7 @@ def build_report(root: Path = Path("."), order: Sequence[str] = (), cells: Colle
     ]
     for ds in datasets_with_results(root):
         lines += [f"## {ds}", ""]
-        facts = trained_cells(ds, root, order, cells)
+        facts = run_cells(ds, root, order, cells)
         vq = root / paths.vqvae_metrics(ds)
         v = VqvaeQuality.read(vq) if vq.is_file() else None
         scores = dataset_scores(ds, cells_of(facts), root)
