@@ -45,7 +45,7 @@ onnx: $(ONNX)
 # a first prediction in minutes: a small run of PredRNN on latents (profiles/quickstart.yaml), as an experiment,
 # then its model predicts the sample clip's last 10 frames from its first 10, scored beside copy-last
 quickstart: $(VENV)/.installed
-	-dvc exp remove quickstart 2>/dev/null
+	dvc exp remove quickstart >/dev/null 2>&1 || true   # a second run replaces the first
 	dvc exp run -n quickstart $$($(PY) -m stages profile quickstart)
 	$(PY) -m stages predict data/mmnist/models/predrnn-modular/seed0/model.pt metrics/figures/mmnist/sample.npy \
 		--truth --out quickstart
