@@ -77,7 +77,7 @@ def to_uint8_frames(frames: np.ndarray, path: Path) -> np.ndarray:
         bad = int((~np.isfinite(frames)).sum())
         raise UserError(f"clip {path} holds {bad} non-finite values (NaN or inf): a prediction from it means nothing")
     if np.issubdtype(frames.dtype, np.floating):
-        least, most = float(frames.min(initial=0)), float(frames.max(initial=0))
+        least, most = (float(frames.min()), float(frames.max())) if frames.size else (0.0, 0.0)
         if least < 0 or most > 1:  # 0..255 floats, or a normalised clip: guessing its scale would be silent
             raise UserError(f"clip {path} holds float values {least:.3g}..{most:.3g}: expected [0, 1] (or uint8)")
         frames = frames * 255.0
