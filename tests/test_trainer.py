@@ -316,3 +316,14 @@ def test_a_resumed_runs_curves_have_no_gap_and_no_repeat(tmp_path):
     assert len(files) == 3  # loss, validation/lpips, validation/ssim
     for path in files:
         assert (tmp_path / "broken" / path).read_text() == (tmp_path / "unbroken" / path).read_text(), path
+
+
+def test_a_run_that_starts_at_zero_loss_is_not_called_diverged_by_a_small_change():
+    """A model that starts from copying has loss 0 on frames that do not move: 100x of 0 is no threshold."""
+    from modpred.training.divergence import DIVERGE_FACTOR, DIVERGE_FLOOR, DivergenceGuard
+
+    guard = DivergenceGuard("lower train.x.lr")
+    for iteration, loss in enumerate([0.0, 7.5e-6, 0.05, DIVERGE_FACTOR * DIVERGE_FLOOR * 0.99]):
+        guard.check(iteration, loss)  # the KTH run's start: 0, then 7.5e-6 (stopped it before the floor)
+    with pytest.raises(UserError, match="diverged at iteration 9"):
+        guard.check(9, DIVERGE_FACTOR * DIVERGE_FLOOR * 1.01)

@@ -4,7 +4,7 @@ Threshold: the loss may not exceed `DIVERGE_FACTOR` (100) times the run's first 
 starts at the scale of the data's variance around the untrained model's output and falls from
 there; in the committed default run no predictor's loss ever rose above its first value after
 iteration 0 (the highest was 0.76x), and the VQ-VAE's early codebook spike reached 3.4x. A run 100x
-above its start has left the basin (an exploding learning rate, a broken input) and would only
+above its start (or above 1.0, when it starts from copying near 0) has left the basin (an exploding learning rate, a broken input) and would only
 produce a useless model and a misleading exit 0.
 """
 
@@ -15,6 +15,8 @@ import math
 from modpred.errors import UserError
 
 DIVERGE_FACTOR = 100.0
+DIVERGE_FLOOR = 1e-2  # the first loss counted at least this: a model that starts from copying can start at
+# exactly 0 on frames that do not move (KTH's static backgrounds), and 100x of nothing is any change
 
 
 class DivergenceGuard:
@@ -29,7 +31,7 @@ class DivergenceGuard:
             raise UserError(f"training diverged at iteration {iteration} (loss {loss}); {self.advice}")
         if self.first is None:
             self.first = loss
-        elif loss > DIVERGE_FACTOR * max(self.first, 1e-12):
+        elif loss > DIVERGE_FACTOR * max(self.first, DIVERGE_FLOOR):
             raise UserError(
                 f"training diverged at iteration {iteration}: loss {loss:.3g} is over {DIVERGE_FACTOR:g}x "
                 f"its first value {self.first:.3g}; {self.advice}"
