@@ -1,11 +1,12 @@
 """Stop a training run whose loss has left any useful range, finite or not.
 
-Threshold: the loss may not exceed `DIVERGE_FACTOR` (100) times the run's first loss. An MSE loss
-starts at the scale of the data's variance around the untrained model's output and falls from
-there; in the committed default run no predictor's loss ever rose above its first value after
-iteration 0 (the highest was 0.76x), and the VQ-VAE's early codebook spike reached 3.4x. A run 100x
-above its start (or above 1.0, when it starts from copying near 0) has left the basin (an exploding learning rate, a broken input) and would only
-produce a useless model and a misleading exit 0.
+Threshold: the loss may not exceed `DIVERGE_FACTOR` (100) times the run's first loss (or times
+`DIVERGE_FLOOR`, when a model that starts from copying starts near 0). An MSE loss starts at the
+scale of the data's variance around the untrained model's output and falls from there; in the
+committed default run no predictor's loss ever rose above its first value after iteration 0 (the
+highest was 0.76x), and the VQ-VAE's early codebook spike reached 3.4x. A run 100x above its start
+has left the basin (an exploding learning rate, a broken input) and would only produce a useless
+model and a misleading exit 0.
 """
 
 from __future__ import annotations
