@@ -140,6 +140,9 @@ def table(out: Path, ds: str = "mmnist") -> tuple[pd.DataFrame, dict[str, tuple[
             else f"not reached within {within:,.0f} s",
         }
         for what, seconds in shares.items():
+            if seconds <= 0:  # a modular cell that started from copying and kept iteration 0 cost no training
+                row[f"ratio, modular {what}"] = "— (kept iteration 0)"
+                continue
             row[f"ratio, modular {what}"] = (
                 f"{reached / seconds:.1f}×" if reached is not None else f"> {within / seconds:.1f}×"
             )

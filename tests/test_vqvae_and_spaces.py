@@ -204,10 +204,17 @@ def test_a_dataset_overrides_the_vqvae_keys_it_names_and_only_those():
 
 
 def test_the_videos_default_vqvae_is_the_one_the_real_footage_runs_used():
-    """The committed footage runs set the VQ-VAE by profile; the videos default now gives the same one."""
+    """Each committed footage run's profile, applied to today's params, gives the VQ-VAE it used; the videos
+    default is the dashcam run's (the real-footage profile pins the older recipe it ran)."""
     default = yaml.safe_load((ROOT / "params.yaml").read_text())
     ours = vqvae_config(default["vqvae"]["model"], default["data"]["videos"]["vqvae"], 3, "videos")
-    for run in ("real_footage", "driving"):
+    from modpred.profiles import apply_profile, load_profile
+
+    for run in ("real_footage", "driving"):  # each run's profile on today's defaults gives the VQ-VAE it used
         used = yaml.safe_load((ROOT / f"metrics/experiments/{run}/params.yaml").read_text())
-        assert vqvae_config(used["vqvae"]["model"], used["data"]["videos"].get("vqvae", {}), 3, "videos") == ours, run
+        now = apply_profile(default, load_profile(run, ROOT / "profiles"))
+        again = vqvae_config(now["vqvae"]["model"], now["data"]["videos"]["vqvae"], 3, "videos")
+        assert vqvae_config(used["vqvae"]["model"], used["data"]["videos"].get("vqvae", {}), 3, "videos") == again, run
+    driving = yaml.safe_load((ROOT / "metrics/experiments/driving/params.yaml").read_text())
+    assert vqvae_config(driving["vqvae"]["model"], driving["data"]["videos"]["vqvae"], 3, "videos") == ours
     assert ours != vqvae_config(default["vqvae"]["model"], default["data"]["mmnist"]["vqvae"], 3, "mmnist")
