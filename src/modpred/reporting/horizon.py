@@ -72,7 +72,8 @@ def horizon_lines(
     if table.empty:
         return []
     return [
-        "### Horizon: up to which frame each model beats copy-last",
+        "### Horizon: up to which frame each model's mean is below copy-last's (over the replicates the quality "
+        "table counts; means, not verdicts)",
         "",
         "Per predicted frame, each model's mean over its replicates and the test sequences against copy-last's "
         'mean: the last frame up to which it is lower on every frame ("none": higher from the first), and on '
