@@ -8,7 +8,7 @@ from typing import Any
 from modpred.data.datasets import dataset_config, dataset_spec
 from modpred.data.sequences import SequenceLayout
 from modpred.errors import UserError
-from modpred.params import ParamsFile
+from modpred.params import ParamsFile, overridden
 
 
 def _check_layout(cfg: Any, key: str) -> None:
@@ -37,27 +37,15 @@ def check_frame_size(dataset: str, params: ParamsFile) -> None:
     patch (base cells), the rules `models.vqvae.check_downsample` and `PixelSpace` apply later: refused
     before generate writes, it costs no wasted run, and the message names the key that could change."""
     image = planned_layout(dataset, params.get(f"data.{dataset}")).image
-    modes = params.peek("modes", [])
-    rules = []
+    modes, own = params.peek("modes", []), f"data.{dataset}"
+    rules = []  # (the key to name, its value), each section with the dataset's overrides laid over it
     if "modular" in modes:
-        vqvae = params.peek(f"data.{dataset}.vqvae") or {}
-        own = "downsample" in vqvae
-        rules.append(
-            (
-                f"data.{dataset}.vqvae.downsample" if own else "vqvae.model.downsample",
-                vqvae["downsample"] if own else params.peek("vqvae.model.downsample"),
-            )
-        )
+        vqvae = overridden(params.peek("vqvae.model") or {}, params.peek(f"{own}.vqvae") or {}, f"{own}.vqvae")
+        rules.append(("vqvae.model.downsample (or its data override)", vqvae.get("downsample")))
     if "base" in modes:
-        train = params.peek(f"data.{dataset}.train") or {}
         for name in params.peek("predictors", []):
-            own = "patch" in train
-            rules.append(
-                (
-                    f"data.{dataset}.train.patch" if own else f"train.{name}.patch",
-                    train["patch"] if own else params.peek(f"train.{name}.patch"),
-                )
-            )
+            train = overridden(params.peek(f"train.{name}") or {}, params.peek(f"{own}.train") or {}, f"{own}.train")
+            rules.append((f"train.{name}.patch (or its data override)", train.get("patch")))
     for key, step in rules:
         if isinstance(step, int) and step > 0 and image % step:
             raise UserError(
