@@ -33,8 +33,8 @@ def predict(
     video (.mp4 .avi .mov .mkv .webm .m4v .mpg .mpeg .ogv .wmv, read with PyAV). Its last input-length
     frames are the input (10 for every model of the default), fitted to the model's size and channels;
     with --truth its first input-length frames are, and the frames after them are the truth.
-    OUT gets prediction.gif (the predicted frames: 10 by default), prediction.png (inputs above, the
-    truth with --truth, predictions below), prediction.npy (uint8, (T, H, W) gray or (T, H, W, 3)
+    OUT gets prediction.gif (the predicted frames: 10 by default), prediction.png (rows named on their left: inputs,
+    the truth with --truth, predictions), prediction.npy (uint8, (T, H, W) gray or (T, H, W, 3)
     colour) and, with --truth, scores.json (each frame's LPIPS, SSIM and MSE, the model's and copy-last's).
     """
     frames, checked = predict_clip(model, clip, out, resize, pick_device(), truth)

@@ -67,10 +67,8 @@ def tiny_bundle(
         trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
         vqvae_sha256=None if MODES[mode].pixels else "a" * 64,
         vqvae_quality=None,
-        code=None,
         device="cpu",
         precision="fp32",
-        trained_at="2026-12-05T00:00:00Z",
     )
     return Bundle(predictor, model, space, layout.input_len, layout.seq_len, card)
 
@@ -175,6 +173,7 @@ def test_the_card_command_prints_the_card(saved):
     assert re.search(rf"model: {predictor_names()[0]}-modular, replicate seed 0, [\d,]+ trainable parameters", out)
     assert "dataset: toy, 3 input frames -> 2 predicted, 16x16, gray" in out
     assert "test: not in the checkpoint" in out and "VQ-VAE: aaaaaaaaaaaa" in out
+    assert "run: code commit and date not in the checkpoint" in out  # no train.json beside a loose file
 
 
 @pytest.mark.parametrize("mode", list(MODES))
@@ -237,7 +236,7 @@ def test_the_readmes_python_example_runs_as_written_after_the_pipeline(tiny_run,
     model = "data/mmnist/models/predrnn-modular/seed0/model.pt"
     card = run(["python", "-m", "stages", "card", model], project).stdout
     assert "model: predrnn-modular, replicate seed 0" in card and "test: lpips " in card  # from eval.json
-    assert re.search(r"code: [0-9a-f]{40}", card)  # the commit that trained it
+    assert re.search(r"run: code [0-9a-f]{40}(-dirty)?, trained \d{4}-\d\d-\d\dT", card)  # from train.json
     assert "VQ-VAE: " in card and "codes in use" in card  # the frozen VQ-VAE's hash and quality
 
 

@@ -298,6 +298,22 @@ def test_two_runs_with_the_same_params_give_identical_metrics(tiny_run, tmp_path
     assert len(first) == cells + baselines + 3 and first == second  # models, baselines, the VQ-VAE, losses, live
 
 
+def test_a_forced_retrain_that_reproduces_the_weights_reruns_no_evaluation(tiny_run, tmp_path):
+    """Issue 39: a checkpoint's bytes depend on what trained it (no clock time, no commit inside), so
+    `dvc repro -f` of a train cell, bit-identical on one machine, leaves its evaluation up to date."""
+    project = clone_run(tiny_run[0], tmp_path / "proj")
+    predictor = tiny_params()["predictors"][0]
+    model = project / paths.model_file("mmnist", predictor, "modular", 0)
+    before = model.read_bytes()
+    cell = f"train@mmnist-{predictor}-modular-0"
+    assert _ran(run(["dvc", "repro", "-f", "-s", cell], project).stdout) == {cell}
+    assert model.read_bytes() == before
+    changed = set(json.loads(run(["dvc", "status", "--json"], project).stdout))
+    assert not any(stage.startswith(("evaluate@", "train@")) for stage in changed), changed
+    facts = json.loads((project / paths.run_metrics_dir("mmnist", predictor, "modular", 0) / "train.json").read_text())
+    assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", facts["code"]) and facts["trained_at"].endswith("Z")
+
+
 def test_latents_shared_through_a_remote_are_not_recomputed(tiny_run, tmp_path):
     """One member pushes; a teammate's fresh clone pulls the shards and trains without re-encoding."""
     origin = clone_run(tiny_run[0], tmp_path / "origin")

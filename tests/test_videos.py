@@ -12,6 +12,7 @@ import h5py
 import imageio.v3 as iio
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from modpred.data.datasets.videos import VideosConfig, in_test_split, write_videos
@@ -19,7 +20,10 @@ from modpred.data.datasets.videos.samples import SAMPLES, extract, sha256_bytes
 from modpred.data.datasets.videos.sources import find_clips
 from modpred.data.datasets.videos.windows import WindowLog, cut_windows, kept_count, resample, time_spans
 from modpred.data.frames import as_images, as_uint8, fit_frame
+from modpred.errors import UserError
 from modpred.results import DataFacts
+from modpred.training.cell_config import CellConfig
+from modpred.training.training_set import load_training_set
 from tests.footage import moving_square, sample_clip, write_frame_folder, write_video
 from tests.helpers import ROOT, commit, copy_project, run, tiny_params
 
@@ -285,6 +289,46 @@ def test_a_validation_split_larger_than_a_fifth_of_the_windows_is_capped_and_sai
     )
     facts = json.loads((project / f"metrics/runs/videos/{predictor}-base/seed0/train.json").read_text())
     assert facts["validation_sequences"] == 1 and facts["selected_iteration"] is not None
+
+
+def _marked(frames: int, first: int, size: int = 24) -> np.ndarray:
+    """Gray frames whose every pixel is `first` + their index: the clip and frame of a window, readable exactly."""
+    return np.repeat(np.repeat((first + np.arange(frames, dtype=np.uint8))[:, None, None], size, 1), size, 2)
+
+
+def test_validation_clips_close_the_training_file_and_are_never_trained_on(tmp_path):
+    """Issue 38: a training file named by `val` is held out whole, so best-iterate selection scores
+    footage the model has not seen (the pool's tail, by contrast, shares its clips with training)."""
+    root = tmp_path / "footage"
+    write_frame_folder(root / "a_road", _marked(40, 0))  # in path order first: moved to the end by `val`
+    write_frame_folder(root / "b_road", _marked(40, 100))
+    write_frame_folder(root / "c_test", _marked(20, 200))
+    project = copy_project(tmp_path / "proj")
+    params = _videos_params(root, test=["c_*"], val=["a_*"])
+    predictor = params["predictors"][0]
+    params["train"][predictor]["val_sequences"] = 1  # a switch here: the validation clips are all scored
+    manifest, _ = _generate(project, params)
+    clips = {c["file"]: c for c in manifest["clips"]}
+    assert clips["a_road"].get("validation") is True and "validation" not in clips["b_road"]
+    with h5py.File(project / "data/videos/base/train.h5") as f:
+        firsts = f["frames"][:, 0, 0, 0, 0].tolist()
+        assert f.attrs["validation_windows"] == clips["a_road"]["windows"] == 3
+    assert firsts == [100, 110, 120, 0, 10, 20]  # b_road's windows, then a_road's
+    proc = run([sys.executable, "-m", "stages", "train", "videos", predictor, "base", "0"], project)
+    assert "over a fifth" not in proc.stderr  # half the pool, as the user asked: not capped
+    facts = json.loads((project / f"metrics/runs/videos/{predictor}-base/seed0/train.json").read_text())
+    assert facts["validation_sequences"] == 3 and facts["selected_iteration"] is not None
+
+    cell = CellConfig.from_section(predictor, "base", params["train"][predictor])
+    data = load_training_set("videos", cell, torch.device("cpu"), project)
+    for val_sequences in (1, 100, 0):  # the sampler draws from the pool's first 3 only: b_road's windows
+        assert data.held_out_from(val_sequences, "key") == 3
+
+    for val, message in ((["z*"], "matches no training file"), (["*_road"], "matches every training file")):
+        with pytest.raises(UserError, match=message):
+            write_videos(_config(root, test=["c_*"], val=val), tmp_path / "refused", "data.videos")
+    with pytest.raises(ValueError, match="split: time"):
+        VideosConfig(split="time", val=["a*"])
 
 
 @pytest.mark.slow

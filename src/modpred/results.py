@@ -82,6 +82,8 @@ class RunFacts(JsonRecord):
     selected_validation_score: float | None = None
     validation_sequences: int = 0
     loss: str = DEFAULT_LOSS  # the `train.<p>.loss` it trained on (training.losses.LOSSES): its curve's title and unit
+    code: str | None = None  # git commit of the code that trained it ("-dirty": uncommitted changes; None: no git)
+    trained_at: str | None = None  # UTC time the run ended (both here, not in the checkpoint, whose bytes DVC hashes)
 
     @classmethod
     def of_cell(cls, values: dict[str, Any], dataset: str, predictor: str, mode: str) -> RunFacts:

@@ -14,6 +14,7 @@ from modpred.atomic import atomic_path
 from modpred.errors import UserError
 
 FRAMES = "frames"
+VALIDATION_WINDOWS = "validation_windows"  # a training file's attribute: its tail comes from validation clips
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ def write_sequence_stream(
     path: str | Path, sequences: Iterable[np.ndarray], layout: SequenceLayout, **attrs: Any
 ) -> int:
     """Append uint8 sequences of the layout's (T, C, H, W) one by one, so a dataset never has to fit in
-    memory; the header records the layout and `attrs` (dataset, split, source).
+    memory; the header records the layout and `attrs` (dataset, split, source; a callable is asked for
+    its value after the last sequence, for a count the stream learns as it goes).
 
     Written atomically; h5py writes identical bytes for identical data, so DVC sees no change.
     """
@@ -90,7 +92,7 @@ def write_sequence_stream(
             data[count] = seq
             count += 1
         for key, value in attrs.items():
-            f.attrs[key] = value
+            f.attrs[key] = value() if callable(value) else value
         write_layout(f.attrs, layout)
     return count
 
@@ -105,6 +107,12 @@ def read_sequences(path: str | Path, start: int = 0, stop: int | None = None) ->
             return np.asarray(_dataset(f, path, FRAMES)[start:stop])
         except OSError as exc:
             raise UserError(f"corrupt HDF5 file {path}: {str(exc).splitlines()[0]}") from None
+
+
+def validation_windows(path: str | Path) -> int:
+    """How many sequences at the end of a training file come from clips held out for validation (0: none)."""
+    with open_h5(path) as f:
+        return int(f.attrs.get(VALIDATION_WINDOWS, 0))
 
 
 def stored_shape(path: str | Path) -> tuple[int, ...]:

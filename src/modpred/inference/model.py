@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -119,8 +120,14 @@ def load(path: str | Path, device: str | torch.device | None = None) -> TrainedM
 
 
 def scores_beside(path: Path, card: ModelCard | None) -> dict[str, float | None] | None:
-    """The cell's test means from its eval.json, found from the checkpoint's place in its project
-    (data/<ds>/models/<p>-<m>/seed<k>/model.pt -> metrics/runs/<ds>/<p>-<m>/seed<k>/eval.json)."""
+    """The cell's test means from its eval.json, when the checkpoint sits in its project."""
+    record = record_beside(path, card, paths.EVAL_JSON)
+    return record["mean"] if record else None
+
+
+def record_beside(path: Path, card: ModelCard | None, name: str) -> dict[str, Any] | None:
+    """A record of the checkpoint's cell (eval.json, train.json), found from the checkpoint's place in its
+    project (data/<ds>/models/<p>-<m>/seed<k>/model.pt -> metrics/runs/<ds>/<p>-<m>/seed<k>/NAME)."""
     if card is None:
         return None
     model_file = paths.model_file(card.dataset, card.predictor, card.mode, card.seed)
@@ -128,5 +135,5 @@ def scores_beside(path: Path, card: ModelCard | None) -> dict[str, float | None]
     if resolved.parts[-len(model_file.parts) :] != model_file.parts:
         return None
     root = Path(*resolved.parts[: -len(model_file.parts)])
-    scores = root / paths.run_metrics_dir(card.dataset, card.predictor, card.mode, card.seed) / paths.EVAL_JSON
-    return json.loads(scores.read_text())["mean"] if scores.is_file() else None
+    record = root / paths.run_metrics_dir(card.dataset, card.predictor, card.mode, card.seed) / name
+    return json.loads(record.read_text()) if record.is_file() else None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from modpred.atomic import atomic_path
 from modpred.data.frames import as_images
@@ -49,7 +49,9 @@ def predict_clip(
         inputs = fit_clip(frames, bundle.input_len, space.image, space.frame_channels, resize, clip_path)
         pred = model_predictor(bundle, future, device)(inputs[None])[0]
     predicted = as_images(to_uint8(pred))
-    rows = [as_images(inputs)] + ([as_images(window[bundle.input_len :])] if checked else []) + [predicted]
+    rows = [("inputs", as_images(inputs))]
+    rows += [("truth", as_images(window[bundle.input_len :]))] if checked else []
+    rows += [("prediction", predicted)]
     with atomic_path(out_dir) as tmp:
         tmp.mkdir()
         gif = [Image.fromarray(f) for f in predicted]
@@ -62,9 +64,19 @@ def predict_clip(
     return predicted, checked
 
 
-def strip(rows: list[np.ndarray]) -> np.ndarray:
-    """Rows of frames side by side, stacked; a shorter row is padded with black on its right."""
-    lines = [np.concatenate(list(row), 1) for row in rows]
+LABEL_WIDTH = 72  # pixels left of each row for its name: the frames keep their own pixels, unscaled
+
+
+def strip(rows: list[tuple[str, np.ndarray]]) -> np.ndarray:
+    """Rows of frames side by side, stacked, each named in a black column on its left; a shorter row is
+    padded with black on its right."""
+    lines = [np.concatenate(list(frames), 1) for _, frames in rows]
     width = max(line.shape[1] for line in lines)
-    padded = [np.pad(line, [(0, 0), (0, width - line.shape[1])] + [(0, 0)] * (line.ndim - 2)) for line in lines]
+    padded = [
+        np.pad(line, [(0, 0), (LABEL_WIDTH, width - line.shape[1])] + [(0, 0)] * (line.ndim - 2)) for line in lines
+    ]
+    for (name, _), line in zip(rows, padded, strict=True):
+        label = Image.new("L", (LABEL_WIDTH, line.shape[0]))
+        ImageDraw.Draw(label).text((4, line.shape[0] // 2), name, fill=255, anchor="lm")
+        line[:, :LABEL_WIDTH] = np.asarray(label)[..., None] if line.ndim == 3 else np.asarray(label)
     return np.concatenate(padded, 0)

@@ -2,8 +2,11 @@
 
 `train` writes one into every predictor checkpoint (`card` entry of model.pt): the dataset and its
 sequence layout, the predictor and mode, the params section that trained it, the iterations and
-the kept iterate with its validation scores, the frozen VQ-VAE's hash and quality, the code
-commit, device, precision and date. Test scores are not in it: `evaluate` runs after `train` and
+the kept iterate with its validation scores, the frozen VQ-VAE's hash and quality, the device
+and precision. No commit and no clock time: a checkpoint's bytes depend on what trained it, so a
+rerun that reproduces the weights writes the same file, and DVC reruns nothing downstream; the
+code commit and the date are run facts, in the cell's train.json, which the card command prints
+beside the card when the checkpoint sits in its project. Test scores are not in it: `evaluate` runs after `train` and
 DVC lets no stage rewrite another's output, so `python -m stages card` and `modpred.load` add
 them from the cell's eval.json when the checkpoint sits in its project.
 
@@ -13,7 +16,6 @@ layout, VQ-VAE or parameter count): a card that lies is worse than none.
 
 from __future__ import annotations
 
-import datetime
 import subprocess
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
@@ -42,10 +44,8 @@ class ModelCard:
     trainable_params: int
     vqvae_sha256: str | None  # the frozen VQ-VAE (modular); None on pixels
     vqvae_quality: dict[str, Any] | None  # its vqvae.json at training time
-    code: str | None  # git commit of the code that trained it ("-dirty": with uncommitted changes)
     device: str
     precision: str  # fp32 or bf16 (autocast)
-    trained_at: str  # UTC date and time the checkpoint was written
 
     @property
     def sequence_layout(self) -> SequenceLayout:
@@ -60,8 +60,8 @@ class ModelCard:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in entry.items() if k in known})
 
-    def lines(self, test: dict[str, float | None] | None = None) -> list[str]:
-        """The card in words, with the test scores when they are known."""
+    def lines(self, test: dict[str, float | None] | None = None, run: dict[str, Any] | None = None) -> list[str]:
+        """The card in words, with the test scores and the run's commit and date (train.json) when known."""
         layout = self.sequence_layout
         kept = (
             f"iteration {self.kept_iteration} of {self.iterations} (best validation on "
@@ -79,12 +79,20 @@ class ModelCard:
             f"test: {_scores(test) if test else 'not in the checkpoint (its eval.json was not found beside it)'}",
             f"VQ-VAE: {self.vqvae_sha256[:12] if self.vqvae_sha256 else 'none (pixels)'}"
             + (_quality(self.vqvae_quality) if self.vqvae_quality else ""),
-            f"code: {self.code or 'unknown (not a git checkout)'}; device {self.device}, {self.precision}; "
-            f"written {self.trained_at}",
+            f"device: {self.device}, {self.precision}",
+            _run_line(run),
             "params: " + ", ".join(f"{k}={v}" for k, v in sorted(self.params.items()) if k != "model"),
             "model: " + ", ".join(f"{k}={v}" for k, v in sorted(dict(self.params.get("model") or {}).items())),
         ]
         return rows
+
+
+def _run_line(run: dict[str, Any] | None) -> str:
+    if not run:
+        return "run: code commit and date not in the checkpoint (its train.json was not found beside it)"
+    return (
+        f"run: code {run.get('code') or 'unknown (not a git checkout)'}, trained {run.get('trained_at') or 'unknown'}"
+    )
 
 
 def _scores(values: Mapping[str, float | None] | None) -> str:
@@ -117,10 +125,6 @@ def code_commit(root: Path = Path(".")) -> str | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     return f"{head}-dirty" if dirty else head
-
-
-def utc_now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_card(card: ModelCard, state: dict[str, Any], path: Path) -> None:

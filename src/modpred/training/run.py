@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -14,7 +15,7 @@ from modpred.evaluation.evaluate import score_predictor
 from modpred.evaluation.lpips_metric import make_lpips_scorer
 from modpred.models import count_params
 from modpred.models.bundle import Bundle, model_predictor
-from modpred.models.card import ModelCard, code_commit, utc_now
+from modpred.models.card import ModelCard, code_commit
 from modpred.results import RunFacts
 from modpred.training.cell_config import CellConfig
 from modpred.training.curves import CurveSink
@@ -43,7 +44,7 @@ def train_cell(
     torch.manual_seed(cfg.seed)  # before the VQ-VAE and the predictor are built: both draw their initial weights
     data = load_training_set(ds, cell, device)
     held_out = data.held_out_from(cfg.val_sequences, cell.key)
-    validation_sequences = len(data.pool) - held_out
+    validation_sequences = len(data.pool) - held_out if cfg.val_sequences else 0
     sample = data.sampler(held_out, cfg.batch, device)
     model = cell.build_model(data.space.shape(data.layout.input_len)).to(device)
     bundle = Bundle(cell.predictor, model, data.space, data.layout.input_len, data.layout.seq_len, start=cell.start)
@@ -86,6 +87,8 @@ def train_cell(
         select_by=cfg.select_by if selection is not None else None,
         selected_validation_score=selection.best_score if selection is not None else None,
         validation_sequences=validation_sequences if selection is not None else 0,
+        code=code_commit(),
+        trained_at=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     bundle.card = model_card(ds, cell, data, facts, selection)
     return CellResult(bundle, result, facts, resume)
@@ -113,10 +116,8 @@ def model_card(
         trainable_params=facts.trainable_params,
         vqvae_sha256=data.vqvae_sha256,
         vqvae_quality=data.vqvae_quality,
-        code=code_commit(),
         device=facts.device,
         precision=cell.trainer.amp,
-        trained_at=utc_now(),
     )
 
 

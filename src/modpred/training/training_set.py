@@ -23,7 +23,13 @@ import numpy as np
 import torch
 
 from modpred import paths
-from modpred.data.sequences import SequenceLayout, read_sequences, sequence_layout, stored_shape
+from modpred.data.sequences import (
+    SequenceLayout,
+    read_sequences,
+    sequence_layout,
+    stored_shape,
+    validation_windows,
+)
 from modpred.data.shards import read_shards
 from modpred.errors import UserError
 from modpred.models import count_params
@@ -48,13 +54,20 @@ class TrainingSet:
     vqvae_sha256: str | None  # the frozen VQ-VAE's identity (None on pixels), for the model card
     vqvae_quality: dict | None  # its quality as pretrain_vqvae measured it (None on pixels), for the model card
     validation_frames: Callable[[int], np.ndarray]  # first held-out index -> their uint8 pixel frames
+    validation_clips: int = 0  # sequences at the pool's end cut from clips held out for validation (0: none)
 
     def held_out_from(self, val_sequences: int, key: str) -> int:
-        """Index where the held-out validation sequences (the last `val_sequences`) begin.
+        """Index where the held-out validation sequences begin: the validation clips' windows when the
+        dataset holds clips out (never trained on, scored when `val_sequences` is not 0), else the last
+        `val_sequences`.
 
         Never more than a fifth of the pool, so a small dataset (a few clips of footage) holds out a
         fifth and trains on the rest instead of stopping after the VQ-VAE has been pretrained.
         """
+        if self.validation_clips:
+            if not val_sequences:
+                log.info("'%s.val_sequences' is 0: the validation clips are not scored (nor trained on)", key)
+            return len(self.pool) - self.validation_clips
         held = min(val_sequences, len(self.pool) // MAX_VALIDATION_SHARE)
         if held < val_sequences:
             log.warning(
@@ -95,6 +108,7 @@ def pixel_training_set(ds: str, cell: CellConfig, device: torch.device, root: Pa
         vqvae_sha256=None,
         vqvae_quality=None,
         validation_frames=lambda start: frames[start:],
+        validation_clips=validation_windows(train_file),
     )
 
 
@@ -119,6 +133,7 @@ def latent_training_set(ds: str, cell: CellConfig, device: torch.device, root: P
         vqvae_sha256=sha,
         vqvae_quality=frozen_vqvae_quality(root / paths.frozen_vqvae(ds)),
         validation_frames=validation_frames,
+        validation_clips=validation_windows(train_file),
     )
 
 

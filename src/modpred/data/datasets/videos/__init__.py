@@ -8,7 +8,10 @@ in train, every `test_stride` in test, dropping windows across a scene cut). Wit
 a file belongs wholly to train or test: to test if its relative path matches one of the `test`
 globs, or, when `test` is empty, if a stable hash of that path falls below `test_fraction`. With
 `split: time` (one long recording) every clip gives both: its last `test_fraction` is test, and
-one window's worth of frames before it belongs to neither. `manifest.json` beside the splits
+one window's worth of frames before it belongs to neither. Training files matching a `val` glob are
+the validation clips: their windows close `train.h5` (its `validation_windows` attribute counts
+them), and the train cells score them for best-iterate selection and never train on them, so the
+kept iterate is the one that did best on footage it has not seen. `manifest.json` beside the splits
 records what each clip gave (its rate and step, frames, cuts, windows) and why a skipped one was.
 
 Skipped with a warning naming the file: an empty file, one that is not a video, a clip shorter
@@ -38,7 +41,7 @@ from modpred.data.datasets.videos.manifest import ClipEntry, examples, report_cl
 from modpred.data.datasets.videos.sources import Clip, ClipReader, find_clips
 from modpred.data.datasets.videos.windows import WindowLog, cut_windows, kept_count, resample, time_spans
 from modpred.data.frames import CHANNELS, VIDEO_SUFFIXES, as_uint8, fit_frame, is_gray
-from modpred.data.sequences import SequenceLayout, write_sequence_stream
+from modpred.data.sequences import VALIDATION_WINDOWS, SequenceLayout, write_sequence_stream
 from modpred.errors import UserError
 from modpred.params import at_least, between, choice, positive
 from modpred.progress import progress
@@ -62,15 +65,20 @@ class VideosConfig:
     split: str = choice(("file", "time"), default="file")
     test: list[str] = field(default_factory=list)  # split file: globs of relative paths (or names) of test files
     test_fraction: float = between(0.0, 1.0, default=0.2)  # file, no globs: share of files; time: of each clip
+    val: list[str] = field(default_factory=list)  # split file: globs of training files held out for validation
     cut_threshold: float = at_least(0.0, default=30.0)  # scene-cut detection (0: off), see `windows`
 
     def __post_init__(self) -> None:
-        if not isinstance(self.test, list) or not all(isinstance(g, str) for g in self.test):
-            raise ValueError(f"'test' must be a list of glob strings, got {self.test!r}")
+        for key in ("test", "val"):
+            globs = getattr(self, key)
+            if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
+                raise ValueError(f"'{key}' must be a list of glob strings, got {globs!r}")
         if self.fps and self.frame_step != 1:
             raise ValueError("set 'fps' (a rate every clip is resampled to) or 'frame_step', not both")
         if self.split == "time" and self.test:
             raise ValueError("'test' globs choose test files (split: file); split: time takes each clip's tail")
+        if self.split == "time" and self.val:
+            raise ValueError("'val' globs hold out training files (split: file); split: time has one file per clip")
         if self.split == "time" and not 0 < self.test_fraction < 1:
             raise ValueError(f"split: time needs 0 < test_fraction < 1, got {self.test_fraction}")
 
@@ -82,9 +90,14 @@ class VideosConfig:
 def in_test_split(rel: str, cfg: VideosConfig) -> bool:
     """A file's split, from its relative path alone: the same on every machine and every run."""
     if cfg.test:
-        name = rel.rsplit("/", 1)[-1]
-        return any(fnmatch.fnmatchcase(rel, g) or fnmatch.fnmatchcase(name, g) for g in cfg.test)
+        return _matches(rel, cfg.test)
     return _path_hash(rel) < cfg.test_fraction
+
+
+def _matches(rel: str, globs: list[str]) -> bool:
+    """Whether a relative path, or its file name alone, matches one of the globs."""
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(rel, g) or fnmatch.fnmatchcase(name, g) for g in globs)
 
 
 def _path_hash(rel: str) -> float:
@@ -111,6 +124,19 @@ def _split_by_file(clips: list[Clip], cfg: VideosConfig) -> dict[str, list[Clip]
     return {"train": [c for c in clips if c not in test], "test": test}
 
 
+def _validation_last(train: list[Clip], cfg: VideosConfig, key: str) -> tuple[list[Clip], int]:
+    """The training clips with the validation clips (`val` globs) moved to the end, and how many those are."""
+    held = [c for c in train if _matches(c.rel, cfg.val)]
+    if cfg.val and not held:
+        raise UserError(
+            f"{key}.val {cfg.val} matches no training file ({', '.join(c.rel for c in train)}): "
+            "name training files to hold out for validation, or set it to []"
+        )
+    if held and len(held) == len(train):
+        raise UserError(f"{key}.val {cfg.val} matches every training file: leave at least one to train on")
+    return [c for c in train if c not in held] + held, len(held)
+
+
 def frame_step(reader: ClipReader, cfg: VideosConfig) -> float:
     """Clip frames per kept frame: the clip's rate over `fps`, or `frame_step` when no rate is asked for."""
     if not cfg.fps:
@@ -132,11 +158,12 @@ class _Footage:
         self.stride = cfg.stride if split == "train" else cfg.test_window_stride
         self.entries: list[ClipEntry] = []
 
-    def windows(self, clips: list[Clip]) -> Iterator[np.ndarray]:
+    def windows(self, clips: list[Clip], validation: int = 0) -> Iterator[np.ndarray]:
+        """Every clip's windows in order; the last `validation` clips are marked validation clips."""
         cfg = self.cfg
-        for clip in progress(clips, f"videos {self.split}"):
+        for index, clip in enumerate(progress(clips, f"videos {self.split}")):
             reader = ClipReader(clip)
-            entry = ClipEntry(clip.rel, self.split, reader.fps)
+            entry = ClipEntry(clip.rel, self.split, reader.fps, validation=index >= len(clips) - validation or None)
             self.entries.append(entry)
             if reader.problem:
                 entry.skipped = reader.problem
@@ -158,6 +185,10 @@ class _Footage:
                 cut.dropped,
             )
             report_clip(entry, reader, cut, cfg.split == "time", cfg.seq_len)
+
+    def validation_windows(self) -> int:
+        """Windows of the validation clips read so far: the tail of the training file."""
+        return sum(e.windows or 0 for e in self.entries if e.validation)
 
     def _fitted(self, frames: Iterator[np.ndarray], reader: ClipReader, entry: ClipEntry) -> Iterator[np.ndarray]:
         """Fitted frames; a gray clip in a colour dataset is made gray exactly (its codec's chroma noise
@@ -209,13 +240,19 @@ def write_videos(cfg: VideosConfig, out: Path, key: str) -> dict[str, int]:
     layout = SequenceLayout(cfg.input_len, cfg.seq_len, cfg.image, cfg.channels)
     sizes: dict[str, int] = {}
     entries: list[ClipEntry] = []
+    split["train"], validation = _validation_last(split["train"], cfg, key)
     for name, clips in split.items():
         footage = _Footage(cfg, name)
+        held = {VALIDATION_WINDOWS: footage.validation_windows} if validation and name == "train" else {}
         with logging_redirect_tqdm():  # a warning on its own line, not glued to the progress bar
             sizes[name] = write_sequence_stream(
-                out / f"{name}.h5", footage.windows(clips), layout, dataset=NAME, split=name
+                out / f"{name}.h5", footage.windows(clips, validation), layout, dataset=NAME, split=name, **held
             )
         entries += footage.entries
+        if held and sizes[name] == footage.validation_windows():
+            raise UserError(f"no training window outside the validation clips {cfg.val} under {cfg.root}")
+        if held and not footage.validation_windows():
+            raise UserError(f"the validation clips {cfg.val} under {cfg.root} gave no window (warnings above)")
         if not sizes[name]:
             raise UserError(
                 f"no {name} window of {cfg.seq_len} frames from the {len(clips)} {name} clips under {cfg.root} "

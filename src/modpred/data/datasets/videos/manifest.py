@@ -32,6 +32,7 @@ class ClipEntry:
     dropped_at_cuts: int | None = None  # windows across a cut, left out
     truncated: str | None = None  # why reading stopped early (its first frames used)
     skipped: str | None = None  # why it gave no window
+    validation: bool | None = None  # a training file held out for best-iterate selection (`val` globs)
 
     def record(self) -> dict[str, Any]:
         """The manifest's entry: the fields that were set."""
