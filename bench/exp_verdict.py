@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from modpred import paths  # noqa: E402
+from modpred.cell import Cell  # noqa: E402
 from modpred.reporting.verdicts import compare  # noqa: E402
 
 METRICS = ("lpips", "ssim", "mse_frame")
@@ -57,7 +58,7 @@ def per_sequence(ref: str, ds: str, model: str) -> dict[int, pd.DataFrame]:
             kept = Path(ref) / model / f"seed{seed}" / "per_sequence.csv"
             table = pd.read_csv(kept) if kept.is_file() else None
         else:
-            table = read_csv(ref, paths.run_metrics_dir(ds, predictor, mode, seed) / "per_sequence.csv")
+            table = read_csv(ref, Cell(ds, predictor, mode, seed).run_dir / paths.PER_SEQUENCE_CSV)
         if table is not None:
             found[seed] = table
     return found

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from modpred import paths
+from modpred.cell import cells
 
 
 def sh(*args: str) -> None:
@@ -71,16 +72,10 @@ def keep_only_its_cells(folder: Path) -> None:
     """Remove from a copied run the cells its params do not train: an experiment that drops a
     predictor leaves that predictor's records of the workspace behind, which are no result of it."""
     params = yaml.safe_load((folder / "params.yaml").read_text())
-    cells = {
-        paths.run_metrics_dir(ds, p, m, s)
-        for ds in params["datasets"]
-        for p in params["predictors"]
-        for m in params["modes"]
-        for s in params["seeds"]
-    }
+    runs = {cell.run_dir for cell in cells(params)}
     for ds in params["datasets"]:
         for run in (folder / paths.RUNS / ds).glob("*/seed*"):
-            if run.relative_to(folder) not in cells:
+            if run.relative_to(folder) not in runs:
                 shutil.rmtree(run)
         for model in (folder / paths.RUNS / ds).iterdir():
             if model.is_dir() and not any(model.iterdir()):

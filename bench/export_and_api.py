@@ -26,6 +26,7 @@ import yaml
 
 import modpred
 from modpred import paths
+from modpred.cell import cells
 from modpred.data.sequences import read_sequences
 from modpred.device import device_name
 from modpred.inference.onnx_export import check_export, export_cell
@@ -35,13 +36,9 @@ DATASET = "mmnist"
 
 
 def models(params: dict, only: list[str]) -> list[tuple[str, str, Path]]:
-    seed = params["seeds"][0]
-    return [
-        (p, m, paths.model_file(DATASET, p, m, seed))
-        for p in params["predictors"]
-        if not only or p in only
-        for m in params["modes"]
-    ]
+    """The first seed's model of each cell of DATASET (of the `only` predictors, when given)."""
+    first = [c for c in cells(params, datasets=[DATASET]) if c.seed == params["seeds"][0]]
+    return [(c.predictor, c.mode, c.model_file) for c in first if not only or c.predictor in only]
 
 
 def onnx_rows(cells: list[tuple[str, str, Path]], frames: np.ndarray) -> None:

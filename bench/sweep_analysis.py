@@ -15,10 +15,11 @@ import pandas as pd
 from sweep_runs import OUT, overrides_text
 
 from modpred import paths
+from modpred.cell import Cell, model_label
 from modpred.modes import BASE, MODES, MODULAR
 from modpred.reporting.colors import baseline_color, model_color
 from modpred.reporting.figures import save_figure
-from modpred.results import RunFacts, Scores, baseline_label, model_label
+from modpred.results import RunFacts, Scores, baseline_label
 
 
 def baselines(ds: str) -> dict[str, float | None]:
@@ -135,7 +136,7 @@ def table_iii(
         if fit.recipe != recipe(chosen, fit.predictor, BASE.name):
             continue
         modular = model_label(fit.predictor, MODULAR.name)
-        run = paths.run_metrics_dir(ds, fit.predictor, MODULAR.name, 0)
+        run = Cell(ds, fit.predictor, MODULAR.name).run_dir
         if not (run / paths.EVAL_JSON).is_file():
             continue
         target = Scores.read(run / paths.EVAL_JSON).mean["lpips"]

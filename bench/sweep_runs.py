@@ -13,6 +13,7 @@ import pandas as pd
 import yaml
 
 from modpred import paths
+from modpred.cell import Cell
 from modpred.metrics import HEADLINE, LPIPS_KEYS
 from modpred.profiles import set_param_flags
 from modpred.results import RunFacts, Scores
@@ -61,8 +62,8 @@ def _run_dir(rev: str, ds: str, p: str, m: str) -> Path:
     """A cell's metrics folder at `rev`: its first seed's; a commit from before the seed axis had one folder."""
     params = yaml.safe_load(_show(rev, Path("params.yaml")))
     if "seeds" not in params:
-        return paths.run_metrics_dir(ds, p, m, 0).parent
-    return paths.run_metrics_dir(ds, p, m, params["seeds"][0])
+        return Cell(ds, p, m).run_dir.parent
+    return Cell(ds, p, m, params["seeds"][0]).run_dir
 
 
 def _facts(rev: str, cell: tuple[str, str, str]) -> tuple[str, RunFacts]:

@@ -34,9 +34,10 @@ from matplotlib.ticker import NullFormatter
 
 from modpred import paths
 from modpred.atomic import write_json, write_text
+from modpred.cell import Cell, model_label
 from modpred.modes import MODES
 from modpred.reporting.colors import model_color
-from modpred.results import RunFacts, VqvaeQuality, model_label
+from modpred.results import RunFacts, VqvaeQuality
 from modpred.training.curves import read_validation_curve
 
 OUT = Path("metrics/experiments/table3")
@@ -65,7 +66,7 @@ class Curve:
 
 
 def read_curve(root: Path, ds: str, predictor: str, mode: str, seed: int = 0) -> Curve:
-    folder = root / paths.run_metrics_dir(ds, predictor, mode, seed)
+    folder = root / Cell(ds, predictor, mode, seed).run_dir
     facts = RunFacts.read(folder / paths.TRAIN_JSON)
     table = read_validation_curve(folder)
     if table is None:

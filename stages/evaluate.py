@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from modpred import paths
+from modpred.cell import Cell
 from modpred.device import pick_device
 from modpred.evaluation.evaluate import evaluate_config, save_scores, score_test_split
 from modpred.models.bundle import load_bundle, model_predictor
@@ -29,11 +30,10 @@ def evaluate(
     per_sequence.csv (per test sequence).
     """
     check_cell(dataset, predictor, mode)
+    cell = Cell(dataset, predictor, mode, seed)
     cfg = evaluate_config(ParamsFile(params), dataset)
     device = pick_device()
-    bundle = load_bundle(
-        paths.model_file(dataset, predictor, mode, seed), device, cfg.modular_decode, (predictor, mode)
-    )
+    bundle = load_bundle(cell.model_file, device, cfg.modular_decode, (predictor, mode))
     scored = score_test_split(
         dataset,
         lambda future: model_predictor(bundle, future, device),
@@ -43,5 +43,5 @@ def evaluate(
         seed=seed,
         decode=bundle.space.decoding,
     )
-    out = paths.run_metrics_dir(dataset, predictor, mode, seed)
+    out = cell.run_dir
     save_scores(out / paths.EVAL_JSON, out / paths.PER_FRAME_CSV, out / paths.PER_SEQUENCE_CSV, scored)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from modpred import paths
 from modpred.atomic import atomic_path
+from modpred.cell import cells
 from modpred.device import pick_device
 from modpred.params import ParamsFile, build_config
 from modpred.reporting.dataset_figures import FiguresConfig, draw_figures
@@ -24,6 +25,5 @@ def figures(dataset: str = DatasetArg, params: Path = ParamsOption) -> None:
     check_dataset(dataset)
     p = ParamsFile(params)
     cfg = build_config(FiguresConfig, p.get("figures"), "figures")
-    models = [(predictor, mode) for predictor in p.get("predictors") for mode in p.get("modes")]
     with atomic_path(paths.figures_dir(dataset)) as tmp:
-        draw_figures(dataset, models, list(p.get("seeds")), cfg, pick_device(), tmp)
+        draw_figures(dataset, cells(p, datasets=[dataset]), cfg, pick_device(), tmp)

@@ -6,10 +6,12 @@ from pathlib import Path
 
 from modpred import paths
 from modpred.atomic import atomic_path, write_text
+from modpred.cell import cells
 from modpred.errors import UserError
 from modpred.params import ParamsFile
 from modpred.reporting.plot_data import write_plot_tables
 from modpred.reporting.report import build_report
+from modpred.results import datasets_with_results
 from stages.app import ParamsOption, stage
 
 
@@ -25,7 +27,7 @@ def report(params: Path = ParamsOption) -> None:
     if not paths.RUNS.is_dir():
         raise UserError(f"no metrics in {paths.RUNS}: run the evaluate stages first")
     p = ParamsFile(params)
-    cells = [(pr, m, seed) for pr in p.get("predictors") for m in p.get("modes") for seed in p.get("seeds")]
-    write_text(paths.REPORT, build_report(order=p.get("predictors"), cells=cells))
+    shown = cells(p, datasets=datasets_with_results())  # every dataset that ran: `datasets` is not this stage's key
+    write_text(paths.REPORT, build_report(order=p.get("predictors"), cells=shown))
     with atomic_path(paths.PLOTS) as tmp:
-        write_plot_tables(tmp, cells=cells)
+        write_plot_tables(tmp, cells=shown)

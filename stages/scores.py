@@ -6,6 +6,7 @@ from pathlib import Path
 
 from modpred import paths
 from modpred.atomic import write_json
+from modpred.cell import cells
 from modpred.params import ParamsFile
 from modpred.results import compact_scores
 from stages.app import DatasetArg, ParamsOption, check_dataset, stage
@@ -18,5 +19,4 @@ def scores(dataset: str = DatasetArg, params: Path = ParamsOption) -> None:
     `dvc exp show` and `dvc metrics diff` compare. Settings: the `predictors`, `modes` and `seeds` params keys."""
     check_dataset(dataset)
     p = ParamsFile(params)
-    cells = [(pr, mode, seed) for pr in p.get("predictors") for mode in p.get("modes") for seed in p.get("seeds")]
-    write_json(paths.scores_file(dataset), compact_scores(dataset, cells))
+    write_json(paths.scores_file(dataset), compact_scores(dataset, cells(p, datasets=[dataset])))

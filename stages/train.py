@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from modpred import paths
+from modpred.cell import Cell
 from modpred.evaluation.evaluate import modular_decode
 from modpred.models.bundle import save_bundle
 from modpred.params import ParamsFile, overridden
@@ -39,8 +40,9 @@ def train(
     key = f"data.{dataset}.train"
     section = overridden(p.get(f"train.{predictor}"), p.get(key), key, refused=("model",))
     cell = CellConfig.from_section(predictor, mode, section, seed, modular_decode(p, dataset))
+    where = Cell(dataset, predictor, mode, seed)
     dist = init_distributed()
-    out = paths.run_metrics_dir(dataset, predictor, mode, seed)
+    out = where.run_dir
     curves = LiveCurves(out / paths.LIVE_DIR) if dist.main else None
     device = dist.device()
     try:
@@ -51,7 +53,7 @@ def train(
             curves.discard()
         raise
     if dist.main:  # rank 0 writes; the others trained the same weights
-        save_bundle(paths.model_file(dataset, predictor, mode, seed), result.bundle)
+        save_bundle(where.model_file, result.bundle)
         result.facts.write(out / paths.TRAIN_JSON)
         assert curves is not None
         curves.end(kept_iteration=result.facts.selected_iteration)

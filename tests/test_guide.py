@@ -11,6 +11,7 @@ import shutil
 import pytest
 import yaml
 
+from modpred.cell import cells as planned_cells
 from modpred.data.datasets import dataset_config
 from modpred.plugins import dataset_names
 from modpred.profiles import load_profile, set_param_flags
@@ -236,13 +237,7 @@ def test_the_paper_profile_plans_every_stage(tiny_run, tmp_path):
     params = _resolve(overrides, tmp_path)
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     planned = set(re.findall(r"Running stage '([^']+)'", run(["dvc", "repro", "--dry"], project).stdout))
-    cells = {
-        f"{k}@mmnist-{p}-{m}-{s}"
-        for k in ("train", "evaluate")
-        for p in params["predictors"]
-        for m in params["modes"]
-        for s in params["seeds"]
-    }
+    cells = {f"{kind}@{cell.item}" for kind in ("train", "evaluate") for cell in planned_cells(params, ["mmnist"])}
     # `report` is absent from a dry plan: it reads no params, and DVC's dry run does not assume that
     # upstream outputs change, so only stages whose own params or files differ are listed.
     assert cells | {"generate@mmnist", "pretrain_vqvae@mmnist", "encode_latents@mmnist"} <= planned

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from modpred import paths
+from modpred.cell import cells as planned_cells
 from tests.footage import moving_square, write_frame_folder
 from tests.helpers import ROOT, clone_run, commit, copy_project, run, tiny_params
 
@@ -419,13 +420,7 @@ def test_adding_or_editing_a_dataset_reruns_nothing_of_the_others(tiny_run, tmp_
     assert status() and all(name.endswith("@toy") or "@toy-" in name or name == "report" for name in status())
     ran = _ran(run(["dvc", "repro"], project).stdout)
     assert ran and not {name for name in ran if "mmnist" in name}, ran
-    cells = {
-        f"{kind}@toy-{p}-{m}-{s}"
-        for kind in ("train", "evaluate")
-        for p in params["predictors"]
-        for m in params["modes"]
-        for s in params["seeds"]
-    }
+    cells = {f"{kind}@{cell.item}" for kind in ("train", "evaluate") for cell in planned_cells(params, ["toy"])}
     per_dataset = {
         f"{s}@toy"
         for s in (

@@ -27,6 +27,7 @@ from modpred.modes import BASE, MODULAR
 DATA = Path("data")
 METRICS = Path("metrics")
 RUNS = METRICS / "runs"
+RESUME_DIR = Path(".resume")  # resumable states of killed trainings (not DVC outputs)
 REPORT = METRICS / "report.md"
 PLOTS = METRICS / "plots"  # long-form CSVs that the charts of `dvc plots show` read (report)
 SPLITS = ("train", "test")

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Self
 
 from modpred import paths
 from modpred.atomic import write_json
+from modpred.cell import Cell, model_label
 from modpred.errors import UserError
 from modpred.metrics import HEADLINE
 
@@ -24,11 +25,6 @@ BASELINE_MODE = "baseline"  # the `mode` of a trivial predictor's eval.json
 DEFAULT_LOSS = "mse"  # the paper's loss: what a train.json from before `loss` was recorded trained on
 VQVAE_KEY = "vqvae"
 VQVAE_HEADLINE = ("recon_psnr", "recon_ssim", "perplexity", "codes_used")  # of vqvae.json, in the scores file
-
-
-def model_label(predictor: str, mode: str) -> str:
-    """The name of a trained model in tables, figures and charts, e.g. `predrnn-modular`."""
-    return f"{predictor}-{mode}"
 
 
 def baseline_label(name: str) -> str:
@@ -93,6 +89,10 @@ class RunFacts(JsonRecord):
     @property
     def label(self) -> str:
         return model_label(self.predictor, self.mode)
+
+    @property
+    def cell(self) -> Cell:
+        return Cell(self.dataset, self.predictor, self.mode, self.seed)
 
     @property
     def train_seconds(self) -> float:
@@ -185,16 +185,9 @@ class DataFacts(JsonRecord):
         return f"{self.test:,} test windows from {self.test_clips} clip{'s' if self.test_clips != 1 else ''}, {shared}"
 
 
-Cell = tuple[str, str, int]  # (predictor, mode, seed): one training
-
-
-def model_scores_file(ds: str, predictor: str, mode: str, seed: int, root: Path = Path(".")) -> Path:
-    return root / paths.run_metrics_dir(ds, predictor, mode, seed) / paths.EVAL_JSON
-
-
 def dataset_scores(ds: str, cells: list[Cell], root: Path = Path(".")) -> list[Scores]:
-    """The scores of the given cells that were evaluated (one per seed), then of every baseline."""
-    found = [model_scores_file(ds, p, m, s, root) for p, m, s in cells]
+    """The scores of the given cells of `ds` that were evaluated (one per seed), then of every baseline."""
+    found = [root / c.scores_file for c in cells if c.dataset == ds]
     found += [root / paths.baseline_json(ds, name) for name in paths.BASELINES]
     return [Scores.read(path) for path in found if path.is_file()]
 
@@ -213,10 +206,6 @@ def trained_cells(ds: str, root: Path = Path("."), order: Sequence[str] = ()) ->
     return sorted(facts, key=lambda f: (display_rank(f.predictor, order), f.mode, f.seed))
 
 
-def cells_of(facts: list[RunFacts]) -> list[Cell]:
-    return [(f.predictor, f.mode, f.seed) for f in facts]
-
-
 def datasets_with_results(root: Path = Path(".")) -> list[str]:
     runs = root / paths.RUNS
     return sorted(p.name for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else []
@@ -230,7 +219,7 @@ def compact_scores(ds: str, cells: list[Cell], root: Path = Path(".")) -> dict[s
     """The DVC metrics of a dataset: {model or baseline name: {headline metric: value}}, short keys
     (`predrnn-modular.lpips`, `copy_last.lpips`, `vqvae.recon_psnr`) so `dvc exp show` fits a terminal.
     A model's value is its mean over the replicate seeds, and `seeds` says how many."""
-    missing = [path for p, m, s in cells if not (path := model_scores_file(ds, p, m, s, root)).is_file()]
+    missing = [path for c in cells if c.dataset == ds and not (path := root / c.scores_file).is_file()]
     if missing:
         raise UserError(f"missing {missing[0]} (run `dvc repro` for its evaluate stage)")
     grouped: dict[str, list[Scores]] = {}

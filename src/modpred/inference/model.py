@@ -130,10 +130,11 @@ def record_beside(path: Path, card: ModelCard | None, name: str) -> dict[str, An
     project (data/<ds>/models/<p>-<m>/seed<k>/model.pt -> metrics/runs/<ds>/<p>-<m>/seed<k>/NAME)."""
     if card is None:
         return None
-    model_file = paths.model_file(card.dataset, card.predictor, card.mode, card.seed)
+    cell = card.cell
+    model_file = cell.model_file
     resolved = path.resolve()
     if resolved.parts[-len(model_file.parts) :] != model_file.parts:
         return None
     root = Path(*resolved.parts[: -len(model_file.parts)])
-    record = root / paths.run_metrics_dir(card.dataset, card.predictor, card.mode, card.seed) / name
+    record = root / cell.run_dir / name
     return json.loads(record.read_text()) if record.is_file() else None

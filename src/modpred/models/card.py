@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from modpred.cell import Cell
 from modpred.data.sequences import SequenceLayout
 from modpred.errors import UserError
 
@@ -46,6 +47,10 @@ class ModelCard:
     vqvae_quality: dict[str, Any] | None  # its vqvae.json at training time
     device: str
     precision: str  # fp32 or bf16 (autocast)
+
+    @property
+    def cell(self) -> Cell:
+        return Cell(self.dataset, self.predictor, self.mode, self.seed)
 
     @property
     def sequence_layout(self) -> SequenceLayout:

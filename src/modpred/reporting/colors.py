@@ -10,9 +10,10 @@ Baselines are grays, each with its own dash pattern and marker; the VQ-VAE is bl
 from __future__ import annotations
 
 from modpred import paths
+from modpred.cell import model_label
 from modpred.modes import MODES
 from modpred.plugins import predictor_names
-from modpred.results import baseline_label, model_label
+from modpred.results import baseline_label
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
 TINT = 0.5  # a base model's shade: this share of white mixed into its predictor's hue

@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 
 from modpred import paths
+from modpred.cell import Cell, model_label
 from modpred.data.frames import as_images
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.evaluation.evaluate import copy_last_frame
@@ -18,7 +19,7 @@ from modpred.models.bundle import load_bundle, model_predictor
 from modpred.models.vqvae import load_frozen_vqvae, to_unit
 from modpred.reporting.colors import baseline_color, model_color
 from modpred.reporting.figures import Curve, frame_strip, loss_curves, per_frame_curves, validation_curves
-from modpred.results import RunFacts, VqvaeQuality, baseline_label, model_label
+from modpred.results import RunFacts, VqvaeQuality, baseline_label
 from modpred.training.curves import read_loss_curve, read_validation_curve
 
 
@@ -35,13 +36,13 @@ def _row_label(label: str, per_sequence: Path, index: int) -> str:
     return label if value is None or pd.isna(value) else f"{label}\nLPIPS {value:.3f}"
 
 
-def draw_figures(
-    dataset: str, models: list[tuple[str, str]], seeds: list[int], cfg: FiguresConfig, device: torch.device, out: Path
-) -> None:
+def draw_figures(dataset: str, cells: list[Cell], cfg: FiguresConfig, device: torch.device, out: Path) -> None:
     """Prediction strip (Fig. 4, with copy-last: the model to beat), per-frame curves with intervals
-    (Fig. 5, means over `seeds`), VQ-VAE reconstructions, loss and validation curves, and the shown
-    test sequence as `sample.npy` (a ready-made clip for `predict`). The strip and the curves over
+    (Fig. 5, means over the cells' seeds), VQ-VAE reconstructions, loss and validation curves, and the
+    shown test sequence as `sample.npy` (a ready-made clip for `predict`). The strip and the curves over
     training are the first seed's: a prediction averaged over seeds is no model's."""
+    models = list(dict.fromkeys((c.predictor, c.mode) for c in cells))  # in the params' order
+    seeds = list(dict.fromkeys(c.seed for c in cells))
     first = seeds[0]
     test_file = paths.sequences_file(dataset, "test")
     layout = sequence_layout(test_file)
@@ -49,7 +50,7 @@ def draw_figures(
     frames = read_sequences(test_file)
     index = cfg.sample % len(frames)
     seq = frames[index : index + 1]
-    future = seq_len - input_len
+    future = layout.future
     copied = copy_last_frame(future)(seq[:, :input_len])
     copy_label = _row_label(
         baseline_label(paths.COPY_LAST), paths.baseline_per_sequence(dataset, paths.COPY_LAST), index
@@ -60,9 +61,10 @@ def draw_figures(
         (copy_label, as_images(to_uint8(copied)[0])),
     ]
     for predictor, mode in models:
-        bundle = load_bundle(paths.model_file(dataset, predictor, mode, first), device, None, (predictor, mode))
+        cell = Cell(dataset, predictor, mode, first)
+        bundle = load_bundle(cell.model_file, device, None, (predictor, mode))
         pred = model_predictor(bundle, future, device)(seq[:, :input_len])
-        shown = paths.run_metrics_dir(dataset, predictor, mode, first) / paths.PER_SEQUENCE_CSV
+        shown = cell.run_dir / paths.PER_SEQUENCE_CSV
         rows.append((_row_label(model_label(predictor, mode), shown, index), as_images(to_uint8(pred)[0])))
     vqvae, _ = load_frozen_vqvae(paths.vqvae_checkpoint(dataset), device)
     with torch.no_grad():
@@ -71,10 +73,10 @@ def draw_figures(
     device_names = set()
     for p, m in models:
         label, color = model_label(p, m), model_color(p, m)
-        per_seed = [pd.read_csv(paths.run_metrics_dir(dataset, p, m, s) / paths.PER_FRAME_CSV) for s in seeds]
+        per_seed = [pd.read_csv(Cell(dataset, p, m, s).run_dir / paths.PER_FRAME_CSV) for s in seeds]
         mean = pd.concat(per_seed).groupby("frame", as_index=False).mean(numeric_only=True)
         scores.append(Curve(label, color, mean, mode=m))
-        run = paths.run_metrics_dir(dataset, p, m, first)
+        run = Cell(dataset, p, m, first).run_dir
         facts = RunFacts.read(run / paths.TRAIN_JSON)
         device_names.add(facts.device)
         kept = facts.selected_iteration

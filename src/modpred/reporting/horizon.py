@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from modpred import paths
+from modpred.cell import Cell, model_label
 from modpred.reporting.run_cells import run_cells
-from modpred.results import Cell, model_label
 
 HORIZON_METRICS = {"lpips": "LPIPS", "mse_frame": "MSE per frame"}  # both lower-is-better
 
@@ -27,7 +27,7 @@ def per_frame_means(
     tables: dict[str, list[pd.DataFrame]] = {}
     for root in roots:
         for facts in run_cells(ds, root, order, cells):
-            csv = root / paths.run_metrics_dir(ds, facts.predictor, facts.mode, facts.seed) / paths.PER_FRAME_CSV
+            csv = root / facts.cell.run_dir / paths.PER_FRAME_CSV
             if csv.is_file():
                 tables.setdefault(model_label(facts.predictor, facts.mode), []).append(pd.read_csv(csv))
     return {label: pd.concat(parts).groupby("frame").mean().reset_index() for label, parts in tables.items()}

@@ -14,11 +14,12 @@ import pandas as pd
 
 from modpred import paths
 from modpred.atomic import write_text
+from modpred.cell import Cell
 from modpred.modes import MODES
 from modpred.reporting.chart_template import write_chart_template
 from modpred.reporting.colors import VQVAE_COLOR, VQVAE_LABEL, palette
 from modpred.reporting.run_cells import run_cells
-from modpred.results import DEFAULT_LOSS, Cell, baseline_label, datasets_with_results
+from modpred.results import DEFAULT_LOSS, baseline_label, datasets_with_results
 from modpred.training.curves import has_loss_curve, read_loss_curve, read_validation_curve, read_vqvae_loss_curve
 
 MODELS_TEMPLATE = "by_model.json"  # every chart but the VQ-VAE's
@@ -40,7 +41,7 @@ def plot_tables(root: Path = Path("."), cells: Collection[Cell] | None = None) -
         found = run_cells(ds, root, (), cells)
         for label in dict.fromkeys(f.label for f in found):  # one line per model: per-frame means over its seeds
             runs = [f for f in found if f.label == label]
-            folders = [root / paths.run_metrics_dir(ds, f.predictor, f.mode, f.seed) for f in runs]
+            folders = [root / f.cell.run_dir for f in runs]
             frames = [pd.read_csv(d / paths.PER_FRAME_CSV) for d in folders if (d / paths.PER_FRAME_CSV).is_file()]
             if frames:
                 mean = pd.concat(frames).groupby("frame", as_index=False).mean(numeric_only=True)

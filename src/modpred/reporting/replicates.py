@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 
 from modpred import paths
+from modpred.cell import Cell, model_label
 from modpred.metrics import HEADLINE, metric
 from modpred.modes import BASE, MODES, MODULAR
 from modpred.reporting.run_cells import run_cells
 from modpred.reporting.verdicts import Verdict, compare, seed_spread_share
-from modpred.results import Cell, RunFacts, Scores, VqvaeQuality, baseline_label, model_label
+from modpred.results import RunFacts, Scores, VqvaeQuality, baseline_label
 
 REFERENCES = paths.TRIVIAL  # every model is compared with each trivial predictor (not with the oracle)
 
@@ -58,7 +59,7 @@ def load_replicates(
     for root in roots:
         vq_seed = _vqvae_seed(ds, root)
         for facts in run_cells(ds, root, order, cells):
-            folder = root / paths.run_metrics_dir(ds, facts.predictor, facts.mode, facts.seed)
+            folder = root / facts.cell.run_dir
             if not (folder / paths.EVAL_JSON).is_file() or not (folder / paths.PER_SEQUENCE_CSV).is_file():
                 continue
             rep = Replicate(

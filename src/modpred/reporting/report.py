@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from modpred import paths
+from modpred.cell import Cell
 from modpred.metrics import HEADLINE, METRICS, metric
 from modpred.reporting.horizon import horizon_lines
 from modpred.reporting.replicates import (
@@ -31,13 +32,11 @@ from modpred.reporting.replicates import (
 from modpred.reporting.run_cells import run_cells
 from modpred.reporting.verdicts import paired_interval
 from modpred.results import (
-    Cell,
     DataFacts,
     RunFacts,
     Scores,
     VqvaeQuality,
     baseline_label,
-    cells_of,
     dataset_scores,
     datasets_with_results,
     display_rank,
@@ -264,7 +263,7 @@ def build_report(root: Path = Path("."), order: Sequence[str] = (), cells: Colle
         facts = run_cells(ds, root, order, cells)
         vq = root / paths.vqvae_metrics(ds)
         v = VqvaeQuality.read(vq) if vq.is_file() else None
-        scores = dataset_scores(ds, cells_of(facts), root)
+        scores = dataset_scores(ds, [f.cell for f in facts], root)
         data = root / paths.data_facts(ds)
         lines += [setting_line(ds, facts, scores, v, DataFacts.read(data) if data.is_file() else None), ""]
         if v is not None:

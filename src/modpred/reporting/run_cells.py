@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
-from modpred.results import Cell, RunFacts, trained_cells
+from modpred.cell import Cell
+from modpred.results import RunFacts, trained_cells
 
 
 def run_cells(
@@ -15,4 +16,4 @@ def run_cells(
     """`results.trained_cells`, kept to `cells` when given (None: every cell with records)."""
     found = trained_cells(ds, root, order)
     wanted = None if cells is None else set(cells)
-    return found if wanted is None else [f for f in found if (f.predictor, f.mode, f.seed) in wanted]
+    return found if wanted is None else [f for f in found if f.cell in wanted]

@@ -17,9 +17,8 @@ from typing import Any, Protocol
 
 import torch
 
+from modpred import paths
 from modpred.atomic import atomic_path
-
-RESUME_DIR = Path(".resume")
 
 
 class Resumable(Protocol):
@@ -38,14 +37,9 @@ def fingerprint(params: Any, inputs: list[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def resume_file(ds: str, predictor: str, mode: str, seed: int, root: Path = Path(".")) -> Path:
-    """Where the train cell (ds, predictor, mode, seed) keeps its resumable state."""
-    return root / RESUME_DIR / ds / f"{predictor}-{mode}-seed{seed}.pt"
-
-
 def vqvae_resume_file(ds: str, root: Path = Path(".")) -> Path:
     """Where the VQ-VAE pretraining of `ds` keeps its resumable state."""
-    return root / RESUME_DIR / ds / "vqvae.pt"
+    return root / paths.RESUME_DIR / ds / "vqvae.pt"
 
 
 @dataclass

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from modpred.cell import Cell
 from modpred.device import device_name
 from modpred.errors import UserError
 from modpred.evaluation.evaluate import score_predictor
@@ -21,7 +22,7 @@ from modpred.training.cell_config import CellConfig
 from modpred.training.curves import CurveSink
 from modpred.training.distributed import Dist
 from modpred.training.losses import make_loss
-from modpred.training.resume import ResumeState, fingerprint, resume_file
+from modpred.training.resume import ResumeState, fingerprint
 from modpred.training.selection import BestIterate, Validator
 from modpred.training.trainer import LoopHooks, TrainResult, train_loop
 from modpred.training.training_set import TrainingSet, load_training_set
@@ -42,6 +43,7 @@ def train_cell(
     dist = dist or Dist()
     cfg = cell.trainer
     torch.manual_seed(cfg.seed)  # before the VQ-VAE and the predictor are built: both draw their initial weights
+    where = Cell(ds, cell.predictor, cell.mode, cell.seed)
     data = load_training_set(ds, cell, device)
     held_out = data.held_out_from(cfg.val_sequences, cell.key)
     validation_sequences = len(data.pool) - held_out if cfg.val_sequences else 0
@@ -52,11 +54,11 @@ def train_cell(
     if validation_sequences:  # scored in pixels, as evaluate does: the held-out sequences' frames
         validate = validator(bundle, data.validation_frames(held_out), cfg.select_by, device, cell.key)
     resume = ResumeState(
-        resume_file(ds, cell.predictor, cell.mode, cell.seed),
+        where.resume_file,
         fingerprint({**cell.section, "seed": cell.seed}, data.identity),
     )
     hooks = LoopHooks(
-        desc=f"train {ds}-{cell.predictor}-{cell.mode}-{cell.seed}",
+        desc=f"train {where.item}",
         curves=curves,
         resume=resume,
         advice=f"lower {cell.key}.lr",
