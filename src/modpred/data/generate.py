@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from modpred.data.datasets import dataset_config, dataset_spec
-from modpred.data.sequences import SequenceLayout
 from modpred.errors import UserError
+from modpred.layout import SequenceLayout
 from modpred.params import ParamsFile, overridden
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -12,30 +12,10 @@ import numpy as np
 
 from modpred.atomic import atomic_path
 from modpred.errors import UserError
+from modpred.layout import SequenceLayout  # plug-in datasets import it from here too
 
 FRAMES = "frames"
 VALIDATION_WINDOWS = "validation_windows"  # a training file's attribute: its tail comes from validation clips
-
-
-@dataclass(frozen=True)
-class SequenceLayout:
-    """What every sequence of a dataset is: written in each sequences file's and shard's header by
-    `write_layout`, read back by `read_layout`; the planned shapes of the bench and the profile
-    checks start from it."""
-
-    input_len: int  # frames given to a predictor
-    seq_len: int  # frames of a sequence: the inputs, then the frames to predict
-    image: int  # height and width of a frame
-    channels: int = 1  # 1: gray, 3: colour
-
-    @property
-    def future(self) -> int:
-        return self.seq_len - self.input_len
-
-    @property
-    def frame_shape(self) -> tuple[int, int, int, int]:
-        """(T, C, H, W) of one sequence."""
-        return (self.seq_len, self.channels, self.image, self.image)
 
 
 def write_layout(attrs: Any, layout: SequenceLayout) -> None:

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from modpred.cell import Cell
-from modpred.data.sequences import SequenceLayout
 from modpred.errors import UserError
+from modpred.layout import SequenceLayout
 
 CARD = "card"  # the checkpoint entry
 

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from modpred.data.sequences import SequenceLayout
+from modpred.layout import SequenceLayout
 from modpred.models.contract import ModelShape
 from modpred.models.vqvae import VQVAE, to_unit
 from modpred.modes import BASE, DECODINGS, MODULAR

@@ -17,8 +17,8 @@ from typing import Any
 
 from torch import nn
 
-from modpred.data.sequences import SequenceLayout
 from modpred.errors import UserError
+from modpred.layout import SequenceLayout
 from modpred.models.contract import STARTS, ModelShape
 from modpred.models.predictors import build_from_config, predictor_config, predictor_spec
 from modpred.models.spaces import planned_shape

@@ -8,12 +8,28 @@ reverse scheduled sampling (PredRNN-V2) also masks inputs inside the window.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 
-if TYPE_CHECKING:
-    from modpred.training.trainer import TrainConfig
+
+class Schedule(Protocol):
+    """The keys of a cell's train section that the schedule reads (`trainer.TrainConfig` has them)."""
+
+    @property
+    def sampling(self) -> str: ...  # scheduled or reverse
+
+    @property
+    def sampling_stop_iter(self) -> int: ...
+
+    @property
+    def r_sampling_step_1(self) -> int: ...
+
+    @property
+    def r_sampling_step_2(self) -> int: ...
+
+    @property
+    def r_exp_alpha(self) -> float: ...
 
 
 def teacher_probability(iteration: int, stop_iter: int) -> float:
@@ -23,7 +39,7 @@ def teacher_probability(iteration: int, stop_iter: int) -> float:
     return max(0.0, 1.0 - iteration / stop_iter)
 
 
-def sampling_probabilities(iteration: int, cfg: TrainConfig) -> tuple[float, float]:
+def sampling_probabilities(iteration: int, cfg: Schedule) -> tuple[float, float]:
     """(P(true frame) inside the input window, P(true frame) after it) at this iteration.
 
     Reverse scheduled sampling (PredRNN-V2, official schedule): inside the window the probability
@@ -41,7 +57,7 @@ def sampling_probabilities(iteration: int, cfg: TrainConfig) -> tuple[float, flo
 
 
 def teacher_mask(
-    batch: int, length: int, input_len: int, cfg: TrainConfig, iteration: int, gen: torch.Generator
+    batch: int, length: int, input_len: int, cfg: Schedule, iteration: int, gen: torch.Generator
 ) -> torch.Tensor:
     """(batch, length - 2) mask for steps 1..length-2: 1 feeds the true frame, 0 the model's prediction."""
     r_eta, eta = sampling_probabilities(iteration, cfg)
