@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 PLOTS_TEMPLATE := .dvc/plots/offline.html
 
-.PHONY: venv footage driving ssh onnx quickstart repro test lint bench
+.PHONY: venv footage driving ssh onnx quickstart repro test lint deps bench
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -62,6 +62,10 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# dvc.yaml's code deps, written from each stage's imports (a test fails while the committed file differs)
+deps: $(VENV)/.installed
+	$(PY) -m stages deps
 
 bench: $(VENV)/.installed
 	$(PY) bench/step_time.py

@@ -9,6 +9,7 @@ import torch
 
 from modpred import paths
 from modpred.atomic import atomic_path, sha256_file
+from modpred.code_deps import code_hash
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.device import pick_device
 from modpred.models.vqvae import vqvae_config
@@ -41,7 +42,11 @@ def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption)
     model_cfg = replace(model_cfg, in_channels=sequence_layout(paths.sequences_file(dataset, "train")).channels)
     resume = ResumeState(
         vqvae_resume_file(dataset),
-        fingerprint({**asdict(model_cfg), **asdict(train_cfg)}, [sha256_file(paths.sequences_file(dataset, "train"))]),
+        fingerprint(
+            {**asdict(model_cfg), **asdict(train_cfg)},
+            [sha256_file(paths.sequences_file(dataset, "train"))],
+            code_hash(Path("."), __name__, {"dataset": dataset}),
+        ),
     )
     curves = LiveCurves(paths.vqvae_live(dataset))
     try:

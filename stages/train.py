@@ -6,6 +6,7 @@ from pathlib import Path
 
 from modpred import paths
 from modpred.cell import Cell
+from modpred.code_deps import code_hash
 from modpred.evaluation.evaluate import modular_decode
 from modpred.models.bundle import save_bundle
 from modpred.params import ParamsFile, overridden
@@ -47,7 +48,8 @@ def train(
     device = dist.device()
     try:
         with hold_gpu(device, f"train {dataset} {predictor} {mode} seed {seed}"):
-            result = train_cell(dataset, cell, device, curves=curves, dist=dist)
+            code = code_hash(Path("."), __name__, {"predictor": predictor, "dataset": dataset})
+            result = train_cell(dataset, cell, device, curves=curves, dist=dist, code=code)
     except BaseException:
         if curves is not None:  # a failed run leaves no partial curve; its resume state keeps the progress
             curves.discard()

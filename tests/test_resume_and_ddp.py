@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -55,6 +56,35 @@ def test_killed_training_resumes_on_the_next_repro_and_matches_an_unbroken_run(t
     assert Path("live/plots/metrics/loss.tsv") in steps  # the DVCLive step files: no gap, no repeat
     for step_file in steps:
         assert (broken / runs / step_file).read_text() == (unbroken / runs / step_file).read_text(), step_file
+
+
+def _always_teacher(project):
+    """A code change that changes training: every step after the inputs is fed the true frame."""
+    sampling = project / "src/modpred/training/sampling.py"
+    text = sampling.read_text()
+    old = "return 1.0, teacher_probability(iteration, cfg.sampling_stop_iter)"
+    assert old in text
+    sampling.write_text(text.replace(old, "return 1.0, 1.0"))
+
+
+def test_a_killed_training_rerun_under_changed_code_starts_afresh_and_matches_the_new_code(tmp_path):
+    """Issue 39 item 8: the resume state is tied to the code the stage runs; a kill, a code change and a
+    rerun give the unbroken run of the new code, not a model trained half under each."""
+    broken = _project(tmp_path, "broken", _longer_predrnn)
+    unbroken = _project(tmp_path, "unbroken", _longer_predrnn)
+    target = "evaluate@mmnist-predrnn-base-0"
+    killed = run(["dvc", "repro", target], broken, check=False, extra_env={"MODPRED_FAULT_KILL_AT": "4"})
+    assert killed.returncode != 0 and (broken / ".resume/mmnist/predrnn-base-seed0.pt").is_file()
+    for project in (broken, unbroken):
+        _always_teacher(project)
+    rerun = run(["dvc", "repro", target], broken)
+    assert re.search(r"predrnn-base-seed0\.pt was saved under other code: training starts afresh", rerun.stderr)
+    run(["dvc", "repro", target], unbroken)
+    runs = "metrics/runs/mmnist/predrnn-base/seed0"
+    facts = [json.loads((p / runs / "train.json").read_text()) for p in (broken, unbroken)]
+    assert facts[0]["resumed_from_iteration"] == 0 and facts[0]["final_loss"] == facts[1]["final_loss"]
+    model = "data/mmnist/models/predrnn-base/seed0/model.pt"
+    assert (broken / model).read_bytes() == (unbroken / model).read_bytes()  # no clock time, no commit inside
 
 
 def _long_vqvae(params):

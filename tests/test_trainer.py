@@ -239,7 +239,7 @@ def test_one_cycle_resumes_where_a_killed_run_stopped(tmp_path):
                 raise KeyboardInterrupt
             return torch.rand(2, 6, 2, 4, 4, generator=g)
 
-        resume = ResumeState(tmp_path / f"resume-{kill_at}.pt", "same")
+        resume = ResumeState(tmp_path / f"resume-{kill_at}.pt", {"params": "same"})
         with _adam_steps() as rates:
             try:
                 train_loop(model, sample, 3, cfg, torch.device("cpu"), LoopHooks(resume=resume))
@@ -271,7 +271,7 @@ def _live_run(folder, kill_at: int | None = None, resume_file=None, curves_class
     def validate(model: torch.nn.Module) -> dict[str, float]:
         return {"lpips": float(sum(p.abs().sum() for p in model.parameters())), "ssim": 0.5}
 
-    resume = ResumeState(resume_file, "same") if resume_file else None
+    resume = ResumeState(resume_file, {"params": "same"}) if resume_file else None
     for attempt in range(2):
         torch.manual_seed(0)
         model = PredRNN(2, 4, PredRNNConfig(layers=1, hidden=4))

@@ -2,8 +2,9 @@
 
 DVC deletes a stage's outputs before running it, so the state lives in `.resume/` (git- and
 DVC-ignored). It is written atomically every `checkpoint_every` iterations and removed once the
-stage's real outputs are written. A state is used only if its fingerprint (the params section and
-the identity of the training data) matches the current run; otherwise training starts afresh.
+stage's real outputs are written. A state is used only if its fingerprint (the params section, the
+identity of the training data and the hash of the code the stage runs) matches the current run;
+otherwise training starts afresh, and the log says which of the three changed.
 What is saved is the loop's `TrainState`, whole, plus torch's global random state.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,6 +21,8 @@ import torch
 
 from modpred import paths
 from modpred.atomic import atomic_path
+
+log = logging.getLogger(__name__)
 
 
 class Resumable(Protocol):
@@ -31,10 +35,14 @@ class Resumable(Protocol):
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
-def fingerprint(params: Any, inputs: list[str]) -> str:
-    """Hash of a params section and input identities (file hashes): what a resumed run must share."""
-    text = json.dumps({"params": params, "inputs": inputs}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+def fingerprint(params: Any, inputs: list[str], code: str) -> dict[str, str]:
+    """What a resumed run must share, by part: hashes of the params section and of the input identities
+    (file hashes), and the hash of the code its stage runs (`code_deps.code_hash`)."""
+    return {"params": _sha256(params), "data": _sha256(inputs), "code": code}
+
+
+def _sha256(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def vqvae_resume_file(ds: str, root: Path = Path(".")) -> Path:
@@ -45,7 +53,7 @@ def vqvae_resume_file(ds: str, root: Path = Path(".")) -> Path:
 @dataclass
 class ResumeState:
     path: Path
-    fingerprint: str
+    fingerprint: dict[str, str]  # `fingerprint(...)`: params, data and code, each a hash
     iteration: int = 0  # the iteration the saved state continues from (0: nothing saved)
 
     def save(self, state: Resumable) -> None:
@@ -62,7 +70,11 @@ class ResumeState:
             payload = torch.load(self.path, map_location="cpu", weights_only=True)
         except Exception:  # a damaged state is ignored, never trusted
             return False
-        if payload.get("fingerprint") != self.fingerprint:
+        saved = payload.get("fingerprint")
+        if saved != self.fingerprint:
+            old = saved if isinstance(saved, dict) else {}
+            changed = [k for k, v in self.fingerprint.items() if old.get(k) != v]
+            log.info("%s was saved under other %s: training starts afresh", self.path, " and ".join(changed))
             return False
         state.load_state_dict(payload)
         torch.set_rng_state(payload["torch_rng"])

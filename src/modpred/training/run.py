@@ -37,9 +37,15 @@ class CellResult:
 
 
 def train_cell(
-    ds: str, cell: CellConfig, device: torch.device, curves: CurveSink | None = None, dist: Dist | None = None
+    ds: str,
+    cell: CellConfig,
+    device: torch.device,
+    curves: CurveSink | None = None,
+    dist: Dist | None = None,
+    code: str = "",
 ) -> CellResult:
-    """Train the cell `cell` describes on dataset `ds`, resuming a killed run with the same params and data."""
+    """Train the cell `cell` describes on dataset `ds`, resuming a killed run with the same params, data and
+    `code` (the hash of the files the stage runs; "": not checked)."""
     dist = dist or Dist()
     cfg = cell.trainer
     torch.manual_seed(cfg.seed)  # before the VQ-VAE and the predictor are built: both draw their initial weights
@@ -55,7 +61,7 @@ def train_cell(
         validate = validator(bundle, data.validation_frames(held_out), cfg.select_by, device, cell.key)
     resume = ResumeState(
         where.resume_file,
-        fingerprint({**cell.section, "seed": cell.seed}, data.identity),
+        fingerprint({**cell.section, "seed": cell.seed}, data.identity, code),
     )
     hooks = LoopHooks(
         desc=f"train {where.item}",

@@ -1,4 +1,6 @@
-"""Which project source files each DVC stage runs, derived from its imports, and which dvc.yaml misses.
+"""Which project source files each DVC stage runs, derived from its imports: `python -m stages deps`
+(`make deps`) writes them into dvc.yaml, a test checks the committed file equals what it writes, and
+a training's resume state is tied to the hash of the files its stage runs (`code_hash`).
 
 A stage's command is `python -m stages <command>`; `stages/__main__.py` imports only that command's
 module, so the code a stage runs is the transitive closure of that module's imports inside the
@@ -6,13 +8,18 @@ project (`stages`, `modpred`), plus the package `__init__` files on the way. Imp
 functions count too: they run when the stage does; those under `if TYPE_CHECKING:` do not.
 Plug-ins (`modpred.plugins`) are imported by name at run time: a stage whose command names
 `${item.predictor}` (or a dataset, `${item}` / `${item.dataset}`) runs that plug-in's module alone;
-any other stage that imports the plug-in package may run all of them.
+any other stage that imports the plug-in package may run all of them. In dvc.yaml a plug-in's
+files are written once, by the placeholder: `src/modpred/models/predictors/${item.predictor}.py`
+for a one-file plug-in, the folder `src/modpred/data/datasets/${item}` for a plug-in package.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
+import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -55,7 +62,10 @@ def _imported_modules(path: Path) -> set[str]:
 
 def plugin_modules(root: Path, package: str) -> list[str]:
     """The plug-ins of `package`: its modules and its sub-packages, as `modpred.plugins` lists them."""
-    folder = module_file(root, package).parent
+    init = module_file(root, package)
+    if init is None:  # the package is not in this tree (an installed copy): no plug-in file to list
+        return []
+    folder = init.parent
     names = [p.stem for p in folder.glob("*.py")] + [p.parent.name for p in folder.glob("*/__init__.py")]
     return [f"{package}.{name}" for name in sorted(names) if not name.startswith("_")]
 
@@ -81,7 +91,7 @@ def files_run_by(root: Path, module: str, chosen: dict[str, str] | None = None) 
     return {p.relative_to(root) for p in seen}
 
 
-def stage_code_deps(dvc_yaml: dict) -> dict[str, tuple[str, str, list[str]]]:
+def stage_code_deps(dvc_yaml: dict[str, Any]) -> dict[str, tuple[str, str, list[str]]]:
     """stage name -> (its `stages` command module, its command, its deps that are code paths)."""
     out = {}
     for name, spec in dvc_yaml["stages"].items():
@@ -110,7 +120,7 @@ def _expand(dep: str, chosen: dict[str, str]) -> str:
     return dep.replace("${item}", chosen.get("dataset", "${item}"))
 
 
-def missing_code_deps(root: Path, dvc_yaml: dict) -> dict[str, list[str]]:
+def missing_code_deps(root: Path, dvc_yaml: dict[str, Any]) -> dict[str, list[str]]:
     """For each stage, the files it runs that no dep (file or enclosing folder) covers."""
     missing = {}
     for name, (module, cmd, deps) in stage_code_deps(dvc_yaml).items():
@@ -124,5 +134,75 @@ def missing_code_deps(root: Path, dvc_yaml: dict) -> dict[str, list[str]]:
     return missing
 
 
-def read_dvc_yaml(root: Path) -> dict:
-    return yaml.safe_load((root / "dvc.yaml").read_text())
+def read_dvc_yaml(root: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((root / "dvc.yaml").read_text())
+    return data
+
+
+PLACEHOLDERS = {"predictor": "${item.predictor}", "dataset": "${item.dataset}"}
+
+
+def derived_code_deps(root: Path, module: str, cmd: str) -> list[str]:
+    """The code deps of a stage as dvc.yaml writes them: every file any instance of its command runs,
+    a plug-in's own files by their placeholder; `stages/` first, then `src/` by path."""
+    deps = {
+        _templated(root, path, chosen, cmd)
+        for chosen in _instances(root, cmd)
+        for path in files_run_by(root, module, chosen)
+    }
+    return sorted(deps, key=lambda d: (not d.startswith("stages/"), d))
+
+
+def _templated(root: Path, path: Path, chosen: dict[str, str], cmd: str) -> str:
+    """`path`, or the placeholder path of the chosen plug-in when it is that plug-in's file (or in its folder)."""
+    for package, kind in PLUGIN_PACKAGES.items():
+        own = module_file(root, f"{package}.{chosen[kind]}") if kind in chosen else None
+        if own is None:
+            continue
+        placeholder = PLACEHOLDERS[kind] if PLACEHOLDERS[kind] in cmd.split() else "${item}"
+        own = own.relative_to(root)
+        if own.name == "__init__.py" and own.parent in path.parents:  # a plug-in package: its whole folder
+            return str(own.parent.parent / placeholder)
+        if path == own:
+            return str(own.parent / f"{placeholder}.py")
+    return str(path)
+
+
+def write_code_deps(root: Path) -> str:
+    """dvc.yaml's text with every stage's code deps replaced by the derived ones; its other deps, their
+    comments and everything else kept as written."""
+    lines = (root / "dvc.yaml").read_text().splitlines()
+    derived = {
+        name: derived_code_deps(root, f"stages.{module}", cmd)
+        for name, (module, cmd, _) in stage_code_deps(read_dvc_yaml(root)).items()
+    }
+    out: list[str] = []
+    stage = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if match := re.fullmatch(r"  (\w+):", line):
+            stage = match[1]
+        out.append(line)
+        i += 1
+        if stage is None or line.strip() != "deps:":
+            continue
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        block = []
+        while i < len(lines) and (lines[i].startswith(indent) or not lines[i].strip()):
+            block.append(lines[i])
+            i += 1
+        kept = [b for b in block if b.strip() and not re.match(r"\s*(- (stages|src)/|#)", b)]
+        out += kept + [f"{indent}- {dep}" for dep in derived[stage]]
+        while block and not block[-1].strip():  # a blank line after the list stays after it
+            out.append("")
+            block.pop()
+    return "\n".join(out) + "\n"
+
+
+def code_hash(root: Path, module: str, chosen: dict[str, str]) -> str:
+    """SHA-256 over the files importing `module` runs (names and bytes): what a resumed training must share."""
+    digest = hashlib.sha256()
+    for path in sorted(files_run_by(root, module, chosen)):
+        digest.update(str(path).encode() + b"\0" + (root / path).read_bytes())
+    return digest.hexdigest()
