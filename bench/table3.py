@@ -37,7 +37,7 @@ from modpred.atomic import write_json, write_text
 from modpred.cell import Cell, model_label
 from modpred.modes import MODES
 from modpred.reporting.colors import model_color
-from modpred.results import RunFacts, VqvaeQuality
+from modpred.results import EncodeFacts, RunFacts, VqvaeQuality
 from modpred.training.curves import read_validation_curve
 
 OUT = Path("metrics/experiments/table3")
@@ -78,7 +78,7 @@ def read_curve(root: Path, ds: str, predictor: str, mode: str, seed: int = 0) ->
 def vqvae_seconds(root: Path, ds: str) -> float:
     """The VQ-VAE's pretraining plus encoding seconds, as the default run recorded them."""
     pretrain = VqvaeQuality.read(root / paths.vqvae_metrics(ds)).train_seconds
-    encode = json.loads((root / paths.encode_metrics(ds)).read_text())["seconds"]
+    encode = EncodeFacts.read(root / paths.encode_metrics(ds)).seconds
     return float(pretrain or 0.0) + float(encode)
 
 

@@ -8,10 +8,11 @@ import time
 from pathlib import Path
 
 from modpred import paths
-from modpred.atomic import atomic_path, write_json
+from modpred.atomic import atomic_path
 from modpred.data.latents import LatentsConfig, encode_split
 from modpred.models.vqvae import load_frozen_vqvae
 from modpred.params import ParamsFile, build_config
+from modpred.results import EncodeFacts
 from modpred.training.distributed import init_distributed
 from stages.app import DatasetArg, ParamsOption, check_dataset, stage
 
@@ -43,4 +44,4 @@ def encode_latents(dataset: str = DatasetArg, params: Path = ParamsOption) -> No
         if dist.main:
             shutil.copyfile(checkpoint, tmp / paths.FROZEN_VQVAE_FILE)  # same bytes: DVC stores it once
     if dist.main:
-        write_json(paths.encode_metrics(dataset), {"seconds": time.perf_counter() - began, "processes": dist.world})
+        EncodeFacts(time.perf_counter() - began, dist.world).write(paths.encode_metrics(dataset))

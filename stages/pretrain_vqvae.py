@@ -14,7 +14,7 @@ from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.device import pick_device
 from modpred.models.vqvae import vqvae_config
 from modpred.params import ParamsFile, build_config
-from modpred.training.curves import LiveCurves
+from modpred.training.curves import LiveCurves, recorded
 from modpred.training.resume import ResumeState, fingerprint, vqvae_resume_file
 from modpred.training.vqvae import PretrainHooks, VQVAETrainConfig, pretrain_vqvae, vqvae_quality
 from stages.app import DatasetArg, ParamsOption, check_dataset, stage
@@ -49,14 +49,10 @@ def pretrain_vqvae_stage(dataset: str = DatasetArg, params: Path = ParamsOption)
         ),
     )
     curves = LiveCurves(paths.vqvae_live(dataset))
-    try:
+    with recorded(curves):
         done = pretrain_vqvae(train, model_cfg, train_cfg, device, PretrainHooks(resume, curves))
-    except BaseException:
-        curves.discard()  # no partial curve; the resume state keeps the progress
-        raise
-    quality = vqvae_quality(done, test, device, train_cfg.eval_frames)
-    with atomic_path(paths.vqvae_checkpoint(dataset)) as tmp:
-        torch.save({**done.model.cpu().state(), "quality": quality.of_model()}, tmp)  # a model card's source
-    quality.write(paths.vqvae_metrics(dataset))
-    curves.end()
+        quality = vqvae_quality(done, test, device, train_cfg.eval_frames)
+        with atomic_path(paths.vqvae_checkpoint(dataset)) as tmp:
+            torch.save({**done.model.cpu().state(), "quality": quality.of_model()}, tmp)  # a model card's source
+        quality.write(paths.vqvae_metrics(dataset))
     resume.clear()  # the outputs are written: a rerun starts afresh

@@ -11,7 +11,7 @@ from modpred.evaluation.evaluate import modular_decode
 from modpred.models.bundle import save_bundle
 from modpred.params import ParamsFile, overridden
 from modpred.training.cell_config import CellConfig
-from modpred.training.curves import LiveCurves
+from modpred.training.curves import LiveCurves, recorded
 from modpred.training.distributed import init_distributed
 from modpred.training.gpu_lock import hold_gpu
 from modpred.training.run import train_cell
@@ -46,18 +46,14 @@ def train(
     out = where.run_dir
     curves = LiveCurves(out / paths.LIVE_DIR) if dist.main else None
     device = dist.device()
-    try:
+    code = code_hash(Path("."), __name__, {"predictor": predictor, "dataset": dataset})
+    with recorded(curves) as summary:
         with hold_gpu(device, f"train {dataset} {predictor} {mode} seed {seed}"):
-            code = code_hash(Path("."), __name__, {"predictor": predictor, "dataset": dataset})
             result = train_cell(dataset, cell, device, curves=curves, dist=dist, code=code)
-    except BaseException:
-        if curves is not None:  # a failed run leaves no partial curve; its resume state keeps the progress
-            curves.discard()
-        raise
-    if dist.main:  # rank 0 writes; the others trained the same weights
-        save_bundle(where.model_file, result.bundle)
-        result.facts.write(out / paths.TRAIN_JSON)
-        assert curves is not None
-        curves.end(kept_iteration=result.facts.selected_iteration)
+        if dist.main:  # rank 0 writes; the others trained the same weights
+            save_bundle(where.model_file, result.bundle)
+            result.facts.write(out / paths.TRAIN_JSON)
+            summary["kept_iteration"] = result.facts.selected_iteration
+    if dist.main:
         result.resume.clear()
     dist.barrier()

@@ -126,6 +126,14 @@ class Scores(JsonRecord):
 
 
 @dataclass(frozen=True)
+class EncodeFacts(JsonRecord):
+    """What encode_latents records in encode.json: its time, which Table III charges to the modular models."""
+
+    seconds: float
+    processes: int = 1
+
+
+@dataclass(frozen=True)
 class VqvaeQuality(JsonRecord):
     """What pretrain_vqvae writes to vqvae.json: the frozen VQ-VAE's reconstructions of test frames,
     its codebook use, and what its pretraining was."""

@@ -15,6 +15,8 @@ has no gap and no repeat; a failed run leaves the folder as it found it. `read_l
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -95,6 +97,21 @@ class LiveCurves:
         for name, value in values.items():
             self.live.log_metric(name, value)
         self.live.make_summary()  # metrics.json: what `dvc exp show` reads while the run goes on
+
+
+@contextmanager
+def recorded(curves: LiveCurves | None) -> Iterator[dict[str, Any]]:
+    """Around a run that logs to `curves` (None: a rank that does not): a failure puts the folder back
+    as it was (`discard`), a success ends DVCLive with the summary the block filled in."""
+    summary: dict[str, Any] = {}
+    try:
+        yield summary
+    except BaseException:
+        if curves is not None:  # a failed run leaves no partial curve; its resume state keeps the progress
+            curves.discard()
+        raise
+    if curves is not None:
+        curves.end(**summary)
 
 
 def _validation(scores: dict[str, float]) -> dict[str, float]:
