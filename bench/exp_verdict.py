@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from modpred import paths  # noqa: E402
+from modpred.baselines import COPY_LAST  # noqa: E402
 from modpred.cell import Cell  # noqa: E402
 from modpred.reporting.verdicts import compare  # noqa: E402
 
@@ -78,11 +79,11 @@ def main() -> None:
     seeds = sorted(set(cells[args.a]) & set(cells[args.b]))
     if not seeds:
         sys.exit(f"no seed of {args.model} in both experiments")
-    kept = Path(args.a).parent / "baselines" / f"{paths.COPY_LAST}_per_sequence.csv"
+    kept = Path(args.a).parent / "baselines" / f"{COPY_LAST.name}_per_sequence.csv"
     if Path(args.a).is_dir():
         copy = pd.read_csv(kept) if kept.is_file() else None
     else:
-        copy = read_csv(refs[args.a], paths.baseline_per_sequence(args.dataset, paths.COPY_LAST))
+        copy = read_csv(refs[args.a], paths.baseline_per_sequence(args.dataset, COPY_LAST.name))
     rows = []
     for key in METRICS:
         pairs = {

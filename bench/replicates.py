@@ -30,6 +30,7 @@ from experiments import flags, restore_default, run_experiment
 
 from modpred import paths
 from modpred.atomic import write_json, write_text
+from modpred.baselines import COPY_LAST
 from modpred.modes import BASE as BASE_MODE
 from modpred.modes import MODES
 from modpred.reporting.colors import baseline_color, palette
@@ -99,7 +100,7 @@ def figure(replicates: dict[str, list[Replicate]], path: Path, key: str = "lpips
     for label, reps in replicates.items():
         if reps[0].facts is None:  # a baseline; the oracle has one per VQ-VAE seed: their mean
             name, value = reps[0].scores.predictor, float(np.mean([r.scores.mean[key] for r in reps]))
-            ax.axhline(value, color=baseline_color(name), ls="--" if name == paths.COPY_LAST else ":", lw=1.2)
+            ax.axhline(value, color=baseline_color(name), ls="--" if name == COPY_LAST.name else ":", lw=1.2)
             shown = f"{label} (mean of {len(reps)} VQ-VAE seeds)" if len(reps) > 1 else label
             ax.annotate(shown, (-0.45, value), fontsize=7, va="bottom", ha="left", color="#333333")
     for k, seed in enumerate(vq_seeds):  # legend entries for the markers alone

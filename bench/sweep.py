@@ -27,7 +27,7 @@ import yaml
 from sweep_analysis import Recipes, baselines, plot, table_iii, trend
 from sweep_runs import OUT, collect, queue_and_run
 
-from modpred import paths
+from modpred.baselines import COPY_LAST
 
 GRID = Path("bench/sweep.yaml")
 
@@ -48,7 +48,7 @@ def main() -> None:
         queue_and_run({k: v for k, v in grid.items() if not args.only or k in args.only.split(",")})
     table = collect(grid, args.out) if args.action in ("run", "collect") else pd.read_csv(args.out / "sweep.csv")
     ds = str(table.dataset.iloc[0])
-    copy_last = baselines(ds)[paths.COPY_LAST]
+    copy_last = baselines(ds)[COPY_LAST.name]
     recipe = Recipes(yaml.safe_load(Path("dvc.yaml").read_text()), ds)
     fits = trend(table, grid, copy_last if copy_last is not None else float("nan"), recipe, args.out)
     plot(table, fits, ds, args.out)

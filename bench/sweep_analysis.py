@@ -15,6 +15,7 @@ import pandas as pd
 from sweep_runs import OUT, overrides_text
 
 from modpred import paths
+from modpred.baselines import COPY_LAST, TRIVIAL
 from modpred.cell import Cell, model_label
 from modpred.modes import BASE, MODES, MODULAR
 from modpred.reporting.colors import baseline_color, model_color
@@ -25,7 +26,7 @@ from modpred.results import RunFacts, Scores, baseline_label
 def baselines(ds: str) -> dict[str, float | None]:
     """The committed trivial baselines' LPIPS on `ds`: the lines every sweep point is compared with (not
     the VQ-VAE oracle: it is the workspace VQ-VAE's, and a sweep's points have VQ-VAEs of their own)."""
-    return {name: Scores.read(paths.baseline_json(ds, name)).mean["lpips"] for name in paths.TRIVIAL}
+    return {b.name: Scores.read(paths.baseline_json(ds, b.name)).mean["lpips"] for b in TRIVIAL}
 
 
 LENGTH_KEYS = (".iters", ".val_every", ".sampling_stop_iter")  # the training length and what scales with it
@@ -221,7 +222,7 @@ def plot(table: pd.DataFrame, fits: pd.DataFrame, ds: str, out: Path = OUT) -> N
     for name, value in baselines(ds).items():
         if value is None:
             continue
-        ax.axhline(value, color=baseline_color(name), ls="--" if name == paths.COPY_LAST else ":", lw=1)
+        ax.axhline(value, color=baseline_color(name), ls="--" if name == COPY_LAST.name else ":", lw=1)
         ax.text(
             ax.get_xlim()[0], value, f" {baseline_label(name)}", va="bottom", fontsize=8, color=baseline_color(name)
         )

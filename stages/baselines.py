@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from modpred import paths
+from modpred.baselines import BASELINE_MODE
 from modpred.device import pick_device
 from modpred.evaluation.evaluate import TRIVIAL_PREDICTORS, save_scores, score_test_split
-from modpred.results import BASELINE_MODE
 from stages.app import DatasetArg, check_dataset, stage
 
 BATCH = 64

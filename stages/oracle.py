@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from modpred import paths
+from modpred.baselines import BASELINE_MODE, ORACLES
 from modpred.device import pick_device
 from modpred.evaluation.evaluate import save_scores, score_test_split
 from modpred.evaluation.oracle import reconstruct_future
 from modpred.models.vqvae import load_frozen_vqvae
-from modpred.results import BASELINE_MODE
 from stages.app import DatasetArg, check_dataset, stage
 
 BATCH = 32
@@ -24,7 +24,7 @@ def oracle(dataset: str = DatasetArg) -> None:
     check_dataset(dataset)
     device = pick_device()
     vqvae, _ = load_frozen_vqvae(paths.vqvae_checkpoint(dataset), device)
-    for name, decode in paths.ORACLES.items():
+    for name, decode in ((o.name, o.decode) for o in ORACLES):
         make = lambda future, decode=decode: reconstruct_future(vqvae, future, device, decode)  # noqa: E731
         scored = score_test_split(dataset, make, BATCH, device, (name, BASELINE_MODE), sees_future=True)
         save_scores(

@@ -8,10 +8,10 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from modpred import paths
+from modpred.baselines import BASELINES
 from modpred.metrics import CI_SUFFIX
 from modpred.plugins import predictor_names
-from modpred.reporting.colors import BASELINE_LOOKS, baseline_color, model_color
+from modpred.reporting.colors import baseline_color, model_color
 from modpred.reporting.figures import Curve, per_frame_figure
 
 # Machado, Oliveira and Fernandes (2009), severity 1.0, on linear RGB
@@ -46,7 +46,7 @@ def test_every_pair_of_predictor_hues_stays_apart_under_colour_vision_deficienci
 
 
 def test_baselines_differ_in_gray_dash_and_marker():
-    looks = {name: (baseline_color(name), *BASELINE_LOOKS[name]) for name in paths.BASELINES}
+    looks = {b.name: (b.color, b.line_style, b.marker) for b in BASELINES.values()}
     for part in range(3):
         assert len({str(look[part]) for look in looks.values()}) == len(looks), part
 

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from modpred import paths
+from modpred.baselines import BASELINES
 from modpred.cell import cells as planned_cells
 from tests.footage import moving_square, write_frame_folder
 from tests.helpers import ROOT, clone_run, commit, copy_project, run, tiny_params
@@ -295,7 +296,7 @@ def test_two_runs_with_the_same_params_give_identical_metrics(tiny_run, tmp_path
     first, second = _quality(tiny_run[0]), _quality(project)
     cells = 2 * len(tiny_params()["predictors"])
     assert len(first["live"]) == cells  # DVCLive's last values of each cell, deterministic too
-    baselines = len(paths.BASELINES)  # copy-last, blank, and an oracle per decoding
+    baselines = len(BASELINES)  # copy-last, blank, and an oracle per decoding
     assert len(first) == cells + baselines + 3 and first == second  # models, baselines, the VQ-VAE, losses, live
 
 

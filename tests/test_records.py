@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+from modpred.baselines import BASELINE_MODE
 from modpred.reporting.report import vqvae_lines
-from modpred.results import BASELINE_MODE, DEFAULT_LOSS, RunFacts, Scores, VqvaeQuality
+from modpred.results import DEFAULT_LOSS, RunFacts, Scores, VqvaeQuality
 
 MEAN = {"lpips": 0.25, "ssim": 0.5}
 

@@ -17,19 +17,19 @@ from typing import Any, ClassVar, Self
 
 from modpred import paths
 from modpred.atomic import write_json
+from modpred.baselines import BASELINE_MODE, BASELINES
 from modpred.cell import Cell, model_label
 from modpred.errors import UserError
 from modpred.metrics import HEADLINE
 
-BASELINE_MODE = "baseline"  # the `mode` of a trivial predictor's eval.json
 DEFAULT_LOSS = "mse"  # the paper's loss: what a train.json from before `loss` was recorded trained on
 VQVAE_KEY = "vqvae"
 VQVAE_HEADLINE = ("recon_psnr", "recon_ssim", "perplexity", "codes_used")  # of vqvae.json, in the scores file
 
 
 def baseline_label(name: str) -> str:
-    """The name of a trivial predictor in tables, figures and charts, e.g. `baseline: copy last`."""
-    return f"{BASELINE_MODE}: {name.replace('_', ' ')}"
+    """The name of a baseline in tables, figures and charts, e.g. `baseline: copy last`."""
+    return BASELINES[name].label if name in BASELINES else f"{BASELINE_MODE}: {name.replace('_', ' ')}"
 
 
 class JsonRecord:
@@ -196,7 +196,7 @@ class DataFacts(JsonRecord):
 def dataset_scores(ds: str, cells: list[Cell], root: Path = Path(".")) -> list[Scores]:
     """The scores of the given cells of `ds` that were evaluated (one per seed), then of every baseline."""
     found = [root / c.scores_file for c in cells if c.dataset == ds]
-    found += [root / paths.baseline_json(ds, name) for name in paths.BASELINES]
+    found += [root / paths.baseline_json(ds, name) for name in BASELINES]
     return [Scores.read(path) for path in found if path.is_file()]
 
 

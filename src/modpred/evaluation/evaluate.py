@@ -19,6 +19,7 @@ import torch
 
 from modpred import paths
 from modpred.atomic import write_text
+from modpred.baselines import BLANK, COPY_LAST
 from modpred.data.sequences import read_sequences, sequence_layout
 from modpred.evaluation.frame_metrics import frame_metrics
 from modpred.evaluation.lpips_metric import LpipsScorer, make_lpips_scorer
@@ -81,9 +82,9 @@ def blank_frames(future: int) -> PredictFn:
 
 
 TRIVIAL_PREDICTORS: dict[str, Callable[[int], PredictFn]] = {
-    paths.COPY_LAST: copy_last_frame,
-    paths.BLANK: blank_frames,
-}  # paths.TRIVIAL names their files
+    COPY_LAST.name: copy_last_frame,
+    BLANK.name: blank_frames,
+}  # the trivial baselines' predictions (`modpred.baselines.TRIVIAL`)
 
 
 def _batches(n: int, size: int) -> Iterator[slice]:

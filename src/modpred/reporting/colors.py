@@ -4,16 +4,15 @@ A predictor keeps one hue wherever it appears: its modular model the hue itself,
 lighter tint of it (and a dashed line). Hues are the Okabe-Ito palette, chosen to stay apart under
 the common colour-vision deficiencies (tests/test_figures.py simulates them), and follow the
 predictor's place in the plug-in folder, so adding a predictor never recolours the others.
-Baselines are grays, each with its own dash pattern and marker; the VQ-VAE is black.
+Baselines are grays, each with its own dash pattern and marker (`modpred.baselines`); the VQ-VAE is black.
 """
 
 from __future__ import annotations
 
-from modpred import paths
+from modpred.baselines import BASELINES
 from modpred.cell import model_label
 from modpred.modes import MODES
 from modpred.plugins import predictor_names
-from modpred.results import baseline_label
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
 TINT = 0.5  # a base model's shade: this share of white mixed into its predictor's hue
@@ -25,18 +24,6 @@ def _tint(hex_color: str, share: float) -> str:
 
 
 HUES = tuple((hue, _tint(hue, TINT)) for hue in OKABE_ITO)  # (modular, base) per predictor
-BASELINE_COLORS = {
-    paths.COPY_LAST: "#404040",
-    paths.BLANK: "#a0a0a0",
-    paths.ORACLE: "#000000",
-    paths.ORACLE_CHANGE: "#707070",
-}
-BASELINE_LOOKS = {  # line style and marker of each baseline in the figures: grays told apart by shape
-    paths.COPY_LAST: ("-.", "s"),
-    paths.BLANK: (":", "x"),
-    paths.ORACLE: ((0, (1, 1.5)), "^"),
-    paths.ORACLE_CHANGE: ((0, (4, 1.5, 1, 1.5)), "v"),
-}
 VQVAE_LABEL, VQVAE_COLOR = "vqvae", "#000000"
 
 
@@ -47,11 +34,11 @@ def model_color(predictor: str, mode: str) -> str:
 
 
 def baseline_color(name: str) -> str:
-    return BASELINE_COLORS[name]
+    return BASELINES[name].color
 
 
 def palette() -> dict[str, str]:
     """Label -> colour for every model any run can have, every baseline and the VQ-VAE."""
     colors = {model_label(p, m): model_color(p, m) for p in predictor_names() for m in MODES}
-    colors |= {baseline_label(name): baseline_color(name) for name in paths.BASELINES}
+    colors |= {b.label: b.color for b in BASELINES.values()}
     return colors | {VQVAE_LABEL: VQVAE_COLOR}

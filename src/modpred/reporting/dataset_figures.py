@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 
 from modpred import paths
+from modpred.baselines import BASELINES, COPY_LAST
 from modpred.cell import Cell, model_label
 from modpred.data.frames import as_images
 from modpred.data.sequences import read_sequences, sequence_layout
@@ -52,9 +53,7 @@ def draw_figures(dataset: str, cells: list[Cell], cfg: FiguresConfig, device: to
     seq = frames[index : index + 1]
     future = layout.future
     copied = copy_last_frame(future)(seq[:, :input_len])
-    copy_label = _row_label(
-        baseline_label(paths.COPY_LAST), paths.baseline_per_sequence(dataset, paths.COPY_LAST), index
-    )
+    copy_label = _row_label(COPY_LAST.label, paths.baseline_per_sequence(dataset, COPY_LAST.name), index)
     rows = [
         (f"input (t=1-{input_len})", as_images(seq[0, :input_len])),
         (f"ground truth (t={input_len + 1}-{seq_len})", as_images(seq[0, input_len:])),
@@ -85,7 +84,7 @@ def draw_figures(dataset: str, cells: list[Cell], cfg: FiguresConfig, device: to
         if table is not None:
             per_it = facts.seconds_per_100_iters / 100
             validations.append(Curve(label, color, table, mode=m, kept=kept, seconds_per_iteration=per_it))
-    for name in paths.BASELINES:
+    for name in BASELINES:
         table = pd.read_csv(paths.baseline_per_frame(dataset, name))
         scores.append(Curve(baseline_label(name), baseline_color(name), table, mode=name))
     out.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from modpred import paths
+from modpred.baselines import COPY_LAST
 from modpred.errors import UserError
 from modpred.modes import MODES
 
@@ -19,7 +19,7 @@ METRICS = {  # the report's three, as its columns say them
     "ssim": "SSIM, higher is better",
     "mse_frame": "MSE per frame, lower is better",
 }
-REFERENCE = paths.COPY_LAST  # the one baseline shown beside the models: what doing nothing scores
+REFERENCE = COPY_LAST.name  # the one baseline shown beside the models: what doing nothing scores
 
 
 def experiment_rows(shown: list[dict[str, Any]]) -> list[tuple[str, dict[str, dict]]]:

@@ -23,9 +23,9 @@ import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from modpred.baselines import BASELINES
 from modpred.metrics import CI_SUFFIX, metric
 from modpred.modes import MODES, MODULAR
-from modpred.reporting.colors import BASELINE_LOOKS
 from modpred.results import DEFAULT_LOSS
 from modpred.training.losses import LOSSES, curve_words
 
@@ -51,7 +51,7 @@ PDF_METADATA = {"CreationDate": None, "Producer": None, "Creator": None}
 @dataclass(frozen=True)
 class Curve:
     """One line of a figure: its label, colour and table; `mode` is a mode's name for a trained
-    model (its line style; with `loss`, its loss panel), or a baseline's name (`BASELINE_LOOKS`)."""
+    model (its line style; with `loss`, its loss panel), or a baseline's name (`modpred.baselines`)."""
 
     label: str
     color: str
@@ -63,15 +63,15 @@ class Curve:
 
     @property
     def baseline(self) -> bool:
-        return self.mode in BASELINE_LOOKS
+        return self.mode in BASELINES
 
     @property
     def style(self) -> Any:
-        return BASELINE_LOOKS[self.mode][0] if self.baseline else MODES[self.mode].line_style
+        return BASELINES[self.mode].line_style if self.baseline else MODES[self.mode].line_style
 
     @property
     def marker(self) -> str:
-        return BASELINE_LOOKS[self.mode][1] if self.baseline else "o"
+        return BASELINES[self.mode].marker if self.baseline else "o"
 
 
 def save_figure(fig: plt.Figure, path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from modpred import paths
+from modpred.baselines import COPY_LAST
 from modpred.cell import Cell, model_label
 from modpred.reporting.run_cells import run_cells
 
@@ -46,7 +47,7 @@ def horizon_table(
 ) -> pd.DataFrame:
     """One row a model: per metric, the last frame of its first run of frames better than copy-last
     ("none": worse from the first), and the number of frames it is better on."""
-    copy_csv = [root / paths.baseline_per_frame(ds, paths.COPY_LAST) for root in roots]
+    copy_csv = [root / paths.baseline_per_frame(ds, COPY_LAST.name) for root in roots]
     copy_csv = [c for c in copy_csv if c.is_file()]
     if not copy_csv:
         return pd.DataFrame()

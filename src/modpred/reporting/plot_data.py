@@ -14,6 +14,7 @@ import pandas as pd
 
 from modpred import paths
 from modpred.atomic import write_text
+from modpred.baselines import BASELINES
 from modpred.cell import Cell
 from modpred.modes import MODES
 from modpred.reporting.chart_template import write_chart_template
@@ -54,7 +55,7 @@ def plot_tables(root: Path = Path("."), cells: Collection[Cell] | None = None) -
             if validation is not None and runs[0].select_by is not None:  # the chart's y: the selecting metric
                 validation = validation.assign(score=validation[runs[0].select_by])
                 parts["validation"].append(_with(validation, dataset=ds, model=label))
-        for name in paths.BASELINES:
+        for name in BASELINES:
             path = root / paths.baseline_per_frame(ds, name)
             if path.is_file():
                 parts["per_frame"].append(_with(pd.read_csv(path), dataset=ds, model=baseline_label(name)))

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from modpred import paths
+from modpred.baselines import BASELINES, TRIVIAL
 from modpred.cell import Cell, model_label
 from modpred.metrics import HEADLINE, metric
 from modpred.modes import BASE, MODES, MODULAR
@@ -24,7 +25,7 @@ from modpred.reporting.run_cells import run_cells
 from modpred.reporting.verdicts import Verdict, compare, seed_spread_share
 from modpred.results import RunFacts, Scores, VqvaeQuality, baseline_label
 
-REFERENCES = paths.TRIVIAL  # every model is compared with each trivial predictor (not with the oracle)
+REFERENCES = tuple(b.name for b in TRIVIAL)  # every model is compared with each trivial predictor (not with the oracle)
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,10 @@ def load_replicates(
                 vq_seed if facts.frozen_vqvae_params else None,
             )
             found.setdefault(rep.label, {}).setdefault(rep.key, rep)
-        for name in paths.BASELINES:
+        for name, baseline in BASELINES.items():
             scores, sequences = root / paths.baseline_json(ds, name), root / paths.baseline_per_sequence(ds, name)
             if scores.is_file() and sequences.is_file():  # the oracle: one per VQ-VAE seed
-                oracle_seed = vq_seed if name in paths.ORACLES else None
+                oracle_seed = vq_seed if baseline.sees_future else None
                 rep = Replicate(Scores.read(scores), pd.read_csv(sequences), None, oracle_seed)
                 found.setdefault(rep.label, {}).setdefault(rep.key, rep)
     return {label: [reps[k] for k in sorted(reps, key=str)] for label, reps in found.items()}

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from modpred import paths
+from modpred.baselines import ORACLES
 from modpred.cell import Cell
 from modpred.metrics import HEADLINE, METRICS, metric
 from modpred.reporting.horizon import horizon_lines
@@ -36,7 +37,6 @@ from modpred.results import (
     RunFacts,
     Scores,
     VqvaeQuality,
-    baseline_label,
     dataset_scores,
     datasets_with_results,
     display_rank,
@@ -210,7 +210,7 @@ def quality_lines(
         quality.to_markdown(floatfmt=("", *(f".{DECIMALS.get(column, 3)}f" for column in quality.columns))),
         "",
     ]
-    if any(label == baseline_label(name) for name in paths.ORACLES for label in replicates):
+    if any(label == oracle.label for oracle in ORACLES for label in replicates):
         lines += [ORACLE_IN_WORDS, ""]
     lines += horizon_lines(ds, roots, order, cells)
     statuses = {r.scores.lpips_status for reps in replicates.values() for r in reps if r.facts is not None}
