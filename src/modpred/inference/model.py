@@ -52,7 +52,7 @@ class TrainedModel:
     @property
     def future(self) -> int:
         """The frames it was trained and evaluated to predict (`predict` may ask for another number)."""
-        return self.bundle.seq_len - self.bundle.input_len
+        return self.bundle.future
 
     @property
     def image(self) -> int:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import torch
@@ -29,7 +29,6 @@ from torch import nn
 
 from modpred.errors import UserError
 from modpred.models.bundle import Bundle
-from modpred.models.contract import Predictor
 
 PARTS = ("encoder", "predictor", "decoder")
 OPSET = 18
@@ -66,18 +65,18 @@ def _import_onnx() -> Any:
 def export_cell(bundle: Bundle, out: Path, future: int | None = None) -> Exported:
     """Write encoder.onnx, predictor.onnx and decoder.onnx of `bundle` (on the CPU) into `out`."""
     _import_onnx()
-    future = future or bundle.seq_len - bundle.input_len
+    future = future or bundle.future
     space = bundle.space
     frames = torch.zeros(2, bundle.input_len, space.frame_channels, space.image, space.image, dtype=torch.uint8)
     with torch.no_grad():
         latent = space.encode(frames)
-        predicted = cast(Predictor, bundle.model).predict(latent, future)
+        predicted = bundle.rollout(latent, future)
     out.mkdir(parents=True, exist_ok=True)
     onto = space.decodes_onto_inputs  # the change decoding reads the input frames too
     parts = {
         "encoder": (_Part(space.encode), (frames,), ("frames",), "model_space"),
         "predictor": (
-            _Part(partial(cast(Predictor, bundle.model).predict, future=future), bundle.model),
+            _Part(partial(bundle.rollout, future=future), bundle.model),
             (latent,),
             ("inputs",),
             "predicted",
@@ -138,9 +137,9 @@ def check_export(bundle: Bundle, exported: Exported, frames: np.ndarray, batch: 
         x = inputs[start : start + batch]
         began = time.perf_counter()  # PyTorch's chain, part by part: what `model_predictor` runs
         with torch.no_grad():
-            latent = bundle.space.encode(torch.from_numpy(x))
-            predicted = cast(Predictor, bundle.model).predict(latent, exported.future)
-            decoded = bundle.space.decode(predicted, torch.from_numpy(x)).numpy()
+            latent = bundle.encode(torch.from_numpy(x))
+            predicted = bundle.rollout(latent, exported.future)
+            decoded = bundle.decode(predicted, torch.from_numpy(x)).numpy()
         seconds["pytorch"] += time.perf_counter() - began
         began = time.perf_counter()
         chained = sessions["encoder"].run(None, {"frames": x})[0]

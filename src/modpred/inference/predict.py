@@ -31,7 +31,7 @@ def predict_clip(
         )
     bundle = load_bundle(model_path, device)
     space = bundle.space
-    future = bundle.seq_len - bundle.input_len
+    future = bundle.future
     frames = read_clip(clip_path)
     checked = None
     if truth:

@@ -33,6 +33,23 @@ class Bundle:
     card: ModelCard | None = None  # what the checkpoint says it is (`models.card`); None before training ends
     start: str = "scratch"  # the predictor's start (`contract.STARTS`), which its construction needs
 
+    @property
+    def future(self) -> int:
+        """The frames it was trained to predict after its inputs."""
+        return self.seq_len - self.input_len
+
+    def encode(self, frames: torch.Tensor) -> torch.Tensor:
+        """uint8 frames (B, T, C, H, W) -> what the predictor sees (patches, or the VQ-VAE's code vectors)."""
+        return self.space.encode(frames)
+
+    def rollout(self, x: torch.Tensor, future: int) -> torch.Tensor:
+        """The predictor's test-time prediction of `future` steps in its own space."""
+        return cast(Predictor, self.model).predict(x, future)
+
+    def decode(self, predicted: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
+        """Predicted steps -> frames in [0, 1], through the cell's decoding (the change decoding reads `frames`)."""
+        return self.space.decode(predicted, frames)
+
 
 def save_bundle(path: Path, bundle: Bundle) -> None:
     """The checkpoint: the predictor's config and weights, its space (with the frozen VQ-VAE), and its card."""
@@ -102,12 +119,9 @@ def load_bundle(
 def model_predictor(bundle: Bundle, future: int, device: torch.device) -> Callable[[np.ndarray], np.ndarray]:
     """uint8 input frames (B, T_in, C, H, W) -> the bundle's `future` predicted frames, floats in [0, 1]."""
 
-    model = cast(Predictor, bundle.model)
-
     @torch.no_grad()
     def predict(inputs: np.ndarray) -> np.ndarray:
         frames = torch.from_numpy(inputs).to(device)
-        x = bundle.space.encode(frames)
-        return bundle.space.decode(model.predict(x, future), frames).cpu().numpy()
+        return bundle.decode(bundle.rollout(bundle.encode(frames), future), frames).cpu().numpy()
 
     return predict

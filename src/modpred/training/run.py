@@ -134,7 +134,7 @@ def validator(bundle: Bundle, frames: np.ndarray, metric: str, device: torch.dev
     lpips = make_lpips_scorer(device)
     if metric.startswith("lpips") and lpips[0] is None:
         raise UserError(f"params key '{key}.select_by' is {metric}, but {lpips[1]}")
-    future = bundle.seq_len - bundle.input_len
+    future = bundle.future
 
     def validate(model: nn.Module) -> dict[str, float]:
         scored = score_predictor(
