@@ -26,13 +26,14 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from experiments import flags, restore_default, run_experiment
 
 from modpred import paths
 from modpred.atomic import write_json, write_text
 from modpred.baselines import COPY_LAST
+from modpred.experiments.workspace import restore_default, run_experiment
 from modpred.modes import BASE as BASE_MODE
 from modpred.modes import MODES
+from modpred.profiles import set_param_flags
 from modpred.reporting.colors import baseline_color, palette
 from modpred.reporting.replicates import Replicate, load_replicates
 from modpred.reporting.report import quality_lines, vqvae_lines
@@ -76,7 +77,7 @@ def run(
 
 
 def flags_text(overrides: dict[str, object]) -> str:
-    return "`" + " ".join(flags(overrides)) + "`"
+    return "`" + " ".join(set_param_flags(overrides)) + "`"
 
 
 def _roots(out: Path) -> list[Path]:

@@ -25,9 +25,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 from sweep_analysis import Recipes, baselines, plot, table_iii, trend
-from sweep_runs import OUT, collect, queue_and_run
 
 from modpred.baselines import COPY_LAST
+from modpred.experiments.queue import OUT, collect, queue_and_run
 
 GRID = Path("bench/sweep.yaml")
 

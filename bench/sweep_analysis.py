@@ -12,11 +12,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from sweep_runs import OUT, overrides_text
 
 from modpred import paths
 from modpred.baselines import COPY_LAST, TRIVIAL
 from modpred.cell import Cell, model_label
+from modpred.experiments.queue import OUT, overrides_text
 from modpred.modes import BASE, MODES, MODULAR
 from modpred.reporting.colors import baseline_color, model_color
 from modpred.reporting.figures import save_figure

@@ -29,12 +29,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 import yaml
-from experiments import restore_default, run_experiment
 from matplotlib.ticker import NullFormatter
 
 from modpred import paths
 from modpred.atomic import write_json, write_text
 from modpred.cell import Cell, model_label
+from modpred.experiments.workspace import restore_default, run_experiment
 from modpred.modes import MODES
 from modpred.reporting.colors import model_color
 from modpred.results import EncodeFacts, RunFacts, VqvaeQuality

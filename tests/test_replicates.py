@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import re
 
@@ -11,6 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
+from modpred.experiments.workspace import merge_into
 from modpred.modes import MODES
 from modpred.reporting.verdicts import compare, seed_spread_share
 from tests.helpers import clone_run, one_predictor_run, run
@@ -102,7 +102,7 @@ def test_a_second_seed_trains_only_its_own_cells_and_the_summary_has_two_replica
 
 @pytest.mark.slow
 def test_the_replicates_run_varies_the_vqvae_seed_reads_base_cells_once_and_restores_the_workspace(tiny_run, tmp_path):
-    project, one = one_predictor_run(tiny_run[0], tmp_path / "proj", ("replicates.py", "experiments.py"))
+    project, one = one_predictor_run(tiny_run[0], tmp_path / "proj", ("replicates.py",))
     committed = (project / "params.yaml").read_text()
 
     proc = run(["python", "bench/replicates.py", "run", "--vqvae-seeds", "0,1", "--seeds", "0,1"], project)
@@ -129,9 +129,6 @@ def test_the_replicates_run_varies_the_vqvae_seed_reads_base_cells_once_and_rest
 
 def test_a_later_experiment_replaces_its_own_cells_and_keeps_the_others(tmp_path):
     """Two replicates experiments of one VQ-VAE seed (PredRNN, then TCTN) share one folder."""
-    spec = importlib.util.spec_from_file_location("experiments", "bench/experiments.py")
-    experiments = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(experiments)
     folder, staged = tmp_path / "vqvae-seed0", tmp_path / "vqvae-seed0.new"
     for root, cell, files in (
         (folder, "predrnn-modular/seed0", ("eval.json",)),
@@ -144,7 +141,7 @@ def test_a_later_experiment_replaces_its_own_cells_and_keeps_the_others(tmp_path
             path.write_text(f"{root.name} {cell}")
     (staged / "params.yaml").write_text("predictors: [tctn]\n")
 
-    experiments.merge_into(staged, folder)
+    merge_into(staged, folder)
 
     runs = folder / "metrics/runs/mmnist"
     assert (runs / "predrnn-modular/seed0/eval.json").read_text() == "vqvae-seed0 predrnn-modular/seed0"

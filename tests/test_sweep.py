@@ -23,7 +23,7 @@ tctn-12it: {train.tctn.iters: 12}
 def test_the_sweep_queues_its_points_and_tabulates_what_each_retrained(tiny_run, tmp_path):
     project = clone_run(tiny_run[0], tmp_path / "proj")
     (project / "bench").mkdir()
-    for script in ("sweep.py", "sweep_runs.py", "sweep_analysis.py"):
+    for script in ("sweep.py", "sweep_analysis.py"):
         shutil.copy2(ROOT / "bench" / script, project / "bench" / script)
     (project / "bench" / "sweep.yaml").write_text(GRID)
     commit(project, "sweep grid")

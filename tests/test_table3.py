@@ -13,7 +13,7 @@ from tests.helpers import one_predictor_run, run
 
 @pytest.mark.slow
 def test_table_iii_trains_the_base_models_to_the_cap_and_charges_the_vqvae_to_the_modular_side(tiny_run, tmp_path):
-    project, one = one_predictor_run(tiny_run[0], tmp_path / "proj", ("table3.py", "experiments.py"))
+    project, one = one_predictor_run(tiny_run[0], tmp_path / "proj", ("table3.py",))
     committed = (project / "params.yaml").read_text()
 
     run(["python", "bench/table3.py", "run", "--cap", "3"], project)

@@ -1,5 +1,5 @@
 """The sweep's DVC side: queue each grid point as an experiment, run the queue one job at a time, and
-collect one row per retrained model from each experiment's commit (bench/sweep.py is the command)."""
+collect one row per retrained model from each experiment's commit (`bench/sweep.py` is the command)."""
 
 from __future__ import annotations
 

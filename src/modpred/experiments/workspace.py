@@ -8,7 +8,6 @@ of its own, which the analysis reads; the workspace is then the committed defaul
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import shutil
@@ -20,6 +19,7 @@ import yaml
 
 from modpred import paths
 from modpred.cell import cells
+from modpred.profiles import set_param_flags
 
 
 def sh(*args: str) -> None:
@@ -34,17 +34,11 @@ def cpu() -> str:
     return f"{names[0] if names else platform.machine()}, {os.cpu_count()} cores"
 
 
-def flags(overrides: dict[str, object]) -> list[str]:
-    """`-S key=value` pairs, lists and booleans as JSON (what DVC's -S parses back)."""
-    text = {k: json.dumps(v) if isinstance(v, (bool, list)) else str(v) for k, v in overrides.items()}
-    return [arg for key, value in text.items() for arg in ("-S", f"{key}={value}")]
-
-
 def run_experiment(name: str, overrides: dict[str, object], folder: Path) -> dict[str, object]:
     """`dvc exp run -n NAME -S ...` in the workspace; the cells it trained (and its params.yaml) copied
     into `folder`, where cells of earlier experiments that this one did not train stay."""
     start = time.monotonic()
-    sh("dvc", "exp", "run", "-n", name, *flags(overrides))
+    sh("dvc", "exp", "run", "-n", name, *set_param_flags(overrides))
     wall = time.monotonic() - start
     staged = folder.with_name(folder.name + ".new")
     shutil.rmtree(staged, ignore_errors=True)
