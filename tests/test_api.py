@@ -54,7 +54,7 @@ def tiny_bundle(
     model = build_from_config(predictor, config, shape, "model").eval()
     card = ModelCard(
         dataset="toy",
-        layout=dataclasses.asdict(layout),
+        layout=layout,
         predictor=predictor,
         mode=mode,
         seed=seed,

@@ -25,6 +25,7 @@ from typing import Any
 from modpred.cell import Cell
 from modpred.errors import UserError
 from modpred.layout import SequenceLayout
+from modpred.results import VqvaeQuality
 
 CARD = "card"  # the checkpoint entry
 
@@ -32,7 +33,7 @@ CARD = "card"  # the checkpoint entry
 @dataclass(frozen=True)
 class ModelCard:
     dataset: str
-    layout: dict[str, int]  # SequenceLayout: input_len, seq_len, image, channels
+    layout: SequenceLayout
     predictor: str
     mode: str
     seed: int  # the replicate
@@ -44,7 +45,7 @@ class ModelCard:
     validation_sequences: int
     trainable_params: int
     vqvae_sha256: str | None  # the frozen VQ-VAE (modular); None on pixels
-    vqvae_quality: dict[str, Any] | None  # its vqvae.json at training time
+    vqvae_quality: VqvaeQuality | None  # its quality as pretrain_vqvae measured it (vqvae.json, less the timing)
     device: str
     precision: str  # fp32 or bf16 (autocast)
 
@@ -52,22 +53,24 @@ class ModelCard:
     def cell(self) -> Cell:
         return Cell(self.dataset, self.predictor, self.mode, self.seed)
 
-    @property
-    def sequence_layout(self) -> SequenceLayout:
-        return SequenceLayout(**self.layout)
-
     def entry(self) -> dict[str, Any]:
-        """Plain values only, so the checkpoint loads with weights_only."""
-        return asdict(self)
+        """Plain values only, so the checkpoint loads with weights_only; the VQ-VAE's quality without
+        how long its pretraining took, so identical trainings write identical checkpoints."""
+        quality = self.vqvae_quality.of_model() if self.vqvae_quality is not None else None
+        return {**asdict(self), "vqvae_quality": quality}
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any]) -> ModelCard:
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in entry.items() if k in known})
+        values = {k: v for k, v in entry.items() if k in known}
+        values["layout"] = SequenceLayout(**values["layout"])
+        quality = values.get("vqvae_quality")
+        values["vqvae_quality"] = VqvaeQuality.from_dict(quality) if quality is not None else None
+        return cls(**values)
 
     def lines(self, test: dict[str, float | None] | None = None, run: dict[str, Any] | None = None) -> list[str]:
         """The card in words, with the test scores and the run's commit and date (train.json) when known."""
-        layout = self.sequence_layout
+        layout = self.layout
         kept = (
             f"iteration {self.kept_iteration} of {self.iterations} (best validation on "
             f"{self.validation_sequences} held-out training sequences)"
@@ -106,8 +109,8 @@ def _scores(values: Mapping[str, float | None] | None) -> str:
     return ", ".join(f"{k} {v:.4g}" for k, v in values.items() if v is not None)
 
 
-def _quality(q: dict[str, Any]) -> str:
-    return f", reconstruction PSNR {q['recon_psnr']:.2f} dB, SSIM {q['recon_ssim']:.3f}, {q['codes_used']} codes in use"
+def _quality(q: VqvaeQuality) -> str:
+    return f", reconstruction PSNR {q.recon_psnr:.2f} dB, SSIM {q.recon_ssim:.3f}, {q.codes_used} codes in use"
 
 
 PIPELINE_OUTPUTS = ("metrics", "dvc.lock")  # what `dvc repro` itself rewrites: not a change of the code
@@ -138,9 +141,9 @@ def check_card(card: ModelCard, state: dict[str, Any], path: Path) -> None:
     told = {
         "predictor": (card.predictor, state["predictor"]),
         "mode": (card.mode, state["mode"]),
-        "input_len": (card.layout.get("input_len"), state["input_len"]),
-        "seq_len": (card.layout.get("seq_len"), state["seq_len"]),
-        "image": (card.layout.get("image"), space.get("image")),
+        "input_len": (card.layout.input_len, state["input_len"]),
+        "seq_len": (card.layout.seq_len, state["seq_len"]),
+        "image": (card.layout.image, space.get("image")),
         "vqvae_sha256": (card.vqvae_sha256 or "", state.get("vqvae_sha256", "")),
         "trainable_params": (
             card.trainable_params,
@@ -148,7 +151,7 @@ def check_card(card: ModelCard, state: dict[str, Any], path: Path) -> None:
         ),
     }
     channels = space.get("channels", state.get("vqvae", {}).get("config", {}).get("in_channels"))
-    told["channels"] = (card.layout.get("channels"), channels)
+    told["channels"] = (card.layout.channels, channels)
     for key, (said, held) in told.items():
         if said != held:
             raise UserError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -111,7 +111,7 @@ def model_card(
         kept = next((row for row in selection.curve if row["iteration"] == selection.best_iteration), None)
     return ModelCard(
         dataset=ds,
-        layout=asdict(data.layout),
+        layout=data.layout,
         predictor=cell.predictor,
         mode=cell.mode,
         seed=cell.seed,

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,6 +37,7 @@ from modpred.models import count_params
 from modpred.models.contract import Batch
 from modpred.models.spaces import LatentSpace, PixelSpace, Space
 from modpred.models.vqvae import frozen_vqvae_quality, load_frozen_vqvae
+from modpred.results import VqvaeQuality
 from modpred.training.cell_config import CellConfig
 from modpred.training.compute import check_fits_in_memory, place_dataset
 
@@ -52,7 +54,7 @@ class TrainingSet:
     identity: list[str]  # hashes of what was read: with the params, what a resumed run must share
     frozen_params: int  # parameters of the frozen VQ-VAE (0 on pixels)
     vqvae_sha256: str | None  # the frozen VQ-VAE's identity (None on pixels), for the model card
-    vqvae_quality: dict | None  # its quality as pretrain_vqvae measured it (None on pixels), for the model card
+    vqvae_quality: VqvaeQuality | None  # its quality as pretrain_vqvae measured it (None on pixels), for the card
     validation_frames: Callable[[int], np.ndarray]  # first held-out index -> their uint8 pixel frames
     validation_clips: int = 0  # sequences at the pool's end cut from clips held out for validation (0: none)
 
@@ -131,10 +133,14 @@ def latent_training_set(ds: str, cell: CellConfig, device: torch.device, root: P
         identity=[sha, hashlib.sha256(codes.tobytes()).hexdigest()],
         frozen_params=count_params(vqvae, trainable=False),
         vqvae_sha256=sha,
-        vqvae_quality=frozen_vqvae_quality(root / paths.frozen_vqvae(ds)),
+        vqvae_quality=_quality(frozen_vqvae_quality(root / paths.frozen_vqvae(ds))),
         validation_frames=validation_frames,
         validation_clips=validation_windows(train_file),
     )
+
+
+def _quality(values: dict[str, Any] | None) -> VqvaeQuality | None:
+    return VqvaeQuality.from_dict(values) if values is not None else None
 
 
 LOADERS: dict[str, Callable[[str, CellConfig, torch.device, Path], TrainingSet]] = {
