@@ -95,6 +95,7 @@ def test_the_readme_is_a_short_guide_with_a_contents_list():
 
 DEFAULT_RUN, REAL_FOOTAGE_RUN = "metrics/runs/mmnist", "metrics/experiments/real_footage/runs"
 DRIVING_RUN = "metrics/experiments/driving/runs"
+DRIVING_VAL_RUN = "metrics/experiments/driving_val_clips/runs"  # validation on held-out clips
 
 
 @pytest.mark.parametrize(
@@ -104,7 +105,7 @@ DRIVING_RUN = "metrics/experiments/driving/runs"
         # dashcam run has eight rows (two predictors in two modes, four baselines with both oracles)
         ("README.md", [(DEFAULT_RUN, 27), (DRIVING_RUN, 24)]),
         ("docs/results.md", [(DEFAULT_RUN, 24)]),
-        ("docs/datasets.md", [(REAL_FOOTAGE_RUN, 24), (DRIVING_RUN, 32)]),
+        ("docs/datasets.md", [(REAL_FOOTAGE_RUN, 24), (DRIVING_RUN, 32), (DRIVING_VAL_RUN, 20)]),
     ],
 )
 def test_every_number_in_the_results_tables_is_the_committed_runs(page, runs):

@@ -309,7 +309,8 @@ def test_validation_clips_close_the_training_file_and_are_never_trained_on(tmp_p
     params["train"][predictor]["val_sequences"] = 1  # a switch here: the validation clips are all scored
     manifest, _ = _generate(project, params)
     clips = {c["file"]: c for c in manifest["clips"]}
-    assert clips["a_road"].get("validation") is True and "validation" not in clips["b_road"]
+    assert clips["a_road"].get("validation") is True
+    assert "validation" not in clips["b_road"] and "validation" not in clips["c_test"]  # test files never are
     with h5py.File(project / "data/videos/base/train.h5") as f:
         firsts = f["frames"][:, 0, 0, 0, 0].tolist()
         assert f.attrs["validation_windows"] == clips["a_road"]["windows"] == 3

@@ -243,10 +243,11 @@ def write_videos(cfg: VideosConfig, out: Path, key: str) -> dict[str, int]:
     split["train"], validation = _validation_last(split["train"], cfg, key)
     for name, clips in split.items():
         footage = _Footage(cfg, name)
-        held = {VALIDATION_WINDOWS: footage.validation_windows} if validation and name == "train" else {}
+        held_out = validation if name == "train" else 0  # validation clips are training files
+        held = {VALIDATION_WINDOWS: footage.validation_windows} if held_out else {}
         with logging_redirect_tqdm():  # a warning on its own line, not glued to the progress bar
             sizes[name] = write_sequence_stream(
-                out / f"{name}.h5", footage.windows(clips, validation), layout, dataset=NAME, split=name, **held
+                out / f"{name}.h5", footage.windows(clips, held_out), layout, dataset=NAME, split=name, **held
             )
         entries += footage.entries
         if held and sizes[name] == footage.validation_windows():
