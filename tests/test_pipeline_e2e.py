@@ -339,7 +339,13 @@ def test_latents_shared_through_a_remote_are_not_recomputed(tiny_run, tmp_path):
     upstream = {"generate@mmnist", "pretrain_vqvae@mmnist", "encode_latents@mmnist"}
     changed = set(json.loads(run(["dvc", "status", "--json"], mate).stdout))  # what a teammate is told first
     assert not changed & upstream and "train@mmnist-predrnn-modular-0" in changed, changed
-    ran = _ran(run(["dvc", "repro"], mate).stdout)  # (`dvc repro --dry` stops at the first missing model: DVC's)
+    # a dry run plans the train cells and nothing upstream; the evaluations, which read models not yet
+    # written, DVC cannot plan (treeverse/dvc#9021): without -k it stops there, with -k it goes on
+    dry = run(["dvc", "repro", "--dry", "-k"], mate, check=False)
+    planned = _ran(dry.stdout)
+    trains = {name for name in changed if name.startswith("train@")}
+    assert trains and planned == trains, (planned, changed)
+    ran = _ran(run(["dvc", "repro"], mate).stdout)
     assert not ran & upstream and changed <= ran | {"link_source@mmnist"}, (changed, ran)
     assert {"train@mmnist-predrnn-modular-0", "train@mmnist-tctn-modular-0", "report"} <= ran
 
