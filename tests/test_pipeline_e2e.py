@@ -346,8 +346,13 @@ def test_latents_shared_through_a_remote_are_not_recomputed(tiny_run, tmp_path):
     trains = {name for name in changed if name.startswith("train@")}
     assert trains and planned == trains, (planned, changed)
     ran = _ran(run(["dvc", "repro"], mate).stdout)
-    assert not ran & upstream and changed <= ran | {"link_source@mmnist"}, (changed, ran)
-    assert {"train@mmnist-predrnn-modular-0", "train@mmnist-tctn-modular-0", "report"} <= ran
+    assert not ran & upstream and trains <= ran and "report" in ran, (changed, ran)
+    # the teammate's models are the pushed run's to the byte (a checkpoint holds no clock time), so the
+    # evaluations the lock records are up to date: DVC reruns none of them
+    models = sorted((origin / "data/mmnist/models").rglob("model.pt"))
+    assert models and all(m.read_bytes() == (mate / m.relative_to(origin)).read_bytes() for m in models)
+    assert not {name for name in ran if name.startswith("evaluate@")}, ran
+    assert json.loads(run(["dvc", "status", "--json"], mate).stdout) == {}
 
     unreachable = run(["dvc", "pull", "-r", "nowhere"], mate, check=False)
     assert unreachable.returncode != 0 and "nowhere" in unreachable.stderr + unreachable.stdout

@@ -52,7 +52,7 @@ def test_predict_turns_a_gif_into_a_predicted_gif(tmp_path, clip, model_path):
     strip = iio.imread(tmp_path / "out" / "prediction.png")
     assert strip.shape[:2] == (128, LABEL_WIDTH + 640)  # inputs above, predictions below, each row named
     np.testing.assert_array_equal(strip[:64, LABEL_WIDTH : LABEL_WIDTH + 64], clip[4])  # the last 10 frames in
-    assert strip[:64, :LABEL_WIDTH].max() == 255 and strip[:, LABEL_WIDTH - 4 : LABEL_WIDTH].max() == 0  # text
+    assert strip[:64, :LABEL_WIDTH].max() > 200 and strip[:, LABEL_WIDTH - 4 : LABEL_WIDTH].max() == 0  # a name
 
 
 def test_with_truth_it_predicts_from_the_first_frames_and_scores_the_rest(tmp_path, model_path):
@@ -73,7 +73,7 @@ def test_with_truth_it_predicts_from_the_first_frames_and_scores_the_rest(tmp_pa
     np.testing.assert_array_equal(frames[:64, :64], whole[0])  # the first 10 frames are the inputs
     np.testing.assert_array_equal(frames[64:128, :64], whole[10])  # the truth: the frames after them
     names = [strip[r : r + 64, :LABEL_WIDTH] for r in (0, 64, 128)]  # three different names, one per row
-    assert all(n.max() == 255 for n in names) and len({n.tobytes() for n in names}) == 3
+    assert all(n.max() > 200 for n in names) and len({n.tobytes() for n in names}) == 3  # antialiased text
     scores = json.loads((tmp_path / "o" / "scores.json").read_text())
     copy = ((whole[9].astype(float) - whole[10:].astype(float)) / 255) ** 2  # copy-last against the truth
     np.testing.assert_allclose(scores["copy_last"]["mse_frame"], copy.sum((1, 2)), rtol=1e-6)
