@@ -58,8 +58,10 @@ def run(
     out: Path,
     predictors: list[str] | None = None,
     modes: list[str] | None = None,
+    fanout: str = "",
 ) -> None:
-    """One workspace experiment per VQ-VAE seed, its records copied to `out`; the workspace restored."""
+    """One workspace experiment per VQ-VAE seed, its records copied to `out`; the workspace restored.
+    `fanout`: options of `stages fanout` (its cells over GPUs), empty for one cell at a time."""
     records = read_records(out)
     try:
         for v in vqvae_seeds:
@@ -70,7 +72,7 @@ def run(
                 overrides["modes"] = modes
             runs = records.setdefault(str(v), [])
             name = f"replicates-vqvae{v}-{len(runs)}" if runs else f"replicates-vqvae{v}"  # names stay unique
-            runs.append(run_experiment(name, overrides, out / f"vqvae-seed{v}"))
+            runs.append(run_experiment(name, overrides, out / f"vqvae-seed{v}", fanout))
             write_json(out / RUNS_JSON, records)
     finally:
         restore_default()
@@ -190,10 +192,11 @@ def main() -> None:
     parser.add_argument("--predictors", default="", help="a subset of params.yaml's (default: all of them)")
     parser.add_argument("--modes", default="", help="a subset of params.yaml's (default: all of them)")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--fanout", default="", help="fan the cells out: `stages fanout` options, e.g. '--gpus 0,1'")
     args = parser.parse_args()
     if args.command == "run":
         vqvae_seeds, seeds = ([int(s) for s in text.split(",")] for text in (args.vqvae_seeds, args.seeds))
-        run(vqvae_seeds, seeds, args.out, _names(args.predictors), _names(args.modes))
+        run(vqvae_seeds, seeds, args.out, _names(args.predictors), _names(args.modes), args.fanout)
     report(args.out)
 
 

@@ -41,11 +41,14 @@ def main() -> None:
     parser.add_argument(
         "--table3", action="store_true", help="also the base/modular training-time ratio against the committed default"
     )
+    parser.add_argument(
+        "--fanout", default="", help="fan each point's cells out: `stages fanout` options, e.g. '--gpus 0,1'"
+    )
     args = parser.parse_args()
     grid = yaml.safe_load(args.grid.read_text())
     chosen = grid.pop("_default", {})  # not a point: the default the sweep chose, for --table3
     if args.action == "run":
-        queue_and_run({k: v for k, v in grid.items() if not args.only or k in args.only.split(",")})
+        queue_and_run({k: v for k, v in grid.items() if not args.only or k in args.only.split(",")}, args.fanout)
     table = collect(grid, args.out) if args.action in ("run", "collect") else pd.read_csv(args.out / "sweep.csv")
     ds = str(table.dataset.iloc[0])
     copy_last = baselines(ds)[COPY_LAST.name]

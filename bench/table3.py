@@ -95,7 +95,7 @@ def long_iters(cap: float, ds: str, predictors: list[str]) -> dict[str, int]:
     return out
 
 
-def run(cap: float, out: Path, predictors: list[str], ds: str = "mmnist") -> None:
+def run(cap: float, out: Path, predictors: list[str], ds: str = "mmnist", fanout: str = "") -> None:
     iters = long_iters(cap, ds, predictors)
     overrides: dict[str, object] = {"modes": [BASE], **{f"train.{p}.iters": n for p, n in iters.items()}}
     if predictors:
@@ -105,7 +105,7 @@ def run(cap: float, out: Path, predictors: list[str], ds: str = "mmnist") -> Non
     shutil.copy("params.yaml", out / "default" / "params.yaml")
     shutil.rmtree(out / LONG, ignore_errors=True)  # one experiment: no cells of an earlier one
     try:
-        record = run_experiment("table3-base", overrides, out / LONG)
+        record = run_experiment("table3-base", overrides, out / LONG, fanout)
     finally:
         restore_default()
     record["cap"] = cap
@@ -220,9 +220,10 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=10.0)
     parser.add_argument("--predictors", default="", help="a subset of params.yaml's (default: all of them)")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--fanout", default="", help="fan the cells out: `stages fanout` options, e.g. '--gpus 0,1'")
     args = parser.parse_args()
     if args.command == "run":
-        run(args.cap, args.out, [p for p in args.predictors.split(",") if p])
+        run(args.cap, args.out, [p for p in args.predictors.split(",") if p], fanout=args.fanout)
     report(args.out)
 
 

@@ -5,6 +5,9 @@
   line, so a test can hold the keys read against the keys dvc.yaml lists.
 - MODPRED_FAULT_KILL_AT=<n>: the process SIGKILLs itself right after saving its resume state at
   iteration n, as a crash or a pre-empted job would.
+- MODPRED_FAULT_KILL_WORKER_AT=<n> with MODPRED_FAULT_ONCE=<file>: a training run by a Dask worker
+  (a fan-out task) SIGKILLs that worker, then its own process group, right after saving its resume
+  state at iteration n, once (the file marks it done), as a lost node would.
 """
 
 from __future__ import annotations
@@ -38,3 +41,25 @@ if os.environ.get("MODPRED_FAULT_KILL_AT"):
             os.kill(os.getpid(), signal.SIGKILL)
 
     resume.ResumeState.save = _save_then_die
+
+if os.environ.get("MODPRED_FAULT_KILL_WORKER_AT") and os.environ.get("__DASK_PARENT_PID"):
+    import signal
+    from pathlib import Path
+
+    import psutil
+
+    from modpred.training import resume
+
+    _save_state = resume.ResumeState.save
+
+    def _save_then_kill_the_worker(self, *args, **kwargs):
+        _save_state(self, *args, **kwargs)
+        once = Path(os.environ["MODPRED_FAULT_ONCE"])
+        if self.iteration >= int(os.environ["MODPRED_FAULT_KILL_WORKER_AT"]) and not once.exists():
+            once.write_text(str(os.getpid()))
+            nanny_host = int(os.environ["__DASK_PARENT_PID"])  # the process that spawned the worker
+            worker = next(p for p in psutil.Process().parents() if p.ppid() == nanny_host)
+            worker.kill()
+            os.killpg(os.getpgid(0), signal.SIGKILL)
+
+    resume.ResumeState.save = _save_then_kill_the_worker

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -37,7 +39,14 @@ def _sh(*args: str, env: dict[str, str] | None = None) -> str:
     return proc.stdout
 
 
-def queue_and_run(grid: dict[str, dict]) -> None:
+def queue_and_run(grid: dict[str, dict], fanout: str = "") -> None:
+    """Every point of `grid` as a DVC experiment: queued and run one at a time, or (with `fanout`,
+    options of `stages fanout` such as "--gpus 0,1,2,3") one after another, each point's cells fanned out."""
+    if fanout:
+        for name, overrides in grid.items():
+            args = ["fanout", *shlex.split(fanout), "--exp", f"{PREFIX}{name}", *set_param_flags(overrides)]
+            _sh(sys.executable, "-m", "stages", *args)
+        return
     for name, overrides in grid.items():
         _sh("dvc", "exp", "run", "--queue", "-n", f"{PREFIX}{name}", *set_param_flags(overrides))
     env = {**os.environ, "PYTHONPATH": "src"}  # each experiment runs the code of its own copy

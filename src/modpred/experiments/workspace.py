@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import platform
+import shlex
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -34,11 +36,15 @@ def cpu() -> str:
     return f"{names[0] if names else platform.machine()}, {os.cpu_count()} cores"
 
 
-def run_experiment(name: str, overrides: dict[str, object], folder: Path) -> dict[str, object]:
-    """`dvc exp run -n NAME -S ...` in the workspace; the cells it trained (and its params.yaml) copied
-    into `folder`, where cells of earlier experiments that this one did not train stay."""
+def run_experiment(name: str, overrides: dict[str, object], folder: Path, fanout: str = "") -> dict[str, object]:
+    """`dvc exp run -n NAME -S ...` in the workspace (with `fanout`, e.g. "--gpus 0,1,2,3": its cells
+    fanned out first by `stages fanout`, which ends in that `dvc exp run`); the cells it trained (and
+    its params.yaml) copied into `folder`, where cells of earlier experiments that this one did not train stay."""
     start = time.monotonic()
-    sh("dvc", "exp", "run", "-n", name, *set_param_flags(overrides))
+    if fanout:
+        sh(sys.executable, "-m", "stages", "fanout", *shlex.split(fanout), "--exp", name, *set_param_flags(overrides))
+    else:
+        sh("dvc", "exp", "run", "-n", name, *set_param_flags(overrides))
     wall = time.monotonic() - start
     staged = folder.with_name(folder.name + ".new")
     shutil.rmtree(staged, ignore_errors=True)
