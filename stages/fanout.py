@@ -16,7 +16,9 @@ from stages.app import stage
 def fanout(
     workers: int = typer.Option(2, "--workers", help="worker processes of the local cluster (without --gpus)"),
     gpus: str = typer.Option("", "--gpus", help="comma-separated GPU ids: one local worker pinned to each"),
-    scheduler: str = typer.Option("", "--scheduler", help="address of a running Dask scheduler to use instead"),
+    scheduler: str = typer.Option(
+        "", "--scheduler", help="a running Dask scheduler: its address or its `--scheduler-file`"
+    ),
     threads: int = typer.Option(
         0, "--threads", help="CPU threads of each training (OMP_NUM_THREADS); 0: as the environment says"
     ),
@@ -30,8 +32,9 @@ def fanout(
     the models and the metrics are those a serial `dvc repro` writes.
 
     Local GPUs: `--gpus 0,1,2,3` (a worker per GPU, each seeing only its own). A cluster: start its
-    scheduler and workers (dask-jobqueue, dask-cuda, `dask worker`) on machines that share this
-    folder's filesystem, and pass `--scheduler tcp://HOST:8786`.
+    scheduler and workers (`dask scheduler --scheduler-file F`, `dask worker --scheduler-file F` in
+    Slurm jobs, dask-jobqueue, dask-cuda) on machines that share this folder's filesystem, and pass
+    `--scheduler F` or `--scheduler tcp://HOST:8786`.
     """
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # Dask's own INFO lines (workers too)
     from modpred.errors import UserError
@@ -44,13 +47,22 @@ def fanout(
         apply_overrides("params.yaml", set_param)
     if workers < 1:
         raise UserError(f"--workers must be at least 1, got {workers}")
+    gpu_ids = [g for g in gpus.split(",") if g]
+    cores = os.cpu_count() or 1
+    if not gpu_ids and not scheduler and not threads and workers > 1 and not os.environ.get("OMP_NUM_THREADS"):
+        typer.echo(
+            f"fanout: {workers} CPU workers on {cores} cores, each training with torch's default threads: they "
+            f"contend, each several times slower; --threads {max(1, cores // workers)} runs them "
+            "side by side (results then differ from a serial run's in the last bits)",
+            err=True,
+        )
     params = yaml.safe_load((root / "params.yaml").read_text())
     final = ["dvc", "exp", "run", "-n", exp] if exp else ["dvc", "repro"]
     report = fan_out(
         root,
         params,
         workers=workers,
-        gpus=[g for g in gpus.split(",") if g],
+        gpus=gpu_ids,
         scheduler=scheduler,
         threads=threads,
         workdir=workdir,

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,16 @@ def copy_project(dest: Path) -> Path:
     run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A"], dest)
     run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "project"], dest)
     return dest
+
+
+def tiny_project(dest: Path, edit: Callable[[dict], None] | None = None) -> Path:
+    """`copy_project` with the tiny params (changed by `edit`, if given) in its params.yaml, not committed."""
+    project = copy_project(dest)
+    params = tiny_params()
+    if edit:
+        edit(params)
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    return project
 
 
 def clone_run(src: Path, dest: Path) -> Path:

@@ -9,13 +9,14 @@ import re
 import socket
 import subprocess
 import sys
+import time
 
 import torch
 import yaml
 
 from modpred import paths
 from modpred.cell import cells
-from tests.helpers import commit, copy_project, env, one_predictor_run, run, tiny_params
+from tests.helpers import commit, env, one_predictor_run, run, tiny_params, tiny_project
 
 # records that hold clock time (seconds, dates): they differ between any two runs, serial or not,
 # and so do the folders and stages that take them in (the scores' input folder, figures, report)
@@ -44,11 +45,7 @@ def _outputs(project) -> dict[str, str]:
 
 
 def _project(tmp_path, name, edit=None):
-    project = copy_project(tmp_path / name)
-    params = tiny_params()
-    if edit:
-        edit(params)
-    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    project = tiny_project(tmp_path / name, edit)
     commit(project, "tiny params")
     return project
 
@@ -113,7 +110,14 @@ def test_a_worker_killed_mid_cell_is_retried_and_the_cell_resumes(tmp_path):
         if json.loads((fanned / cell.run_dir / "train.json").read_text())["resumed_from_iteration"] == 4
     ]
     assert len(resumed) == 1  # the killed cell's retry found its worktree's resume state
-    assert _outputs(fanned) == _outputs(serial)  # models, evaluations, DVCLive's step files
+    # models, evaluations, DVCLive's step files; a resumed training's DVCLive summary holds the same
+    # values with its keys in another order (a gap of resuming, not of the fan-out: docs/team.md)
+    summary = resumed[0].run_dir / "live" / "metrics.json"
+    assert json.loads((fanned / summary).read_text()) == json.loads((serial / summary).read_text())
+    ours, theirs = _outputs(fanned), _outputs(serial)
+    assert {k: v for k, v in ours.items() if not k.endswith(str(summary))} == {
+        k: v for k, v in theirs.items() if not k.endswith(str(summary))
+    }
     assert run(["dvc", "status"], fanned).stdout.strip() == "Data and pipelines are up to date."
 
 
@@ -169,3 +173,72 @@ def test_the_replicates_bench_fans_each_experiment_out(tiny_run, tmp_path):
     assert "replicates-vqvae0" in run(["dvc", "exp", "list", "--name-only"], project).stdout.split()
     assert (project / "params.yaml").read_text() == committed
     assert json.loads(run(["dvc", "status", "--json"], project).stdout) == {}
+
+
+def test_each_local_worker_sees_only_its_own_gpu():
+    """`--gpus 3,5`: the LocalCluster's worker k has CUDA_VISIBLE_DEVICES = the k-th id (so torch's
+    cuda:0 is that GPU, and the GPU lock, named by UUID, tells the workers' GPUs apart)."""
+    from distributed import get_worker
+
+    from modpred.experiments.fanout import open_client
+
+    def visible() -> tuple[str, str]:
+        import os
+
+        return str(get_worker().name), os.environ["CUDA_VISIBLE_DEVICES"]
+
+    with open_client(workers=1, gpus=["3", "5"], scheduler="") as client:
+        seen = {client.submit(visible, workers=[w], pure=False).result() for w in client.scheduler_info()["workers"]}
+    assert seen == {("0", "3"), ("1", "5")}
+
+
+def test_workers_started_by_hand_on_a_scheduler_file_take_the_cells(tmp_path):
+    """Joining a running cluster, as Slurm jobs would: `dask scheduler --scheduler-file F`, two `dask
+    worker --scheduler-file F` processes (each its own GPU id), then `fanout --scheduler F`."""
+    project = _project(tmp_path, "cluster", lambda p: p.update(predictors=["predrnn"]))
+    file = tmp_path / "scheduler.json"
+    scheduler = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--scheduler-file", str(file), "--port", "0"]
+    procs = [subprocess.Popen([*scheduler, "--no-dashboard"], env=env(project))]
+    try:
+        while not file.exists():
+            time.sleep(0.2)
+        worker = [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(file), "--nthreads", "1"]
+        procs += [
+            subprocess.Popen([*worker, "--no-dashboard"], env={**env(project), "CUDA_VISIBLE_DEVICES": gpu})
+            for gpu in ("0", "1")
+        ]
+        out = run([sys.executable, "-m", "stages", "fanout", "--scheduler", str(file)], project).stdout
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=60)
+    assert "2 cells trained on Dask and recorded; `dvc repro` then ran" in out
+    assert run(["dvc", "status"], project).stdout.strip() == "Data and pipelines are up to date."
+
+
+def test_the_sweep_fans_its_points_out_one_after_another_from_the_committed_params(tiny_run, tmp_path):
+    """`bench/sweep.py run --fanout OPTIONS`: each point a workspace experiment from the committed params
+    (not stacked on the point before), its cells fanned out; the table lists what each point retrained."""
+    import pandas as pd
+
+    from tests.helpers import ROOT, clone_run
+    from tests.test_sweep import GRID
+
+    project = clone_run(tiny_run[0], tmp_path / "proj")
+    (project / "bench").mkdir()
+    for script in ("sweep.py", "sweep_analysis.py"):
+        (project / "bench" / script).write_bytes((ROOT / "bench" / script).read_bytes())
+    (project / "bench" / "sweep.yaml").write_text(GRID)
+    commit(project, "sweep grid")
+    committed = (project / "params.yaml").read_text()
+    run(["python", "bench/sweep.py", "run", "--only", "tctn-lr,tctn-8it", "--fanout", "--workers 2"], project)
+
+    table = pd.read_csv(project / "metrics/sweep/sweep.csv")
+    for point in ("tctn-lr", "tctn-8it"):
+        assert sorted(table[table.experiment == point].model) == ["tctn-base", "tctn-modular"]
+    assert table[table.experiment == "tctn-8it"].overrides.tolist() == ["train.tctn.iters=8"] * 2
+    lr = tiny_params()["train"]["tctn"]["lr"]
+    assert (project / "params.yaml").read_text() == committed  # the workspace is the default again
+    shown = json.loads(run(["dvc", "exp", "show", "--json"], project).stdout)
+    eight = next(r for e in shown[0]["experiments"] for r in e["revs"] if r["name"] == "sweep-tctn-8it")
+    assert eight["data"]["params"]["params.yaml"]["data"]["train"]["tctn"]["lr"] == lr  # not tctn-lr's 0.0005

@@ -16,16 +16,11 @@ import numpy as np
 import torch
 import yaml
 
-from tests.helpers import commit, copy_project, env, run, stage, tiny_params
+from tests.helpers import commit, env, run, stage, tiny_project
 
 
 def _project(tmp_path, name, edit=None):
-    project = copy_project(tmp_path / name)
-    params = tiny_params()
-    if edit:
-        edit(params)
-    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    return project
+    return tiny_project(tmp_path / name, edit)
 
 
 def _longer_predrnn(params):

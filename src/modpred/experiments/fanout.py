@@ -61,11 +61,11 @@ def evaluate_stage(cell: Cell) -> str:
 
 
 def _sh(args: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> str:
-    """Run a command; a failure raises with its last lines of output."""
+    """Run a command; a failure raises one line with the last lines of its output."""
     proc = subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
-        tail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-6:]
-        raise RuntimeError(f"`{' '.join(args)}` failed ({proc.returncode}): " + " | ".join(tail))
+        tail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-3:]
+        raise UserError(f"`{' '.join(args)}` failed in {cwd} ({proc.returncode}): " + " | ".join(tail))
     return proc.stdout
 
 
@@ -222,12 +222,14 @@ def pin_gpus(gpus: Sequence[str]) -> Any:
 
 @contextlib.contextmanager
 def open_client(workers: int, gpus: Sequence[str], scheduler: str) -> Iterator[Any]:
-    """A Dask client: of the running scheduler at `scheduler`, or of a new LocalCluster of one
-    single-threaded worker process per GPU (or `workers` of them on the CPU), closed after."""
+    """A Dask client: of the running scheduler at `scheduler` (an address, or the JSON file `dask
+    scheduler --scheduler-file` writes), or of a new LocalCluster of one single-threaded worker
+    process per GPU (or `workers` of them on the CPU), closed after."""
     from distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler) as client:
+        where = {"scheduler_file": scheduler} if scheduler.endswith(".json") else {"address": scheduler}
+        with Client(**where) as client:
             yield client
         return
     with LocalCluster(
@@ -285,7 +287,7 @@ def run_tasks(
     for future in as_completed(futures):
         try:
             result = future.result()
-        except CellFailed as exc:
+        except Exception as exc:  # its DVC failed, or its workers died `allowed-failures` times (KilledWorker)
             client.cancel(list(futures))
             raise UserError(f"cell {futures[future].item}: {exc} (the cells done before it are recorded)") from None
         bring_back(Path(space.root), Path(result["tree"]), futures[future], env)

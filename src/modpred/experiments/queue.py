@@ -42,10 +42,16 @@ def _sh(*args: str, env: dict[str, str] | None = None) -> str:
 def queue_and_run(grid: dict[str, dict], fanout: str = "") -> None:
     """Every point of `grid` as a DVC experiment: queued and run one at a time, or (with `fanout`,
     options of `stages fanout` such as "--gpus 0,1,2,3") one after another, each point's cells fanned out."""
-    if fanout:
-        for name, overrides in grid.items():
-            args = ["fanout", *shlex.split(fanout), "--exp", f"{PREFIX}{name}", *set_param_flags(overrides)]
-            _sh(sys.executable, "-m", "stages", *args)
+    if fanout:  # in the workspace, each point from the committed params (as a queued one starts), put back after
+        from modpred.experiments.workspace import restore_default
+
+        try:
+            for name, overrides in grid.items():
+                restore_default()
+                args = ["fanout", *shlex.split(fanout), "--exp", f"{PREFIX}{name}", *set_param_flags(overrides)]
+                _sh(sys.executable, "-m", "stages", *args)
+        finally:
+            restore_default()
         return
     for name, overrides in grid.items():
         _sh("dvc", "exp", "run", "--queue", "-n", f"{PREFIX}{name}", *set_param_flags(overrides))
