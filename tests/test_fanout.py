@@ -240,5 +240,14 @@ def test_the_sweep_fans_its_points_out_one_after_another_from_the_committed_para
     lr = tiny_params()["train"]["tctn"]["lr"]
     assert (project / "params.yaml").read_text() == committed  # the workspace is the default again
     shown = json.loads(run(["dvc", "exp", "show", "--json"], project).stdout)
-    eight = next(r for e in shown[0]["experiments"] for r in e["revs"] if r["name"] == "sweep-tctn-8it")
-    assert eight["data"]["params"]["params.yaml"]["data"]["train"]["tctn"]["lr"] == lr  # not tctn-lr's 0.0005
+    tctn = {
+        rev["name"]: rev["data"]["params"]["params.yaml"]["data"]["train"]["tctn"]
+        for baseline in shown
+        for exp in baseline.get("experiments") or []
+        for rev in exp.get("revs", [])
+    }
+    assert (tctn["sweep-tctn-8it"]["lr"], tctn["sweep-tctn-8it"]["iters"]) == (lr, 8)  # not tctn-lr's 0.0005
+    assert (tctn["sweep-tctn-lr"]["lr"], tctn["sweep-tctn-lr"]["iters"]) == (
+        0.0005,
+        tiny_params()["train"]["tctn"]["iters"],
+    )
