@@ -5,6 +5,7 @@ resumes; a failing cell stops the run with one line; and torchrun across two nod
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -180,16 +181,18 @@ def test_each_local_worker_sees_only_its_own_gpu():
     cuda:0 is that GPU, and the GPU lock, named by UUID, tells the workers' GPUs apart)."""
     from distributed import get_worker
 
-    from modpred.experiments.fanout import open_client
+    from modpred.experiments.fanout import THREAD_VARS, open_client
 
     def visible() -> tuple[str, str]:
-        import os
-
         return str(get_worker().name), os.environ["CUDA_VISIBLE_DEVICES"]
 
+    before = {name: os.environ.get(name) for name in THREAD_VARS}
     with open_client(workers=1, gpus=["3", "5"], scheduler="") as client:
         seen = {client.submit(visible, workers=[w], pure=False).result() for w in client.scheduler_info()["workers"]}
     assert seen == {("0", "3"), ("1", "5")}
+    # the nannies set OMP_NUM_THREADS=1 and the like in this process too; left set, every later `dvc repro`
+    # from this process would train on one thread and give other numbers (CI's failure at 26c8120)
+    assert {name: os.environ.get(name) for name in THREAD_VARS} == before
 
 
 def test_workers_started_by_hand_on_a_scheduler_file_take_the_cells(tmp_path):

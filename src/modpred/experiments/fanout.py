@@ -232,13 +232,32 @@ def open_client(workers: int, gpus: Sequence[str], scheduler: str) -> Iterator[A
         with Client(**where) as client:
             yield client
         return
-    with LocalCluster(
-        n_workers=len(gpus) or workers, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
+    with (
+        keeping_thread_settings(),
+        LocalCluster(
+            n_workers=len(gpus) or workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+    ):
         with Client(cluster) as client:
             if gpus:
                 client.register_plugin(pin_gpus(gpus))
             yield client
+
+
+@contextlib.contextmanager
+def keeping_thread_settings() -> Iterator[None]:
+    """Give this process its THREAD_VARS back after a LocalCluster, whose nannies set them here too:
+    left set, every process this one starts later (a `dvc repro` after `fan_out` in the same Python)
+    would train on one thread and give other numbers."""
+    saved = {name: os.environ.get(name) for name in THREAD_VARS}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @dataclass(frozen=True)
