@@ -7,12 +7,12 @@ from pathlib import Path
 from modpred import paths
 from modpred.cell import Cell
 from modpred.code_deps import code_hash
+from modpred.distributed import init_distributed
 from modpred.evaluation.evaluate import modular_decode
 from modpred.models.bundle import save_bundle
 from modpred.params import ParamsFile, overridden
 from modpred.training.cell_config import CellConfig
 from modpred.training.curves import LiveCurves, recorded
-from modpred.training.distributed import init_distributed
 from modpred.training.gpu_lock import hold_gpu
 from modpred.training.run import train_cell
 from stages.app import DatasetArg, ModeArg, ParamsOption, PredictorArg, SeedArg, check_cell, stage

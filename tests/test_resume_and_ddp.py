@@ -27,9 +27,16 @@ def _longer_predrnn(params):
     params["train"]["predrnn"].update(iters=8, checkpoint_every=2)
 
 
+def _longer_predrnn_from_copying(params):
+    """Starting from copying, the untrained model is scored first (a candidate): its validation scores
+    come before any loss, which a resumed run's curves must keep."""
+    _longer_predrnn(params)
+    params["train"]["predrnn"]["base_start"] = "copy"
+
+
 def test_killed_training_resumes_on_the_next_repro_and_matches_an_unbroken_run(tmp_path):
-    broken = _project(tmp_path, "broken", _longer_predrnn)
-    unbroken = _project(tmp_path, "unbroken", _longer_predrnn)
+    broken = _project(tmp_path, "broken", _longer_predrnn_from_copying)
+    unbroken = _project(tmp_path, "unbroken", _longer_predrnn_from_copying)
     target = "evaluate@mmnist-predrnn-base-0"
 
     killed = run(["dvc", "repro", target], broken, check=False, extra_env={"MODPRED_FAULT_KILL_AT": "4"})
@@ -51,6 +58,8 @@ def test_killed_training_resumes_on_the_next_repro_and_matches_an_unbroken_run(t
     assert Path("live/plots/metrics/loss.tsv") in steps  # the DVCLive step files: no gap, no repeat
     for step_file in steps:
         assert (broken / runs / step_file).read_text() == (unbroken / runs / step_file).read_text(), step_file
+    summary = "live/metrics.json"  # DVCLive's summary to the byte, keys in the same order (dvc.lock hashes it)
+    assert (broken / runs / summary).read_bytes() == (unbroken / runs / summary).read_bytes()
 
 
 def _always_teacher(project):

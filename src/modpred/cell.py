@@ -11,15 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
 from modpred import paths
+from modpred.errors import UserError
+
+T = TypeVar("T")
 
 
 class Params(Protocol):
     """What `cells` reads the matrix from: a `ParamsFile` (whose reads are audited) or a plain mapping."""
 
-    def get(self, key: str, /) -> Any: ...
+    def get(self, key: str, /) -> object: ...
 
 
 def model_label(predictor: str, mode: str) -> str:
@@ -69,6 +72,15 @@ class Cell:
 
 def cells(params: Params, datasets: Sequence[str] | None = None) -> list[Cell]:
     """The run's matrix, from the `datasets` (unless given), `predictors`, `modes` and `seeds` params keys."""
-    chosen = list(datasets) if datasets is not None else params.get("datasets")
-    predictors, modes, seeds = params.get("predictors"), params.get("modes"), params.get("seeds")
-    return [Cell(ds, p, m, int(s)) for ds in chosen for p in predictors for m in modes for s in seeds]
+    chosen = list(datasets) if datasets is not None else _listed(params, "datasets", str)
+    predictors, modes = _listed(params, "predictors", str), _listed(params, "modes", str)
+    seeds = _listed(params, "seeds", int)
+    return [Cell(ds, p, m, s) for ds in chosen for p in predictors for m in modes for s in seeds]
+
+
+def _listed(params: Params, key: str, kind: type[T]) -> list[T]:
+    """The params list at `key`, each entry of `kind`; anything else is a one-line error."""
+    value = params.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, kind) and not isinstance(v, bool) for v in value):
+        raise UserError(f"params key '{key}' must be a list of {kind.__name__}s, got {value!r}")
+    return value

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ import yaml
 from modpred.errors import UserError
 
 T = TypeVar("T")
+N = TypeVar("N", int, float)  # a number with a range rule
 
 
 class ParamsFile:
@@ -35,19 +37,19 @@ class ParamsFile:
         except yaml.YAMLError as exc:
             raise UserError(f"{self.path} is not valid YAML: {str(exc).splitlines()[0]}") from None
 
-    def get(self, key: str) -> Any:
+    def get(self, key: str) -> object:
         """Return the value at `key` ("train.predrnn"); a missing key is a one-line error."""
-        node: Any = self._data
+        node: object = self._data
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
                 raise UserError(f"{self.path}: missing key '{key}'")
             node = node[part]
         return node
 
-    def peek(self, key: str, default: Any = None) -> Any:
+    def peek(self, key: str, default: object = None) -> object:
         """The value at `key`, or `default`, for a check that can only refuse: what the stage writes never
         depends on it, so it is not one of the stage's DVC params (the params audit does not count it)."""
-        node: Any = self._data
+        node: object = self._data
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
                 return default
@@ -55,7 +57,7 @@ class ParamsFile:
         return node
 
 
-def overridden(section: Any, overrides: Any, key: str, refused: tuple[str, ...] = ()) -> Any:
+def overridden(section: object, overrides: object, key: str, refused: tuple[str, ...] = ()) -> object:
     """`section` with a dataset's `overrides` (a mapping, its keys in `key`) laid over it, one level deep;
     a key in `refused` is a one-line error (it would replace a whole sub-section)."""
     if not isinstance(overrides, dict):
@@ -66,26 +68,27 @@ def overridden(section: Any, overrides: Any, key: str, refused: tuple[str, ...] 
     return {**section, **overrides} if isinstance(section, dict) else section
 
 
-def positive(**kw: Any) -> Any:
-    """A dataclass field that must be > 0 (and may carry a default)."""
-    return dataclasses.field(metadata={"positive": True}, **kw)
+def positive(default: N) -> N:
+    """A dataclass field that must be > 0, with its default."""
+    return dataclasses.field(default=default, metadata={"positive": True})
 
 
-def at_least(minimum: float, **kw: Any) -> Any:
+def at_least(minimum: float, default: N) -> N:
     """A dataclass field that must be >= `minimum` (e.g. a codebook needs 2 codes to say anything)."""
-    return dataclasses.field(metadata={"at_least": minimum}, **kw)
+    return dataclasses.field(default=default, metadata={"at_least": minimum})
 
 
-def between(low: float, high: float, **kw: Any) -> Any:
+def between(low: float, high: float, default: N) -> N:
     """A dataclass field in the open interval (low, high)."""
-    return dataclasses.field(metadata={"between": (low, high)}, **kw)
+    return dataclasses.field(default=default, metadata={"between": (low, high)})
 
 
-def choice(options: tuple[Any, ...], **kw: Any) -> Any:
-    return dataclasses.field(metadata={"choices": options}, **kw)
+def choice(options: tuple[T, ...], default: T) -> T:
+    """A dataclass field whose value is one of `options`."""
+    return dataclasses.field(default=default, metadata={"choices": options})
 
 
-def build_config(cls: type[T], mapping: Any, key: str) -> T:
+def build_config(cls: type[T], mapping: object, key: str) -> T:
     """Build dataclass `cls` from a params section, naming `key.field` in every error."""
     if not isinstance(mapping, dict):
         raise UserError(f"params key '{key}' must be a mapping, got {type(mapping).__name__}")
@@ -109,7 +112,7 @@ def build_config(cls: type[T], mapping: Any, key: str) -> T:
         raise UserError(f"params key '{key}': {exc}") from None
 
 
-def _check_range(value: Any, rules: Any, where: str) -> None:
+def _check_range(value: Any, rules: Mapping[str, Any], where: str) -> None:
     if rules.get("positive") and not value > 0:
         raise UserError(f"params key '{where}' must be positive, got {value}")
     if "at_least" in rules and not value >= rules["at_least"]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import copy
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -25,7 +25,7 @@ PROFILES = Path("profiles")
 KEPT_PARAMS = Path(".dvc/tmp/params.before-profile.yaml")  # the workspace's params, before a profile reset them
 
 
-def load_profile(name: str, folder: Path = PROFILES) -> dict[str, Any]:
+def load_profile(name: str, folder: Path = PROFILES) -> dict[str, object]:
     """The profile's overrides, with included profiles first."""
     path = folder / f"{name}.yaml"
     if not path.is_file():
@@ -36,7 +36,7 @@ def load_profile(name: str, folder: Path = PROFILES) -> dict[str, Any]:
     return {**base, **data}
 
 
-def apply_profile(params: dict, overrides: dict[str, Any]) -> dict:
+def apply_profile(params: dict, overrides: Mapping[str, object]) -> dict:
     """A copy of `params` with each dotted key set; every key must already exist."""
     out = copy.deepcopy(params)
     for key, value in overrides.items():
@@ -52,14 +52,14 @@ def apply_profile(params: dict, overrides: dict[str, Any]) -> dict:
     return out
 
 
-def _flag_value(value: Any) -> str:
+def _flag_value(value: object) -> str:
     """A value in YAML flow syntax without spaces: lists as `[a,b]`."""
     if isinstance(value, list):
         return "[" + ",".join(_flag_value(v) for v in value) + "]"
     return yaml.safe_dump(value, default_flow_style=True, width=10**6).strip().removesuffix("...").strip()
 
 
-def set_param_flags(overrides: dict[str, Any]) -> list[str]:
+def set_param_flags(overrides: Mapping[str, object]) -> list[str]:
     """`-S key=value` pairs for `dvc exp run` (values in YAML syntax), each one shell word.
 
     The README runs them as `$(python -m stages profile NAME)`, which the shell splits at spaces,

@@ -156,7 +156,7 @@ class VqvaeQuality(JsonRecord):
     def num_codes(self) -> int:
         return self.codes_used + self.dead_codes
 
-    def of_model(self) -> dict[str, Any]:
+    def of_model(self) -> dict[str, float | int | bool | None]:
         """What the checkpoint carries for model cards: the quality, not how long this run took
         (identical runs, resumed or not, write identical checkpoints)."""
         values = dataclasses.asdict(self)

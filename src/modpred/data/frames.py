@@ -81,7 +81,7 @@ def resize(frame: np.ndarray, image: int) -> np.ndarray:
 
 
 def fit_frame(frame: np.ndarray, image: int, channels: int) -> np.ndarray:
-    """Any 8- or 16-bit frame -> uint8 (channels, image, image): channels first (gray before resizing is
+    """An 8- or 16-bit frame -> uint8 (channels, image, image): channels first (gray before resizing is
     cheaper), then the centred square, resized."""
     fitted = resize(centre_square(to_channels(as_hwc(as_uint8(frame)), channels)), image)
     return np.ascontiguousarray(fitted.transpose(2, 0, 1))

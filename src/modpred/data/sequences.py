@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -18,13 +18,13 @@ FRAMES = "frames"
 VALIDATION_WINDOWS = "validation_windows"  # a training file's attribute: its tail comes from validation clips
 
 
-def write_layout(attrs: Any, layout: SequenceLayout) -> None:
+def write_layout(attrs: MutableMapping[str, object], layout: SequenceLayout) -> None:
     """Record `layout` in an HDF5 header (a sequences file's or a shard's)."""
     for key, value in asdict(layout).items():
         attrs[key] = value
 
 
-def read_layout(attrs: Any, path: str | Path) -> SequenceLayout:
+def read_layout(attrs: Mapping[str, Any], path: str | Path) -> SequenceLayout:
     """The layout an HDF5 header records; a one-line error naming the first missing key."""
     keys = ("input_len", "seq_len", "image")
     missing = [k for k in keys if k not in attrs]
@@ -37,7 +37,7 @@ def read_layout(attrs: Any, path: str | Path) -> SequenceLayout:
     return SequenceLayout(int(attrs["input_len"]), int(attrs["seq_len"]), int(attrs["image"]), channels)
 
 
-def write_sequences(path: str | Path, frames: np.ndarray, layout: SequenceLayout, **attrs: Any) -> None:
+def write_sequences(path: str | Path, frames: np.ndarray, layout: SequenceLayout, **attrs: object) -> None:
     """Write a whole uint8 (N, T, C, H, W) array (see `write_sequence_stream`)."""
     if frames.dtype != np.uint8 or frames.ndim != 5 or frames.shape[1:] != layout.frame_shape:
         expected = "x".join(map(str, layout.frame_shape))
@@ -46,7 +46,7 @@ def write_sequences(path: str | Path, frames: np.ndarray, layout: SequenceLayout
 
 
 def write_sequence_stream(
-    path: str | Path, sequences: Iterable[np.ndarray], layout: SequenceLayout, **attrs: Any
+    path: str | Path, sequences: Iterable[np.ndarray], layout: SequenceLayout, **attrs: object
 ) -> int:
     """Append uint8 sequences of the layout's (T, C, H, W) one by one, so a dataset never has to fit in
     memory; the header records the layout and `attrs` (dataset, split, source; a callable is asked for

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 import h5py
 import numpy as np
@@ -24,7 +23,7 @@ def codes_dtype(num_codes: int) -> np.dtype:
     return np.dtype(np.int16 if num_codes <= np.iinfo(np.int16).max else np.int32)
 
 
-def write_shard(path: Path, codes: np.ndarray, vqvae_sha256: str, layout: SequenceLayout, **attrs: Any) -> None:
+def write_shard(path: Path, codes: np.ndarray, vqvae_sha256: str, layout: SequenceLayout, **attrs: object) -> None:
     """One shard: codes (n, T, h, w), chunked one sequence per chunk, with its provenance and the
     layout of the pixel sequences it encodes."""
     with h5py.File(path, "w", track_order=True) as f:

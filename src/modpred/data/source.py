@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 from modpred import paths
 from modpred.data.datasets import dataset_config, dataset_spec
@@ -21,7 +20,7 @@ from modpred.errors import UserError
 PLACEHOLDER = "NO_SOURCE_FOLDER"
 
 
-def link_source(dataset: str, section: Any, link: Path | None = None) -> Path | None:
+def link_source(dataset: str, section: object, link: Path | None = None) -> Path | None:
     """Point `link` (default `data/<dataset>/source`) at the folder the dataset's params name; return it.
 
     Only the link is ever removed, never what it points to. A folder that does not exist stops here,

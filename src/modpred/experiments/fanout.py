@@ -38,13 +38,17 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from modpred.cell import Cell, cells
 from modpred.errors import UserError
+
+if TYPE_CHECKING:  # imported where used: only a fan-out needs Dask
+    from distributed import Client, Worker
+    from distributed.diagnostics.plugin import WorkerPlugin
 
 ATTEMPT_FILE = ".fanout-attempt.json"  # in a task's worktree: the host and process group of its running attempt
 # set to 1 in every worker by Dask's nanny (`distributed.nanny.pre-spawn-environ`); results depend on the
@@ -100,7 +104,7 @@ def stale_cells(root: Path, matrix: Sequence[Cell]) -> tuple[Cell, ...]:
     return tuple(c for c in matrix if train_stage(c) in changed or evaluate_stage(c) in changed)
 
 
-def plan_run(root: Path, params: dict[str, Any]) -> Plan:
+def plan_run(root: Path, params: Mapping[str, object]) -> Plan:
     """Run the upstream stages in the workspace, then name the cells left to train."""
     matrix = cells(params)
     upstream = upstream_stages(root, matrix)
@@ -177,7 +181,7 @@ def remove_worktree(root: Path, tree: Path) -> None:
     subprocess.run(["git", "worktree", "prune"], cwd=root, capture_output=True)
 
 
-def run_cell(space: Workspace, workdir: str, item: str) -> dict[str, Any]:
+def run_cell(space: Workspace, workdir: str, item: str) -> CellDone:
     """A Dask task: `train@item` then `evaluate@item`, each `dvc repro --single-item` in the cell's worktree."""
     start = time.monotonic()
     tree = Path(workdir) / item
@@ -203,25 +207,34 @@ def run_cell(space: Workspace, workdir: str, item: str) -> dict[str, Any]:
     return {"cell": item, "seconds": round(time.monotonic() - start, 1), "host": host, "tree": str(tree)}
 
 
+class CellDone(TypedDict):
+    """What a task returns: its cell's item, seconds, host and worktree."""
+
+    cell: str
+    seconds: float
+    host: str
+    tree: str
+
+
 class CellFailed(Exception):
     """A cell's DVC command exited non-zero in its task: the fan-out stops with this one line."""
 
 
-def pin_gpus(gpus: Sequence[str]) -> Any:
+def pin_gpus(gpus: Sequence[str]) -> WorkerPlugin:
     """A Dask worker plugin: the worker named k sees only GPU gpus[k] (CUDA_VISIBLE_DEVICES)."""
     from distributed.diagnostics.plugin import WorkerPlugin
 
     class PinGpu(WorkerPlugin):
         name = "modpred-pin-gpu"
 
-        def setup(self, worker: Any) -> None:
+        def setup(self, worker: Worker) -> None:
             os.environ["CUDA_VISIBLE_DEVICES"] = gpus[int(worker.name) % len(gpus)]
 
     return PinGpu()
 
 
 @contextlib.contextmanager
-def open_client(workers: int, gpus: Sequence[str], scheduler: str) -> Iterator[Any]:
+def open_client(workers: int, gpus: Sequence[str], scheduler: str) -> Iterator[Client]:
     """A Dask client: of the running scheduler at `scheduler` (an address, or the JSON file `dask
     scheduler --scheduler-file` writes), or of a new LocalCluster of one single-threaded worker
     process per GPU (or `workers` of them on the CPU), closed after."""
@@ -263,7 +276,7 @@ def keeping_thread_settings() -> Iterator[None]:
 @dataclass(frozen=True)
 class FanOutReport:
     planned: tuple[Cell, ...]
-    done: tuple[dict[str, Any], ...]  # each task's cell, seconds and host
+    done: tuple[CellDone, ...]
     final: str  # the final command's output
 
 
@@ -292,8 +305,8 @@ def bring_back(root: Path, tree: Path, cell: Cell, env: dict[str, str]) -> None:
 
 
 def run_tasks(
-    client: Any, space: Workspace, workdir: Path, planned: Sequence[Cell], env: dict[str, str]
-) -> list[dict[str, Any]]:
+    client: Client, space: Workspace, workdir: Path, planned: Sequence[Cell], env: dict[str, str]
+) -> list[CellDone]:
     """Every planned cell as a Dask task, each brought back into the workspace as it ends; the first
     that fails cancels the rest and raises one line."""
     from distributed import as_completed
@@ -317,7 +330,7 @@ def run_tasks(
 
 def fan_out(
     root: Path,
-    params: dict[str, Any],
+    params: Mapping[str, object],
     *,
     workers: int = 2,
     gpus: Sequence[str] = (),
@@ -331,7 +344,7 @@ def fan_out(
     env = dict(os.environ)  # the user's: a LocalCluster's nannies set thread limits in this process
     plan = plan_run(root, params)
     print(f"fanout: {len(plan.cells)} cells to train: {', '.join(c.item for c in plan.cells) or 'none'}", flush=True)
-    done: list[dict[str, Any]] = []
+    done: list[CellDone] = []
     if plan.cells:
         space = Workspace.capture(root, plan.upstream, threads)
         workdir = (workdir or root / ".dvc" / "tmp" / "fanout").resolve()

@@ -12,7 +12,7 @@ from modpred.errors import UserError
 
 
 def read_clip(path: Path) -> np.ndarray:
-    """Any supported clip -> uint8 (T, H, W, 1 | 3) frames."""
+    """A supported clip of any kind -> uint8 (T, H, W, 1 | 3) frames."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"clip not found: {path}")

@@ -15,9 +15,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from modpred.atomic import atomic_path
+from modpred.checkpoint import ModelCheckpoint, load_model_checkpoint, save_checkpoint
 from modpred.errors import UserError
-from modpred.models.card import CARD, ModelCard, check_card
+from modpred.models.card import ModelCard, check_card
 from modpred.models.contract import Predictor
 from modpred.models.predictors import build_predictor
 from modpred.models.spaces import SPACES, Space
@@ -55,7 +55,7 @@ def save_bundle(path: Path, bundle: Bundle) -> None:
     """The checkpoint: the predictor's config and weights, its space (with the frozen VQ-VAE), and its card."""
     cfg = bundle.model.cfg
     assert not isinstance(cfg, (torch.Tensor, nn.Module)), "a predictor's cfg is its config dataclass"
-    state = {
+    state: ModelCheckpoint = {
         "predictor": bundle.predictor_name,
         "model_config": asdict(cfg),
         "state_dict": bundle.model.state_dict(),
@@ -65,13 +65,9 @@ def save_bundle(path: Path, bundle: Bundle) -> None:
         "mode": bundle.space.mode,
         **({"start": bundle.start} if bundle.start != "scratch" else {}),  # absent: scratch, as before the option
         **bundle.space.state(),
-        **({CARD: bundle.card.entry()} if bundle.card is not None else {}),  # train always gives one
+        **({"card": bundle.card.entry()} if bundle.card is not None else {}),  # train always gives one
     }
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
-
-
-ENTRIES = ("predictor", "model_config", "state_dict", "input_len", "seq_len", "mode", "space")  # save_bundle's
+    save_checkpoint(path, state)
 
 
 def load_bundle(
@@ -82,17 +78,7 @@ def load_bundle(
     `expect` (predictor, mode) refuses a checkpoint of another cell, which would otherwise be
     scored and reported under this cell's name.
     """
-    if not Path(path).is_file():
-        raise UserError(f"missing model checkpoint: {path} (run `dvc repro` for its train stage)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a damaged file
-        raise UserError(f"corrupt model checkpoint {path}: {str(exc).splitlines()[0]}") from None
-    missing = [key for key in ENTRIES if not isinstance(state, dict) or key not in state]
-    if missing:
-        raise UserError(
-            f"model checkpoint {path} lacks '{missing[0]}', which `train` writes: not a model of this project"
-        )
+    state = load_model_checkpoint(path)
     if state["mode"] not in SPACES:
         raise UserError(f"model checkpoint {path} records an unknown mode '{state['mode']}'")
     if expect is not None and (state["predictor"], state["mode"]) != expect:
@@ -100,7 +86,7 @@ def load_bundle(
             f"model checkpoint {path} holds a {state['predictor']} {state['mode']} model, not {expect[0]} {expect[1]}; "
             "rerun its train stage (`dvc repro`)"
         )
-    card = ModelCard.from_entry(state[CARD]) if CARD in state else None  # None: written before cards
+    card = ModelCard.from_entry(state["card"]) if "card" in state else None  # None: written before cards
     if card is not None:
         check_card(card, state, Path(path))
     try:

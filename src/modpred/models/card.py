@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from modpred.cell import Cell
+from modpred.checkpoint import ModelCheckpoint
 from modpred.errors import UserError
 from modpred.layout import SequenceLayout
 from modpred.results import VqvaeQuality
@@ -135,10 +136,10 @@ def code_commit(root: Path = Path(".")) -> str | None:
     return f"{head}-dirty" if dirty else head
 
 
-def check_card(card: ModelCard, state: dict[str, Any], path: Path) -> None:
+def check_card(card: ModelCard, state: ModelCheckpoint, path: Path) -> None:
     """A one-line error when the card says another thing than the tensors beside it."""
-    space = state.get("space", {})
-    told = {
+    space = state["space"]
+    told: dict[str, tuple[object, object]] = {
         "predictor": (card.predictor, state["predictor"]),
         "mode": (card.mode, state["mode"]),
         "input_len": (card.layout.input_len, state["input_len"]),
@@ -147,10 +148,11 @@ def check_card(card: ModelCard, state: dict[str, Any], path: Path) -> None:
         "vqvae_sha256": (card.vqvae_sha256 or "", state.get("vqvae_sha256", "")),
         "trainable_params": (
             card.trainable_params,
-            sum(t.numel() for k, t in state["state_dict"].items() if not _buffer(k, state)),
+            sum(t.numel() for k, t in state["state_dict"].items() if k not in set(state.get("buffers", []))),
         ),
     }
-    channels = space.get("channels", state.get("vqvae", {}).get("config", {}).get("in_channels"))
+    vqvae = state.get("vqvae")
+    channels = space.get("channels", vqvae["config"]["in_channels"] if vqvae is not None else None)
     told["channels"] = (card.layout.channels, channels)
     for key, (said, held) in told.items():
         if said != held:
@@ -158,8 +160,3 @@ def check_card(card: ModelCard, state: dict[str, Any], path: Path) -> None:
                 f"model checkpoint {path}: its card says {key} {said}, its tensors {held}; "
                 "the card or the weights were changed after training: retrain it (`dvc repro`)"
             )
-
-
-def _buffer(key: str, state: dict[str, Any]) -> bool:
-    """Whether a state_dict entry is a buffer (not counted as a parameter): listed by save_bundle."""
-    return key in set(state.get("buffers", ()))

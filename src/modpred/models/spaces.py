@@ -9,10 +9,11 @@ and the shape it plans from params (`planned`). The words and looks of a mode li
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import torch
 
+from modpred.checkpoint import SpaceState
 from modpred.layout import SequenceLayout
 from modpred.models.contract import ModelShape
 from modpred.models.vqvae import VQVAE, to_unit
@@ -74,12 +75,12 @@ class PixelSpace:
         """Model space -> frames in [0, 1]; `inputs` (the uint8 input frames) is not read."""
         return unpatchify(x, self.patch, self.frame_channels).clamp(0, 1)
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> SpaceState:
         """The checkpoint entries that rebuild this space."""
         return {"space": {"patch": self.patch, "image": self.image, "channels": self.frame_channels}}
 
     @classmethod
-    def from_state(cls, state: dict[str, Any], device: torch.device, decode: str | None = None) -> PixelSpace:
+    def from_state(cls, state: SpaceState, device: torch.device, decode: str | None = None) -> PixelSpace:
         return cls(state["space"]["patch"], state["space"]["image"], state["space"]["channels"])
 
 
@@ -161,7 +162,7 @@ class LatentSpace:
             frames = to_unit(last) + frames - self.decode_raw(self.encode(last))
         return frames.clamp(0, 1)
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> SpaceState:
         """The checkpoint entries that rebuild this space: the whole frozen VQ-VAE travels with it."""
         return {
             "space": {"image": self.image, "decode": self.decode_mode},
@@ -170,7 +171,7 @@ class LatentSpace:
         }
 
     @classmethod
-    def from_state(cls, state: dict[str, Any], device: torch.device, decode: str | None = None) -> LatentSpace:
+    def from_state(cls, state: SpaceState, device: torch.device, decode: str | None = None) -> LatentSpace:
         """`decode` overrides the saved decoding path (one of `DECODINGS`)."""
         vqvae = VQVAE.from_state(state["vqvae"]).to(device)
         return cls(vqvae, state["space"]["image"], decode or state["space"]["decode"], state.get("vqvae_sha256", ""))

@@ -16,16 +16,17 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from modpred.atomic import sha256_file
+from modpred.checkpoint import VqvaeCheckpoint, load_vqvae_checkpoint
 from modpred.errors import UserError
 from modpred.models.quantizers import QUANTIZERS, library_codebook
 from modpred.params import at_least, between, build_config, choice, positive
+from modpred.results import VqvaeQuality
 
 DOWNSAMPLES = (4, 8)  # two or three stride-2 convolutions: a 64x64 frame becomes 16x16 or 8x8 codes
 
@@ -70,7 +71,7 @@ class VQVAEConfig:
         return DOWNSAMPLES.index(self.downsample)
 
 
-def vqvae_config(model: Any, overrides: Any, channels: int, dataset: str) -> VQVAEConfig:
+def vqvae_config(model: object, overrides: object, channels: int, dataset: str) -> VQVAEConfig:
     """The VQ-VAE a dataset pretrains: `vqvae.model` with the keys its `data.<dataset>.vqvae` section
     overrides (real footage needs dead-code restarts and a finer grid that MovingMNIST does not), at
     the data's channels. Each section is checked on its own first, so an error names the key as written."""
@@ -79,6 +80,7 @@ def vqvae_config(model: Any, overrides: Any, channels: int, dataset: str) -> VQV
         if isinstance(section, dict) and "in_channels" in section:
             raise UserError(f"params key '{key}.in_channels' must go: the VQ-VAE takes the channels of the data")
         build_config(VQVAEConfig, section, key)
+    assert isinstance(model, dict) and isinstance(overrides, dict)  # build_config refused anything else
     return build_config(VQVAEConfig, {**model, **overrides, "in_channels": channels}, "vqvae.model")
 
 
@@ -274,11 +276,11 @@ class VQVAE(nn.Module):
     def grid(self, image: int) -> int:
         return image // self.cfg.downsample
 
-    def state(self) -> dict:
+    def state(self) -> VqvaeCheckpoint:
         return {"config": asdict(self.cfg), "state_dict": self.state_dict()}
 
     @classmethod
-    def from_state(cls, state: dict) -> VQVAE:
+    def from_state(cls, state: VqvaeCheckpoint) -> VQVAE:
         model = cls(VQVAEConfig(**state["config"]))
         model.load_state_dict(state["state_dict"])
         return model
@@ -286,21 +288,15 @@ class VQVAE(nn.Module):
 
 def load_frozen_vqvae(path: Path, device: torch.device) -> tuple[VQVAE, str]:
     """The VQ-VAE checkpoint and its SHA-256 (which the latent shards must carry)."""
-    if not path.is_file():
-        raise UserError(f"missing VQ-VAE checkpoint: {path} (run `dvc repro pretrain_vqvae`)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise UserError(f"corrupt VQ-VAE checkpoint {path}: {str(exc).splitlines()[0]}") from None
+    state = load_vqvae_checkpoint(path)
     return VQVAE.from_state(state).to(device).eval().requires_grad_(False), sha256_file(path)
 
 
-def frozen_vqvae_quality(path: Path) -> dict[str, Any] | None:
+def frozen_vqvae_quality(path: Path) -> VqvaeQuality | None:
     """The quality `pretrain_vqvae` measured and saved in the checkpoint (vqvae.json's values); None
     in a checkpoint from before it did."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    quality = state.get("quality") if isinstance(state, dict) else None
-    return dict(quality) if quality is not None else None
+    quality = load_vqvae_checkpoint(path).get("quality")
+    return VqvaeQuality.from_dict(quality) if quality is not None else None
 
 
 def check_downsample(cfg: VQVAEConfig, height: int, width: int) -> None:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from modpred.atomic import write_text
 
 
-def chart_template(colors: dict[str, str]) -> dict[str, Any]:
+def chart_template(colors: dict[str, str]) -> dict[str, object]:
     """The template for lines labelled by the keys of `colors` (legend in that order)."""
     y = "<DVC_METRIC_Y>"
     baseline = "indexof(datum.model, 'baseline') === 0"

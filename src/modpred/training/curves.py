@@ -18,11 +18,14 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
 from modpred import paths
+
+if TYPE_CHECKING:
+    from dvclive import Live
 
 LOSS = "loss"
 VALIDATION = "validation"  # the folder of the validation metrics' step files
@@ -52,7 +55,7 @@ class LiveCurves:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        self.live: Any = None
+        self.live: Live | None = None
         self.previous: dict[Path, bytes] | None = None
 
     def start(self, losses: list[tuple[int, float]], validations: list[dict[str, float]]) -> None:
@@ -62,9 +65,11 @@ class LiveCurves:
         self.previous = {p: p.read_bytes() for p in files}
         shutil.rmtree(self.folder, ignore_errors=True)
         self.live = Live(str(self.folder), resume=False, save_dvc_exp=False, dvcyaml=None, report=None)
-        rows = [(it, {LOSS: value}) for it, value in losses]
-        rows += [(int(row["iteration"]), _validation(row)) for row in validations]
-        for step, values in sorted(rows, key=lambda row: row[0]):
+        # in the loop's own order, so the summary's keys come in an unbroken run's order: the scores
+        # after i iterations are logged before the loss of iteration i
+        rows = [(int(row["iteration"]), 0, _validation(row)) for row in validations]
+        rows += [(it, 1, {LOSS: value}) for it, value in losses]
+        for step, _, values in sorted(rows, key=lambda row: row[:2]):
             self._log(step, values)
 
     def loss(self, iteration: int, value: float) -> None:
@@ -73,7 +78,7 @@ class LiveCurves:
     def validation(self, iterations_done: int, scores: dict[str, float]) -> None:
         self._log(iterations_done, _validation(scores))
 
-    def end(self, **summary: Any) -> None:
+    def end(self, **summary: int | None) -> None:
         """The last summary (the kept iterate, when there is one) and DVCLive's own ending."""
         if self.live is None:
             return
@@ -100,10 +105,10 @@ class LiveCurves:
 
 
 @contextmanager
-def recorded(curves: LiveCurves | None) -> Iterator[dict[str, Any]]:
+def recorded(curves: LiveCurves | None) -> Iterator[dict[str, int | None]]:
     """Around a run that logs to `curves` (None: a rank that does not): a failure puts the folder back
     as it was (`discard`), a success ends DVCLive with the summary the block filled in."""
-    summary: dict[str, Any] = {}
+    summary: dict[str, int | None] = {}
     try:
         yield summary
     except BaseException:

@@ -41,8 +41,9 @@ def hold(key: str, what: str, label: str = "", folder: Path = LOCKS) -> Iterator
                 raise
             holder = path.read_text().strip() or "another process"
             raise UserError(
-                f"{label or key} is already training ({holder}); one cell per GPU at once is not supported: run cells "
-                "one after another (`dvc repro`, `dvc queue start -j 1`), or one cell on several GPUs with torchrun"
+                f"{label or key} is already training ({holder}); two cells on one GPU at once are not supported: "
+                "run cells one after another (`dvc repro`, `dvc queue start -j 1`), each on its own GPU "
+                "(`python -m stages fanout --gpus`), or one cell on several GPUs with torchrun"
             ) from None
         with contextlib.suppress(OSError):  # read-only lock file: the holder stays unnamed
             os.ftruncate(fd, 0)

@@ -13,35 +13,39 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol, TypeVar, cast
 
 import torch
 
 from modpred import paths
-from modpred.atomic import atomic_path
+from modpred.checkpoint import read_checkpoint, save_checkpoint
 
 log = logging.getLogger(__name__)
 
 
-class Resumable(Protocol):
+S = TypeVar("S", bound=Mapping[str, object])  # a loop's own record of its state (a TypedDict)
+
+
+class Resumable(Protocol[S]):
     """What the training loop hands over: its whole state as tensors, numbers and lists."""
 
     iteration: int
 
-    def state_dict(self) -> dict[str, Any]: ...
+    def state_dict(self) -> S: ...
 
-    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+    def load_state_dict(self, state: S) -> None: ...
 
 
-def fingerprint(params: Any, inputs: list[str], code: str) -> dict[str, str]:
+def fingerprint(params: Mapping[str, object], inputs: list[str], code: str) -> dict[str, str]:
     """What a resumed run must share, by part: hashes of the params section and of the input identities
     (file hashes), and the hash of the code its stage runs (`code_deps.code_hash`)."""
     return {"params": _sha256(params), "data": _sha256(inputs), "code": code}
 
 
-def _sha256(value: Any) -> str:
+def _sha256(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -56,19 +60,17 @@ class ResumeState:
     fingerprint: dict[str, str]  # `fingerprint(...)`: params, data and code, each a hash
     iteration: int = 0  # the iteration the saved state continues from (0: nothing saved)
 
-    def save(self, state: Resumable) -> None:
+    def save(self, state: Resumable[S]) -> None:
         self.iteration = state.iteration
-        payload = {"fingerprint": self.fingerprint, **state.state_dict(), "torch_rng": torch.get_rng_state()}
-        with atomic_path(self.path) as tmp:
-            torch.save(payload, tmp)
+        save_checkpoint(
+            self.path, {"fingerprint": self.fingerprint, **state.state_dict(), "torch_rng": torch.get_rng_state()}
+        )
 
-    def restore(self, state: Resumable) -> bool:
-        """Load a matching saved state into `state`; False if there is none."""
-        if not self.path.is_file():
-            return False
-        try:
-            payload = torch.load(self.path, map_location="cpu", weights_only=True)
-        except Exception:  # a damaged state is ignored, never trusted
+    def restore(self, state: Resumable[S]) -> bool:
+        """Load a matching saved state into `state`; False if there is none (a damaged one is ignored,
+        never trusted)."""
+        payload = read_checkpoint(self.path)
+        if payload is None:
             return False
         saved = payload.get("fingerprint")
         if saved != self.fingerprint:
@@ -76,8 +78,8 @@ class ResumeState:
             changed = [k for k, v in self.fingerprint.items() if old.get(k) != v]
             log.info("%s was saved under other %s: training starts afresh", self.path, " and ".join(changed))
             return False
-        state.load_state_dict(payload)
-        torch.set_rng_state(payload["torch_rng"])
+        state.load_state_dict(cast(S, payload))
+        torch.set_rng_state(cast(torch.Tensor, payload["torch_rng"]))
         self.iteration = state.iteration
         return True
 

@@ -11,6 +11,7 @@ from torch import nn
 
 from modpred.cell import Cell
 from modpred.device import device_name
+from modpred.distributed import Dist
 from modpred.errors import UserError
 from modpred.evaluation.evaluate import score_predictor
 from modpred.evaluation.lpips_metric import make_lpips_scorer
@@ -20,7 +21,6 @@ from modpred.models.card import ModelCard, code_commit
 from modpred.results import RunFacts
 from modpred.training.cell_config import CellConfig
 from modpred.training.curves import CurveSink
-from modpred.training.distributed import Dist
 from modpred.training.losses import make_loss
 from modpred.training.resume import ResumeState, fingerprint
 from modpred.training.selection import BestIterate, Validator

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 import torch
 from torch import nn
@@ -17,6 +17,15 @@ from torch import nn
 from modpred.metrics import metric
 
 Validator = Callable[[nn.Module], dict[str, float]]  # the model -> mean validation metrics
+
+
+class SelectionState(TypedDict):
+    """`BestIterate` in a resumable state."""
+
+    curve: list[dict[str, float]]
+    best_iteration: int
+    best_score: float
+    best_state: dict[str, torch.Tensor] | None
 
 
 @dataclass
@@ -40,7 +49,7 @@ class BestIterate:
             self.best_iteration, self.best_score = iteration, scores[self.metric]
             self.best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> SelectionState:
         """What a resumed run needs (tensors, numbers and lists only: loadable with weights_only)."""
         return {
             "curve": self.curve,
@@ -49,7 +58,7 @@ class BestIterate:
             "best_state": self.best_state,
         }
 
-    def load(self, state: dict[str, Any]) -> None:
+    def load(self, state: SelectionState) -> None:
         self.curve = [dict(row) for row in state["curve"]]
         self.best_iteration, self.best_score = int(state["best_iteration"]), float(state["best_score"])
         self.best_state = state["best_state"]

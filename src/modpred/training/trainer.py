@@ -16,12 +16,14 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
+from torch.optim.optimizer import StateDict
 
+from modpred.distributed import Dist
 from modpred.errors import UserError
 from modpred.metrics import SELECTABLE
 from modpred.models.contract import Batch, TrainOutput
@@ -29,12 +31,11 @@ from modpred.params import at_least, between, choice, positive
 from modpred.progress import progress
 from modpred.training.compute import Memory, peak_memory, reset_peak_memory, synchronize
 from modpred.training.curves import CurveSink
-from modpred.training.distributed import Dist
 from modpred.training.divergence import DivergenceGuard
 from modpred.training.losses import LossFn, paper_loss
 from modpred.training.resume import ResumeState
 from modpred.training.sampling import teacher_mask
-from modpred.training.selection import BestIterate, Validator
+from modpred.training.selection import BestIterate, SelectionState, Validator
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,18 @@ class TrainResult:
     selection: BestIterate | None = None  # the validation curve and chosen iteration, when validating
 
 
+class TrainResume(TypedDict):
+    """`TrainState` as `.resume/` holds it."""
+
+    iteration: int
+    losses: list[tuple[int, float]]
+    model: dict[str, torch.Tensor]
+    optimizer: StateDict
+    generator: torch.Tensor
+    scheduler: StateDict | None
+    selection: SelectionState | None
+
+
 @dataclass
 class TrainState:
     """Everything the loop changes as it goes, saved and restored whole by `ResumeState`."""
@@ -90,7 +103,7 @@ class TrainState:
     losses: list[tuple[int, float]] = field(default_factory=list)  # (iteration, loss) at each logged one
     iteration: int = 0  # the next iteration to run
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> TrainResume:
         """Tensors, numbers and lists only: loadable with `weights_only`."""
         return {
             "iteration": self.iteration,
@@ -102,14 +115,15 @@ class TrainState:
             "selection": self.selection.state() if self.selection is not None else None,
         }
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: TrainResume) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["generator"])
-        if self.scheduler is not None:
-            self.scheduler.load_state_dict(state["scheduler"])
-        if self.selection is not None:
-            self.selection.load(state["selection"])
+        # present in the saved state exactly when present here: the params fingerprint holds both
+        if self.scheduler is not None and (schedule := state["scheduler"]) is not None:
+            self.scheduler.load_state_dict(schedule)
+        if self.selection is not None and (selection := state["selection"]) is not None:
+            self.selection.load(selection)
         self.iteration = int(state["iteration"])
         self.losses = [(int(i), float(v)) for i, v in state["losses"]]
 

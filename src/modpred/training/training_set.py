@@ -18,7 +18,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -133,14 +132,10 @@ def latent_training_set(ds: str, cell: CellConfig, device: torch.device, root: P
         identity=[sha, hashlib.sha256(codes.tobytes()).hexdigest()],
         frozen_params=count_params(vqvae, trainable=False),
         vqvae_sha256=sha,
-        vqvae_quality=_quality(frozen_vqvae_quality(root / paths.frozen_vqvae(ds))),
+        vqvae_quality=frozen_vqvae_quality(root / paths.frozen_vqvae(ds)),
         validation_frames=validation_frames,
         validation_clips=validation_windows(train_file),
     )
-
-
-def _quality(values: dict[str, Any] | None) -> VqvaeQuality | None:
-    return VqvaeQuality.from_dict(values) if values is not None else None
 
 
 LOADERS: dict[str, Callable[[str, CellConfig, torch.device, Path], TrainingSet]] = {

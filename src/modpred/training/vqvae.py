@@ -6,11 +6,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypedDict
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.optim.optimizer import StateDict
 
 from modpred.errors import UserError
 from modpred.evaluation.frame_metrics import psnr, ssim_uint8
@@ -70,6 +71,17 @@ def reconstruction_loss(
     return loss
 
 
+class PretrainResume(TypedDict):
+    """`PretrainState` as `.resume/<ds>/vqvae.pt` holds it."""
+
+    iteration: int
+    model: dict[str, torch.Tensor]
+    optimizer: StateDict
+    generator: torch.Tensor
+    losses: list[list[float]]
+    first_loss: float | None
+
+
 class PretrainState:
     """The pretraining's whole state between two iterations (a `training.resume.Resumable`): the
     model with its codebook buffers, the optimizer, the frame sampler, the loss curve so far, and the
@@ -81,7 +93,7 @@ class PretrainState:
         self.iteration = 0
         self.losses: list[tuple[int, float]] = []
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> PretrainResume:
         return {
             "iteration": self.iteration,
             "model": self.model.state_dict(),
@@ -91,7 +103,7 @@ class PretrainState:
             "first_loss": self.guard.first,
         }
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: PretrainResume) -> None:
         self.iteration = int(state["iteration"])
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])

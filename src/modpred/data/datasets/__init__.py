@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from modpred.params import build_config
 from modpred.plugins import DATASETS, load_plugin
@@ -45,7 +45,20 @@ def dataset_spec(name: str) -> DatasetSpec:
     return load_plugin(DATASETS, name, "DATASET", "dataset")
 
 
-def dataset_config(name: str, section: Any, key: str) -> Any:
+class DatasetConfig(Protocol):
+    """What every dataset's config has: the sequence layout `generate` writes (colour ones add `channels`)."""
+
+    @property
+    def input_len(self) -> int: ...
+
+    @property
+    def seq_len(self) -> int: ...
+
+    @property
+    def image(self) -> int: ...
+
+
+def dataset_config(name: str, section: object, key: str) -> DatasetConfig:
     """The dataset's typed config from its `data.<name>` section, less its overrides of later stages (`OVERRIDES`)."""
     if isinstance(section, dict):
         section = {k: v for k, v in section.items() if k not in OVERRIDES}

@@ -1,4 +1,4 @@
-"""Any folder of videos as a dataset: windows of `seq_len` frames, split by file or by time, gray or colour.
+"""A folder of videos, any, as a dataset: windows of `seq_len` frames, split by file or by time, gray or colour.
 
 Every clip under `root` (`sources`: video files, GIFs, folders of numbered frames) is resampled
 in time (`windows.resample`: to `fps` when set, each clip from its own container's rate, else

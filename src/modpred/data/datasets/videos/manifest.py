@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from modpred.data.datasets.videos.sources import ClipReader
 from modpred.data.datasets.videos.windows import WindowLog
@@ -34,7 +33,7 @@ class ClipEntry:
     skipped: str | None = None  # why it gave no window
     validation: bool | None = None  # a training file held out for best-iterate selection (`val` globs)
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> dict[str, object]:
         """The manifest's entry: the fields that were set."""
         return {k: v for k, v in asdict(self).items() if v is not None}
 
