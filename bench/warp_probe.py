@@ -2,15 +2,20 @@
 flow (a warp, DMVFN's idea) instead of adding a change, on real footage.
 
     python bench/warp_probe.py --train data/videos/base/train.h5 --test data/videos/base/test.h5 \
-        [--head warp|copy|warp+change] [--interp bicubic] [--lr 1e-3] [--iters 1500] [--seed 0]
+        [--head warp|copy|warp+change|smooth] [--interp bicubic] [--lr 1e-3] [--iters 1500] [--seed 0] \
+        [--loss mse|l1] [--gdl 0] [--flip]
 
 The dashcam run with held-out validation clips (`data.videos.val`, docs/datasets.md) writes the
 train.h5 it reads: its last `validation_windows` windows select the iterate (LPIPS), the rest train.
 A ConvLSTM (the project's cell, 2 x 32, 4 x 4 patches) on pixels; its head gives a flow at the
 patch grid (upsampled to pixels) and/or a change, both starting at zero, so iteration 0 is
-copy-last exactly. Trained with pixel MSE, scheduled sampling to 0 at 3/4 of the iterations, Adam
-at a constant rate. Prints the validation and test scores at each scoring and the kept iterate's
-test verdicts against copy-last (the report's paired 95% intervals). Outside the pipeline: a probe.
+copy-last exactly: `copy` adds a change per pixel of each 4 x 4 patch, `smooth` one per patch,
+upsampled bilinearly (no block edges). `--loss l1` trains on the median, which does not hedge
+between futures as the mean does; `--gdl` adds a gradient-difference term; `--flip` mirrors half of
+each batch left-right (a mirrored road scene is a plausible one: more footage without more clips).
+Scheduled sampling to 0 at 3/4 of the iterations, Adam at a constant rate. Prints the validation
+and test scores at each scoring and the kept iterate's test verdicts against copy-last (the report's
+paired 95% intervals). Outside the pipeline: a probe.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from modpred.evaluation.lpips_metric import LpipsScorer, make_lpips_scorer
 from modpred.models.predictors.convlstm import ConvLSTMCell
 from modpred.models.spaces import patchify, unpatchify
 from modpred.reporting.verdicts import compare
+from modpred.training.image_terms import gradient_difference
 
 P = 4  # patch size: the ConvLSTM runs on the 16 x 16 grid of 4 x 4 patches of a 64 x 64 frame
 INPUT_LEN = 10
@@ -58,7 +64,7 @@ class Model(nn.Module):
         self.head, self.interp, self.hidden = head, interp, hidden
         ch = 3 * P * P
         self.cells = nn.ModuleList(ConvLSTMCell(ch if i == 0 else hidden, hidden, 16, 3, False) for i in range(layers))
-        self.change = nn.Conv2d(hidden, ch, 1, bias=False)
+        self.change = nn.Conv2d(hidden, 3 if head == "smooth" else ch, 1, bias=False)
         self.flow = nn.Conv2d(hidden, 2, 1)
         for p in [*self.change.parameters(), *self.flow.parameters()]:
             nn.init.zeros_(p)
@@ -70,6 +76,8 @@ class Model(nn.Module):
             out = warp(given, flow, self.interp)
         if self.head in ("copy", "warp+change"):
             out = out + unpatchify(self.change(h)[:, None], P, 3)[:, 0]
+        if self.head == "smooth":  # a change at the patch grid, upsampled: no 4 x 4 block edges
+            out = out + F.interpolate(self.change(h), scale_factor=P, mode="bilinear", align_corners=False)
         return out
 
     def forward(self, frames: torch.Tensor, input_len: int, teacher: torch.Tensor | None) -> torch.Tensor:
@@ -108,7 +116,7 @@ def score(model: Model, frames: torch.Tensor, scorer: LpipsScorer) -> tuple[np.n
 
 
 def train(model: Model, pool: np.ndarray, args: argparse.Namespace, check: Callable[[int], None]) -> None:
-    """Pixel MSE, Adam at a constant rate, scheduled sampling to 0 at 3/4 of the iterations; `check`
+    """Pixel MSE (or L1, + GDL), Adam at a constant rate, scheduled sampling to 0 at 3/4 of the iterations; `check`
     scores every `val_every` iterations, iteration 0 (copy-last) included."""
     rng = np.random.default_rng(args.seed)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
@@ -120,9 +128,15 @@ def train(model: Model, pool: np.ndarray, args: argparse.Namespace, check: Calla
         if it == args.iters:
             return
         frames = torch.from_numpy(pool[np.sort(rng.choice(len(pool), args.batch, replace=False))]).float() / 255
+        if args.flip:  # half the windows mirrored left-right: a dashcam scene's mirror is a plausible scene
+            mirror = torch.from_numpy(rng.random(args.batch) < 0.5)
+            frames[mirror] = frames[mirror].flip(-1)
         teacher = torch.from_numpy((rng.random((args.batch, future)) < max(0.0, 1 - it / stop)).astype(np.float32))
         teacher[:, : INPUT_LEN - 1] = 1.0
-        loss = F.mse_loss(model(frames, INPUT_LEN, teacher), frames[:, 1:])
+        pred = model(frames, INPUT_LEN, teacher)
+        loss = (F.l1_loss if args.loss == "l1" else F.mse_loss)(pred, frames[:, 1:])
+        if args.gdl:
+            loss = loss + args.gdl * gradient_difference(pred.flatten(0, 1), frames[:, 1:].flatten(0, 1))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -132,12 +146,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", type=Path, default=Path("data/videos/base/train.h5"))
     ap.add_argument("--test", type=Path, default=Path("data/videos/base/test.h5"))
-    ap.add_argument("--head", default="warp", choices=("warp", "copy", "warp+change"))
+    ap.add_argument("--head", default="warp", choices=("warp", "copy", "warp+change", "smooth"))
     ap.add_argument("--interp", default="bicubic", choices=("bicubic", "bilinear"))
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--iters", type=int, default=1500)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--loss", default="mse", choices=("mse", "l1"), help="l1: the median, which does not hedge")
+    ap.add_argument("--flip", action="store_true", help="mirror half of each batch left-right")
+    ap.add_argument("--gdl", type=float, default=0.0, help="weight of a gradient-difference term beside the MSE")
     ap.add_argument("--val-every", dest="val_every", type=int, default=150)
     args = ap.parse_args()
     torch.manual_seed(args.seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from modpred.reporting.horizon import _last_better
+from modpred.reporting.horizon import _last_better, lower
 
 FRAMES = pd.Series([11, 12, 13, 14])
 COPY = pd.Series([0.1, 0.2, 0.3, 0.4])
@@ -17,3 +17,10 @@ def test_a_model_that_wins_early_and_loses_late_is_better_through_its_last_winni
 def test_a_model_better_on_every_frame_is_better_through_the_last_and_one_worse_at_once_through_none():
     assert _last_better(COPY - 0.01, COPY, FRAMES) == "14"
     assert _last_better(COPY, COPY, FRAMES) == "none"  # a tie is not better
+
+
+def test_a_model_that_is_copy_last_up_to_float_rounding_is_better_on_no_frame():
+    rounded = COPY * (1 - 1e-9)  # a kept iteration 0 scores copy-last's frames through another float path
+    assert _last_better(rounded, COPY, FRAMES) == "none"
+    assert not lower(rounded, COPY).any()
+    assert lower(COPY * (1 - 1e-4), COPY).all()  # a real, if small, improvement still counts

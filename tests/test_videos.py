@@ -21,6 +21,7 @@ from modpred.data.datasets.videos.sources import find_clips
 from modpred.data.datasets.videos.windows import WindowLog, cut_windows, kept_count, resample, time_spans
 from modpred.data.frames import as_images, as_uint8, fit_frame
 from modpred.errors import UserError
+from modpred.reporting.dataset_figures import validation_words
 from modpred.results import DataFacts
 from modpred.training.cell_config import CellConfig
 from modpred.training.training_set import load_training_set
@@ -315,6 +316,8 @@ def test_validation_clips_close_the_training_file_and_are_never_trained_on(tmp_p
         firsts = f["frames"][:, 0, 0, 0, 0].tolist()
         assert f.attrs["validation_windows"] == clips["a_road"]["windows"] == 3
     assert firsts == [100, 110, 120, 0, 10, 20]  # b_road's windows, then a_road's
+    assert validation_words(project / "data/videos/base/train.h5") == "3 windows of held-out clips"  # figure axis
+    assert validation_words(project / "data/videos/base/test.h5") == "held-out training sequences"  # no attribute
     proc = run([sys.executable, "-m", "stages", "train", "videos", predictor, "base", "0"], project)
     assert "over a fifth" not in proc.stderr  # half the pool, as the user asked: not capped
     facts = json.loads((project / f"metrics/runs/videos/{predictor}-base/seed0/train.json").read_text())

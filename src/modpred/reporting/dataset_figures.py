@@ -13,7 +13,7 @@ from modpred import paths
 from modpred.baselines import BASELINES, COPY_LAST
 from modpred.cell import Cell, model_label
 from modpred.data.frames import as_images
-from modpred.data.sequences import read_sequences, sequence_layout
+from modpred.data.sequences import read_sequences, sequence_layout, validation_windows
 from modpred.evaluation.evaluate import copy_last_frame
 from modpred.evaluation.frame_metrics import to_uint8
 from modpred.models.bundle import load_bundle, model_predictor
@@ -35,6 +35,13 @@ def _row_label(label: str, per_sequence: Path, index: int) -> str:
         return label
     value = pd.read_csv(per_sequence).set_index("sequence")["lpips"].get(index)
     return label if value is None or pd.isna(value) else f"{label}\nLPIPS {value:.3f}"
+
+
+def validation_words(train_file: Path) -> str:
+    """What best-iterate selection scored, in words: windows of clips held out whole
+    (`data.videos.val`), or the held-out tail of the training sequences."""
+    held = validation_windows(train_file)
+    return f"{held} windows of held-out clips" if held else "held-out training sequences"
 
 
 def draw_figures(dataset: str, cells: list[Cell], cfg: FiguresConfig, device: torch.device, out: Path) -> None:
@@ -100,5 +107,6 @@ def draw_figures(dataset: str, cells: list[Cell], cfg: FiguresConfig, device: to
     per_frame_curves(scores, out / paths.PER_FRAME_PNG)
     loss_curves(losses, out / paths.TRAINING_LOSS_PNG)
     if validations:
-        validation_curves(validations, out / paths.VALIDATION_PNG, ", ".join(sorted(device_names)))
+        scored_on = validation_words(paths.sequences_file(dataset, "train"))
+        validation_curves(validations, out / paths.VALIDATION_PNG, ", ".join(sorted(device_names)), scored_on)
     np.save(out / paths.SAMPLE_CLIP, as_images(seq[0]))

@@ -202,9 +202,10 @@ def loss_curves(curves: list[Curve], path: Path) -> None:
     save_figure(fig, path)
 
 
-def validation_curves(curves: list[Curve], path: Path, device: str) -> None:
+def validation_curves(curves: list[Curve], path: Path, device: str, scored_on: str) -> None:
     """Validation LPIPS against training iteration and against training seconds (the paper's argument:
-    a modular model gets there sooner), base and modular, the kept iterate starred."""
+    a modular model gets there sooner), base and modular, the kept iterate starred; `scored_on` names
+    the validation windows (held-out training sequences, or windows of held-out clips)."""
     fig, axes = plt.subplots(1, 2, figsize=(10.4, 3.5), squeeze=False)
     for ax, x_label in zip(axes[0], ("training iteration", f"training seconds (steps only, {device})"), strict=True):
         for c in curves:
@@ -213,7 +214,7 @@ def validation_curves(curves: list[Curve], path: Path, device: str) -> None:
             ax.plot(x, t["lpips"], linestyle=c.style, color=c.color, marker="o", markersize=3, label=c.label)
             _mark_kept(ax, c, x, t["lpips"], t["iteration"])
         ax.set_xlabel(x_label)
-        ax.set_ylabel("validation LPIPS (held-out training sequences)", fontsize=8)
+        ax.set_ylabel(f"validation LPIPS ({scored_on})", fontsize=8)
         ax.grid(alpha=0.3)
     axes[0][0].set_title("validation LPIPS by iteration (↓)", fontsize=10)
     axes[0][1].set_title("validation LPIPS by training time (↓)", fontsize=10)

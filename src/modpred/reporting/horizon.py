@@ -2,8 +2,8 @@
 
 From each model's per-frame means (averaged over its replicates) against copy-last's, per metric:
 the last predicted frame up to which the model is better on every frame, and how many frames it is
-better on in all. Means, not verdicts: the verdict table says which whole-horizon differences hold
-beyond the noise.
+better on in all; a frame equal to copy-last's up to float rounding is not better. Means, not
+verdicts: the verdict table says which whole-horizon differences hold beyond the noise.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from modpred import paths
@@ -19,6 +20,13 @@ from modpred.cell import Cell, model_label
 from modpred.reporting.run_cells import run_cells
 
 HORIZON_METRICS = {"lpips": "LPIPS", "mse_frame": "MSE per frame"}  # both lower-is-better
+EQUAL_WITHIN = 1e-6  # relative: a model that is copy-last (kept iteration 0) scores it up to float rounding
+
+
+def lower(model: pd.Series, reference: pd.Series) -> np.ndarray:
+    """Per frame, whether the model's mean is below the reference's beyond float rounding."""
+    m, r = model.to_numpy(dtype=np.float64), reference.to_numpy(dtype=np.float64)
+    return m < r - EQUAL_WITHIN * np.abs(r)
 
 
 def per_frame_means(
@@ -35,7 +43,7 @@ def per_frame_means(
 
 
 def _last_better(model: pd.Series, reference: pd.Series, frames: pd.Series) -> str:
-    better = (model < reference).to_numpy()
+    better = lower(model, reference)
     if not better[0]:
         return "none"
     run = len(better) if better.all() else int(better.argmin())
@@ -60,7 +68,7 @@ def horizon_table(
             if joined[key].isna().all():
                 continue
             row[f"{name}: better through frame"] = _last_better(joined[key], joined[f"{key}_copy"], joined["frame"])
-            row[f"{name}: frames better"] = f"{int((joined[key] < joined[f'{key}_copy']).sum())} of {len(joined)}"
+            row[f"{name}: frames better"] = f"{int(lower(joined[key], joined[f'{key}_copy']).sum())} of {len(joined)}"
         rows.append(row)
     return pd.DataFrame(rows)
 
